@@ -1,0 +1,245 @@
+/**
+ * The command-line twin of the original demo: trains, prints the loss every
+ * 20 epochs and the attention analysis. `--json` prints one JSON object
+ * instead; `--svg DIR` also writes the charts. Run `deno task attention --help`.
+ * @module
+ */
+
+import {
+  analyzeAttention,
+  type AttentionAnalysis,
+  formatAnalysis,
+  formatEpoch,
+} from "./analysis.ts";
+import type { AttentionConfig } from "./config.ts";
+import { type Experiment, prepareExperiment } from "./tokenizer.ts";
+import { train, type TrainResult } from "./trainer.ts";
+
+const USAGE = `Usage: deno task attention [options]
+
+Trains the focus word's attention towards the size words, as the original demo.
+
+Options:
+  --sentence TEXT         the sentence (default: the original's)
+  --focus-word WORD       the word whose attention is trained (default: it)
+  --size-words A,B,C      comma-separated size words (default: elephant,car,too)
+  --d-model N             embedding width (default: 4)
+  --learning-rate X       Adam's step size (default: 0.001)
+  --epochs N              training epochs (default: 200)
+  --seed N                seed of the initial parameters (default: 0)
+  --json                  print one JSON object instead of the report
+  --svg DIR               also write the charts as SVG files into DIR
+  --help                  show this help`;
+
+/** What the command line asked for. */
+export interface CliRequest {
+  /** Configuration fields given on the command line. */
+  config: Partial<AttentionConfig>;
+  /** Print JSON instead of the report. */
+  json: boolean;
+  /** Folder for SVG charts, if any. */
+  svgDir?: string;
+  /** Show the usage and stop. */
+  help: boolean;
+}
+
+/** Thrown for a bad flag or value; the message is shown to the user as is. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/**
+ * Parses the command-line flags.
+ *
+ * @param args The arguments, without the program name.
+ * @returns The request.
+ * @throws {UsageError} For an unknown flag, a missing value or a malformed number.
+ *
+ * @example
+ * ```ts
+ * import { parseArgs } from "./cli.ts";
+ * const request = parseArgs(["--epochs", "10", "--size-words=car,too"]);
+ * if (request.config.epochs !== 10 || request.config.sizeWords?.length !== 2) throw new Error();
+ * ```
+ */
+export function parseArgs(args: string[]): CliRequest {
+  const request: CliRequest = { config: {}, json: false, help: false };
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].startsWith("--") && args[i].includes("=")
+      ? [
+        args[i].slice(0, args[i].indexOf("=")),
+        args[i].slice(args[i].indexOf("=") + 1),
+      ]
+      : [args[i], undefined];
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "--sentence":
+        request.config.sentence = value();
+        break;
+      case "--focus-word":
+        request.config.focusWord = value();
+        break;
+      case "--size-words":
+        request.config.sizeWords = value().split(",").map((w) => w.trim())
+          .filter((w) => w !== "");
+        break;
+      case "--d-model":
+        request.config.dModel = number(flag, value());
+        break;
+      case "--learning-rate":
+        request.config.learningRate = number(flag, value());
+        break;
+      case "--epochs":
+        request.config.epochs = number(flag, value());
+        break;
+      case "--seed":
+        request.config.seed = number(flag, value());
+        break;
+      case "--svg":
+        request.svgDir = value();
+        break;
+      case "--json":
+        request.json = flagOnly(flag, inline);
+        break;
+      case "--help":
+      case "-h":
+        request.help = flagOnly(flag, inline);
+        break;
+      default:
+        throw new UsageError(
+          `unknown option ${
+            JSON.stringify(args[i])
+          }; run with --help for the options`,
+        );
+    }
+  }
+  return request;
+}
+
+/** The JSON document printed by `--json`. */
+export interface CliJson {
+  /** The configuration used. */
+  config: AttentionConfig;
+  /** The sentence's tokens. */
+  tokens: string[];
+  /** The vocabulary, index = token id. */
+  vocabulary: string[];
+  /** Parameters before training. */
+  initialParameters: TrainResult["initialParameters"];
+  /** Parameters after training. */
+  finalParameters: TrainResult["finalParameters"];
+  /** Loss at the start of every epoch. */
+  history: TrainResult["history"];
+  /** The focus word's weight on every position after training. */
+  weights: AttentionAnalysis["weights"];
+  /** Positions ranked by weight. */
+  ranking: AttentionAnalysis["ranking"];
+  /** Total weight on the size words. */
+  combinedSizeWeight: number;
+}
+
+/**
+ * Builds the `--json` document from a finished run.
+ *
+ * @param experiment The experiment that was trained.
+ * @param result What training returned.
+ * @returns The JSON-ready object.
+ */
+export function toCliJson(
+  experiment: Experiment,
+  result: TrainResult,
+): CliJson {
+  const analysis = analyzeAttention(experiment, result.finalWeights);
+  return {
+    config: experiment.config,
+    tokens: experiment.tokens,
+    vocabulary: experiment.vocabulary.words,
+    initialParameters: result.initialParameters,
+    finalParameters: result.finalParameters,
+    history: result.history,
+    weights: analysis.weights,
+    ranking: analysis.ranking,
+    combinedSizeWeight: analysis.combinedSizeWeight,
+  };
+}
+
+/**
+ * Runs the command line: parses, trains, prints. Never throws for a user
+ * mistake: it prints one line on stderr and returns exit code 2.
+ *
+ * @param args The arguments, without the program name.
+ * @returns The process exit code.
+ */
+export async function main(args: string[]): Promise<number> {
+  let request: CliRequest;
+  let experiment: Experiment;
+  try {
+    request = parseArgs(args);
+    if (request.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    experiment = prepareExperiment(request.config);
+    if (request.svgDir !== undefined) await ensureWritable(request.svgDir);
+  } catch (error) {
+    if (
+      error instanceof UsageError || error instanceof RangeError ||
+      error instanceof TypeError
+    ) {
+      console.error(`error: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (!request.json) console.log("Starting training...");
+  const result = await train(experiment, {
+    onEpoch: request.json ? undefined : ({ epoch, loss }) => {
+      if (epoch % 20 === 0) console.log(formatEpoch(epoch, loss));
+    },
+  });
+  if (request.json) {
+    console.log(JSON.stringify(toCliJson(experiment, result)));
+  } else {
+    console.log(
+      "\n" + formatAnalysis(analyzeAttention(experiment, result.finalWeights)),
+    );
+  }
+  if (request.svgDir !== undefined) {
+    const { writeChartFiles } = await import("./_svg.ts");
+    const files = await writeChartFiles(request.svgDir, { experiment, result });
+    if (!request.json) {
+      console.log(`\nWrote ${files.length} charts to ${request.svgDir}`);
+    }
+  }
+  return 0;
+}
+
+async function ensureWritable(dir: string): Promise<void> {
+  const status = await Deno.permissions.request({ name: "write", path: dir });
+  if (status.state !== "granted") {
+    throw new UsageError(
+      `--svg ${dir} needs write access to that folder: run deno run --allow-write=${dir} lib/cli.ts --svg ${dir} …`,
+    );
+  }
+}
+
+function number(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || Number.isNaN(value)) {
+    throw new UsageError(`${flag} takes a number, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function flagOnly(flag: string, inline: string | undefined): true {
+  if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
+  return true;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,173 @@
+/**
+ * Sentence → tokens → vocabulary → ids: the first step of the attention
+ * pipeline, plus {@linkcode prepareExperiment}, which locates the focus word and
+ * the size words among the tokens.
+ * @module
+ */
+
+import { type AttentionConfig, resolveConfig } from "./config.ts";
+
+// A word is a run of letters, marks and digits, optionally joined by an
+// apostrophe or hyphen ("don't", "well-known"). Everything else separates words.
+const WORD = /[\p{L}\p{M}\p{N}]+(?:['’-][\p{L}\p{M}\p{N}]+)*/gu;
+
+/**
+ * Splits a sentence into lower-cased words, dropping punctuation.
+ *
+ * Works for any script: "Éléphant" becomes "éléphant", "象" stays "象".
+ *
+ * @param sentence Any text.
+ * @returns The tokens in order, `[seqLen]`; empty when the text has no words.
+ *
+ * @example
+ * ```ts
+ * import { tokenize } from "./tokenizer.ts";
+ * const tokens = tokenize("The car was too big.");
+ * if (tokens.join(" ") !== "the car was too big") throw new Error(tokens.join());
+ * ```
+ */
+export function tokenize(sentence: string): string[] {
+  return sentence.normalize("NFC").toLowerCase().match(WORD) ?? [];
+}
+
+/** Token ↔ id mapping. */
+export interface Vocabulary {
+  /** The distinct tokens in order of first appearance; index = token id, `[vocabSize]`. */
+  words: string[];
+  /** The id of each distinct token. */
+  ids: Map<string, number>;
+}
+
+/**
+ * Builds the vocabulary of a token list: one id per distinct token, in order
+ * of first appearance.
+ *
+ * @param tokens The tokens, `[seqLen]`.
+ * @returns The vocabulary, `vocabSize ≤ seqLen` entries.
+ *
+ * @example
+ * ```ts
+ * import { buildVocabulary } from "./tokenizer.ts";
+ * const vocabulary = buildVocabulary(["the", "car", "the"]);
+ * if (vocabulary.words.length !== 2 || vocabulary.ids.get("the") !== 0) throw new Error();
+ * ```
+ */
+export function buildVocabulary(tokens: string[]): Vocabulary {
+  const ids = new Map<string, number>();
+  for (const token of tokens) {
+    if (!ids.has(token)) ids.set(token, ids.size);
+  }
+  return { words: [...ids.keys()], ids };
+}
+
+/** A configuration together with its tokens and the positions that matter. */
+export interface Experiment {
+  /** The complete, validated configuration (words as the reader wrote them). */
+  config: AttentionConfig;
+  /** The sentence's tokens, `[seqLen]`. */
+  tokens: string[];
+  /** The vocabulary built from the tokens. */
+  vocabulary: Vocabulary;
+  /** The id of every token, `[seqLen]`. */
+  tokenIds: number[];
+  /** The normalised focus word. */
+  focusWord: string;
+  /** Position of the focus word's first occurrence. */
+  focusPosition: number;
+  /** The normalised, de-duplicated size words. */
+  sizeWords: string[];
+  /** Every position holding a size word, ascending. */
+  sizePositions: number[];
+}
+
+/**
+ * Resolves a configuration and finds the focus word and the size words in
+ * the sentence. Words are normalised like the sentence ("Too." matches "too").
+ *
+ * @param overrides Fields to change from the defaults.
+ * @returns The experiment: tokens, vocabulary, ids and positions.
+ * @throws {RangeError} When the sentence has no words, a word is missing from
+ *   the sentence, there are no size words, every token is a size word, or a
+ *   number is out of range.
+ *
+ * @example
+ * ```ts
+ * import { prepareExperiment } from "./tokenizer.ts";
+ * const experiment = prepareExperiment();
+ * if (experiment.focusPosition !== 10) throw new Error("'it' is token 10");
+ * if (experiment.sizePositions.join() !== "2,8,12") throw new Error();
+ * ```
+ */
+export function prepareExperiment(
+  overrides: Partial<AttentionConfig> = {},
+): Experiment {
+  const config = resolveConfig(overrides);
+  const tokens = tokenize(config.sentence);
+  if (tokens.length === 0) {
+    throw new RangeError(
+      `the sentence ${
+        JSON.stringify(config.sentence)
+      } has no words: write a sentence such as "${DEFAULT_EXAMPLE}"`,
+    );
+  }
+  const vocabulary = buildVocabulary(tokens);
+  const focusWord = singleWord("focus word", config.focusWord);
+  const focusPosition = tokens.indexOf(focusWord);
+  if (focusPosition < 0) {
+    throw new RangeError(
+      `the focus word "${focusWord}" is not in the sentence; pick one of: ${
+        vocabulary.words.join(", ")
+      }`,
+    );
+  }
+  if (config.sizeWords.length === 0) {
+    throw new RangeError(
+      "no size words: give at least one word of the sentence for the focus word to attend to",
+    );
+  }
+  const sizeWords = [
+    ...new Set(config.sizeWords.map((w) => singleWord("size word", w))),
+  ];
+  const missing = sizeWords.filter((w) => !vocabulary.ids.has(w));
+  if (missing.length > 0) {
+    throw new RangeError(
+      `the size word${missing.length > 1 ? "s" : ""} ${
+        missing.map((w) => `"${w}"`).join(", ")
+      } ${missing.length > 1 ? "are" : "is"} not in the sentence; pick from: ${
+        vocabulary.words.join(", ")
+      }`,
+    );
+  }
+  const sizePositions = tokens.flatMap((t, i) =>
+    sizeWords.includes(t) ? [i] : []
+  );
+  if (sizePositions.length === tokens.length) {
+    throw new RangeError(
+      "every token is a size word, so nothing is left for the loss to push attention away from; leave at least one word of the sentence out of the size words",
+    );
+  }
+  return {
+    config,
+    tokens,
+    vocabulary,
+    tokenIds: tokens.map((t) => vocabulary.ids.get(t)!),
+    focusWord,
+    focusPosition,
+    sizeWords,
+    sizePositions,
+  };
+}
+
+const DEFAULT_EXAMPLE = "The pink elephant tried to get into the car";
+
+function singleWord(role: string, text: string): string {
+  const words = tokenize(text);
+  if (words.length !== 1) {
+    throw new RangeError(
+      `the ${role} ${JSON.stringify(text)} must be exactly one word, found ${
+        words.length === 0 ? "none" : words.length + ` (${words.join(", ")})`
+      }`,
+    );
+  }
+  return words[0];
+}

@@ -1,0 +1,20 @@
+import { assertEquals, assertNotStrictEquals } from "@std/assert";
+import { DEFAULT_CONFIG, resolveConfig } from "../lib/mod.ts";
+
+Deno.test("defaults are the original demo's", () => {
+  assertEquals(DEFAULT_CONFIG.sentence, "The pink elephant tried to get into the car but it was too");
+  assertEquals(DEFAULT_CONFIG.focusWord, "it");
+  assertEquals(DEFAULT_CONFIG.sizeWords, ["elephant", "car", "too"]);
+  assertEquals(DEFAULT_CONFIG.dModel, 4);
+  assertEquals(DEFAULT_CONFIG.learningRate, 0.001);
+  assertEquals(DEFAULT_CONFIG.epochs, 200);
+});
+
+Deno.test("resolveConfig fills defaults, ignores undefined and never shares arrays", () => {
+  const config = resolveConfig({ epochs: 5, dModel: undefined });
+  assertEquals(config.epochs, 5);
+  assertEquals(config.dModel, 4);
+  assertNotStrictEquals(config.sizeWords, DEFAULT_CONFIG.sizeWords);
+  config.sizeWords.push("pink");
+  assertEquals(DEFAULT_CONFIG.sizeWords.length, 3);
+});

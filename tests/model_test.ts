@@ -1,0 +1,173 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
+import { AttentionModel, initParameters, PARAMETER_NAMES, type Parameters } from "../lib/mod.ts";
+import {
+  maxAbsDiff,
+  referenceForward,
+  referenceLoss,
+  SMALL,
+  SMALL_FOCUS,
+  SMALL_IDS,
+  SMALL_SIZE,
+} from "./_reference.ts";
+
+function array(t: tf.Tensor): number[] {
+  return [...t.dataSync()];
+}
+
+Deno.test("forward pass matches a float64 reference for fixed weights", async (t) => {
+  const model = new AttentionModel(SMALL);
+  const steps = model.forward(SMALL_IDS, SMALL_FOCUS);
+  const ref = referenceForward(SMALL, SMALL_IDS, SMALL_FOCUS, SMALL_SIZE);
+  const tol = 1e-5;
+  await t.step("shapes", () => {
+    assertEquals(steps.tokenIds.shape, [4]);
+    assertEquals(steps.embeddings.shape, [4, 2]);
+    assertEquals(steps.queries.shape, [4, 2]);
+    assertEquals(steps.keys.shape, [4, 2]);
+    assertEquals(steps.values.shape, [4, 2]);
+    assertEquals(steps.query.shape, [2]);
+    assertEquals(steps.rawScores.shape, [4]);
+    assertEquals(steps.scaledScores.shape, [4]);
+    assertEquals(steps.weights.shape, [4]);
+    assertEquals(steps.context.shape, [2]);
+    assertEquals(steps.attentionMatrix.shape, [4, 4]);
+  });
+  await t.step("embeddings, Q, K, V", () => {
+    assert(maxAbsDiff(array(steps.embeddings), ref.embeddings.flat()) < tol);
+    assert(maxAbsDiff(array(steps.queries), ref.queries.flat()) < tol);
+    assert(maxAbsDiff(array(steps.keys), ref.keys.flat()) < tol);
+    assert(maxAbsDiff(array(steps.values), ref.values.flat()) < tol);
+    assert(maxAbsDiff(array(steps.query), ref.queries[SMALL_FOCUS]) < tol);
+  });
+  await t.step("scores, weights, context", () => {
+    assert(maxAbsDiff(array(steps.rawScores), ref.rawScores) < tol);
+    assert(maxAbsDiff(array(steps.scaledScores), ref.scaledScores) < tol);
+    assert(maxAbsDiff(array(steps.weights), ref.weights) < tol);
+    assert(maxAbsDiff(array(steps.context), ref.context) < tol);
+  });
+  await t.step("the self-attention matrix, whose focus row is the weights", () => {
+    assert(maxAbsDiff(array(steps.attentionMatrix), ref.attentionMatrix.flat()) < tol);
+    const row = array(steps.attentionMatrix).slice(SMALL_FOCUS * 4, SMALL_FOCUS * 4 + 4);
+    assert(maxAbsDiff(row, array(steps.weights)) < 1e-6);
+  });
+  await t.step("focusWeights equals the forward pass's weights", () => {
+    const w = model.focusWeights(SMALL_IDS, SMALL_FOCUS);
+    assert(maxAbsDiff(array(w), ref.weights) < tol);
+    w.dispose();
+  });
+  tf.dispose(steps);
+  model.dispose();
+});
+
+Deno.test("softmax rows sum to 1", () => {
+  const p = initParameters(12, 4, { seed: 3 });
+  const model = new AttentionModel(p);
+  const ids = [0, 1, 2, 3, 4, 5, 6, 0, 7, 8, 9, 10, 11];
+  const steps = model.forward(ids, 9);
+  assertAlmostEquals(tf.sum(steps.weights).dataSync()[0], 1, 1e-6);
+  const rows = tf.sum(steps.attentionMatrix, 1).dataSync();
+  for (const r of rows) assertAlmostEquals(r, 1, 1e-6);
+  tf.dispose(steps);
+  model.dispose();
+});
+
+Deno.test("repeated tokens share one embedding row", () => {
+  const model = new AttentionModel(SMALL);
+  const steps = model.forward(SMALL_IDS, SMALL_FOCUS);
+  const x = steps.embeddings.arraySync();
+  assertEquals(x[1], x[3]);
+  tf.dispose(steps);
+  model.dispose();
+});
+
+// Central finite differences of the reference loss, in float64.
+function numericGradient(f: () => number, values: number[], i: number, h = 1e-4): number {
+  const keep = values[i];
+  values[i] = keep + h;
+  const plus = f();
+  values[i] = keep - h;
+  const minus = f();
+  values[i] = keep;
+  return (plus - minus) / (2 * h);
+}
+
+Deno.test("every gradient matches central finite differences", async (t) => {
+  const model = new AttentionModel(SMALL);
+  const grads = model.gradients(SMALL_IDS, {
+    focusPosition: SMALL_FOCUS,
+    sizePositions: SMALL_SIZE,
+  });
+  const ref = referenceForward(SMALL, SMALL_IDS, SMALL_FOCUS, SMALL_SIZE);
+  assertAlmostEquals(grads.loss, ref.loss, 1e-6);
+  await t.step("with respect to the scaled scores", () => {
+    const z = [...ref.scaledScores];
+    const loss = () => {
+      const m = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - m));
+      const total = e.reduce((a, b) => a + b, 0);
+      return referenceLoss(e.map((v) => v / total), SMALL_SIZE);
+    };
+    const numeric = z.map((_, i) => numericGradient(loss, z, i));
+    assert(maxAbsDiff(array(grads.scaledScores), numeric) < 1e-5, `${array(grads.scaledScores)} vs ${numeric}`);
+  });
+  for (const name of PARAMETER_NAMES) {
+    await t.step(`with respect to ${name}`, () => {
+      const p: Parameters = structuredClone(SMALL);
+      const flat = (p[name] as number[] | number[][]).flat();
+      const rebuild = () => {
+        const shaped = Array.isArray((SMALL[name] as unknown[])[0])
+          ? (SMALL[name] as number[][]).map((row, r) => flat.slice(r * row.length, (r + 1) * row.length))
+          : [...flat];
+        return { ...p, [name]: shaped } as Parameters;
+      };
+      const loss = () => referenceForward(rebuild(), SMALL_IDS, SMALL_FOCUS, SMALL_SIZE).loss;
+      const numeric = flat.map((_, i) => numericGradient(loss, flat, i));
+      const analytic = array(grads.parameters[name]);
+      assert(
+        maxAbsDiff(analytic, numeric) < 1e-4,
+        `${name}: ${analytic} vs ${numeric}`,
+      );
+    });
+  }
+  tf.dispose([grads.scaledScores, ...Object.values(grads.parameters)]);
+  model.dispose();
+});
+
+Deno.test("the value projection does not affect the loss: its gradient is zero", () => {
+  const model = new AttentionModel(SMALL);
+  const grads = model.gradients(SMALL_IDS, { focusPosition: 0, sizePositions: [1] });
+  assertEquals(array(grads.parameters.valueWeight), [0, 0, 0, 0]);
+  assertEquals(array(grads.parameters.valueBias), [0, 0]);
+  tf.dispose([grads.scaledScores, ...Object.values(grads.parameters)]);
+  model.dispose();
+});
+
+Deno.test("bad token ids or focus positions give a RangeError that names them", () => {
+  const model = new AttentionModel(SMALL);
+  assertThrows(() => model.forward([0, 5], 0), RangeError, "token id 5");
+  assertThrows(() => model.forward([0, 1], 2), RangeError, "focus position 2");
+  assertThrows(() => model.forward([], 0), RangeError, "no tokens");
+  model.dispose();
+});
+
+Deno.test("forward, gradients and dispose leave no tensors behind", () => {
+  const before = tf.memory().numTensors;
+  const model = new AttentionModel(initParameters(5, 4, { seed: 1 }));
+  assertEquals(tf.memory().numTensors, before + 7);
+  tf.dispose(model.forward([0, 1, 2, 3, 4], 2));
+  const g = model.gradients([0, 1, 2, 3, 4], { focusPosition: 2, sizePositions: [0] });
+  tf.dispose([g.scaledScores, ...Object.values(g.parameters)]);
+  model.focusWeights([0, 1], 0).dispose();
+  model.parameters();
+  assertEquals(tf.memory().numTensors, before + 7);
+  model.dispose();
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("parameters() reads back what the model was built from (as float32)", () => {
+  const p = initParameters(4, 3, { seed: 9 });
+  const model = new AttentionModel(p);
+  assertEquals(model.parameters(), p);
+  model.dispose();
+});

@@ -1,0 +1,38 @@
+import { assert, assertEquals, assertNotEquals } from "@std/assert";
+import { initParameters } from "../lib/mod.ts";
+
+Deno.test("the same seed gives bit-identical parameters", () => {
+  assertEquals(initParameters(12, 4, { seed: 5 }), initParameters(12, 4, { seed: 5 }));
+});
+
+Deno.test("different seeds give different parameters", () => {
+  assertNotEquals(initParameters(12, 4, { seed: 5 }), initParameters(12, 4, { seed: 6 }));
+});
+
+Deno.test("Q, K and V never start equal", () => {
+  const p = initParameters(12, 4, { seed: 0 });
+  assertNotEquals(p.queryWeight, p.keyWeight);
+  assertNotEquals(p.keyWeight, p.valueWeight);
+  assertNotEquals(p.queryWeight, p.valueWeight);
+  assertNotEquals(p.queryBias, p.keyBias);
+});
+
+Deno.test("shapes and ranges follow PyTorch's Embedding and Linear", () => {
+  const dModel = 16;
+  const p = initParameters(50, dModel, { seed: 1 });
+  assertEquals([p.embedding.length, p.embedding[0].length], [50, dModel]);
+  assertEquals([p.queryWeight.length, p.queryWeight[0].length], [dModel, dModel]);
+  assertEquals(p.valueBias.length, dModel);
+  const bound = 1 / Math.sqrt(dModel);
+  for (const w of [p.queryWeight.flat(), p.keyBias, p.valueWeight.flat()]) {
+    assert(w.every((x) => Math.abs(x) <= bound), "linear weights within ±1/√dModel");
+  }
+  // embeddings ~ N(0, 1): mean near 0, variance near 1 over 800 draws
+  const e = p.embedding.flat();
+  const mean = e.reduce((a, b) => a + b, 0) / e.length;
+  const variance = e.reduce((a, b) => a + (b - mean) ** 2, 0) / e.length;
+  assert(Math.abs(mean) < 0.15, `mean ${mean}`);
+  assert(Math.abs(variance - 1) < 0.2, `variance ${variance}`);
+  // every value is a float32, so tfjs holds them exactly
+  assert(e.every((x) => Math.fround(x) === x));
+});
