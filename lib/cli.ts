@@ -11,7 +11,9 @@ import {
   formatAnalysis,
   formatEpoch,
 } from "./analysis.ts";
+import { toSvgString } from "./charts.ts";
 import type { AttentionConfig } from "./config.ts";
+import { experimentCharts } from "./figures.ts";
 import { type Experiment, prepareExperiment } from "./tokenizer.ts";
 import { train, type TrainResult } from "./trainer.ts";
 
@@ -209,10 +211,18 @@ export async function main(args: string[]): Promise<number> {
     );
   }
   if (request.svgDir !== undefined) {
-    const { writeChartFiles } = await import("./_svg.ts");
-    const files = await writeChartFiles(request.svgDir, { experiment, result });
+    const charts = experimentCharts(experiment, result);
+    await Deno.mkdir(request.svgDir, { recursive: true });
+    for (const [name, chart] of Object.entries(charts)) {
+      await Deno.writeTextFile(
+        `${request.svgDir}/${name}.svg`,
+        toSvgString(chart),
+      );
+    }
     if (!request.json) {
-      console.log(`\nWrote ${files.length} charts to ${request.svgDir}`);
+      console.log(
+        `\nWrote ${Object.keys(charts).length} charts to ${request.svgDir}`,
+      );
     }
   }
   return 0;

@@ -67,7 +67,10 @@ export function referenceForward(
   };
 }
 
-export function referenceLoss(weights: number[], sizePositions: number[]): number {
+export function referenceLoss(
+  weights: number[],
+  sizePositions: number[],
+): number {
   let size = 0, other = 0;
   weights.forEach((w, j) => {
     if (sizePositions.includes(j)) size += 1 - w;
@@ -92,7 +95,9 @@ export const SMALL_FOCUS = 2;
 export const SMALL_SIZE = [1, 3];
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} ≠ ${b.length}`);
+  if (a.length !== b.length) {
+    throw new Error(`length ${a.length} ≠ ${b.length}`);
+  }
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;

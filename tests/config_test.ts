@@ -2,7 +2,10 @@ import { assertEquals, assertNotStrictEquals } from "@std/assert";
 import { DEFAULT_CONFIG, resolveConfig } from "../lib/mod.ts";
 
 Deno.test("defaults are the original demo's", () => {
-  assertEquals(DEFAULT_CONFIG.sentence, "The pink elephant tried to get into the car but it was too");
+  assertEquals(
+    DEFAULT_CONFIG.sentence,
+    "The pink elephant tried to get into the car but it was too",
+  );
   assertEquals(DEFAULT_CONFIG.focusWord, "it");
   assertEquals(DEFAULT_CONFIG.sizeWords, ["elephant", "car", "too"]);
   assertEquals(DEFAULT_CONFIG.dModel, 4);

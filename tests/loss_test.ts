@@ -21,7 +21,11 @@ Deno.test("size loss matches the formula on hand-computed weights", () => {
   assertAlmostEquals(parts.sizeLoss, 0.75, 1e-6);
   assertAlmostEquals(parts.otherLoss, 0.25, 1e-6);
   assertAlmostEquals(parts.loss, 1.0, 1e-6);
-  assertAlmostEquals(parts.loss, referenceLoss([0.1, 0.3, 0.4, 0.2], [0, 2]), 1e-6);
+  assertAlmostEquals(
+    parts.loss,
+    referenceLoss([0.1, 0.3, 0.4, 0.2], [0, 2]),
+    1e-6,
+  );
 });
 
 Deno.test("the loss reaches its floor 1 − 1/|size| when all weight is spread evenly over the size words", () => {

@@ -1,6 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
-import { AttentionModel, initParameters, PARAMETER_NAMES, type Parameters } from "../lib/mod.ts";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertThrows,
+} from "@std/assert";
+import {
+  AttentionModel,
+  initParameters,
+  PARAMETER_NAMES,
+  type Parameters,
+} from "../lib/mod.ts";
 import {
   maxAbsDiff,
   referenceForward,
@@ -46,11 +56,20 @@ Deno.test("forward pass matches a float64 reference for fixed weights", async (t
     assert(maxAbsDiff(array(steps.weights), ref.weights) < tol);
     assert(maxAbsDiff(array(steps.context), ref.context) < tol);
   });
-  await t.step("the self-attention matrix, whose focus row is the weights", () => {
-    assert(maxAbsDiff(array(steps.attentionMatrix), ref.attentionMatrix.flat()) < tol);
-    const row = array(steps.attentionMatrix).slice(SMALL_FOCUS * 4, SMALL_FOCUS * 4 + 4);
-    assert(maxAbsDiff(row, array(steps.weights)) < 1e-6);
-  });
+  await t.step(
+    "the self-attention matrix, whose focus row is the weights",
+    () => {
+      assert(
+        maxAbsDiff(array(steps.attentionMatrix), ref.attentionMatrix.flat()) <
+          tol,
+      );
+      const row = array(steps.attentionMatrix).slice(
+        SMALL_FOCUS * 4,
+        SMALL_FOCUS * 4 + 4,
+      );
+      assert(maxAbsDiff(row, array(steps.weights)) < 1e-6);
+    },
+  );
   await t.step("focusWeights equals the forward pass's weights", () => {
     const w = model.focusWeights(SMALL_IDS, SMALL_FOCUS);
     assert(maxAbsDiff(array(w), ref.weights) < tol);
@@ -82,7 +101,12 @@ Deno.test("repeated tokens share one embedding row", () => {
 });
 
 // Central finite differences of the reference loss, in float64.
-function numericGradient(f: () => number, values: number[], i: number, h = 1e-4): number {
+function numericGradient(
+  f: () => number,
+  values: number[],
+  i: number,
+  h = 1e-4,
+): number {
   const keep = values[i];
   values[i] = keep + h;
   const plus = f();
@@ -109,7 +133,10 @@ Deno.test("every gradient matches central finite differences", async (t) => {
       return referenceLoss(e.map((v) => v / total), SMALL_SIZE);
     };
     const numeric = z.map((_, i) => numericGradient(loss, z, i));
-    assert(maxAbsDiff(array(grads.scaledScores), numeric) < 1e-5, `${array(grads.scaledScores)} vs ${numeric}`);
+    assert(
+      maxAbsDiff(array(grads.scaledScores), numeric) < 1e-5,
+      `${array(grads.scaledScores)} vs ${numeric}`,
+    );
   });
   for (const name of PARAMETER_NAMES) {
     await t.step(`with respect to ${name}`, () => {
@@ -117,11 +144,14 @@ Deno.test("every gradient matches central finite differences", async (t) => {
       const flat = (p[name] as number[] | number[][]).flat();
       const rebuild = () => {
         const shaped = Array.isArray((SMALL[name] as unknown[])[0])
-          ? (SMALL[name] as number[][]).map((row, r) => flat.slice(r * row.length, (r + 1) * row.length))
+          ? (SMALL[name] as number[][]).map((row, r) =>
+            flat.slice(r * row.length, (r + 1) * row.length)
+          )
           : [...flat];
         return { ...p, [name]: shaped } as Parameters;
       };
-      const loss = () => referenceForward(rebuild(), SMALL_IDS, SMALL_FOCUS, SMALL_SIZE).loss;
+      const loss = () =>
+        referenceForward(rebuild(), SMALL_IDS, SMALL_FOCUS, SMALL_SIZE).loss;
       const numeric = flat.map((_, i) => numericGradient(loss, flat, i));
       const analytic = array(grads.parameters[name]);
       assert(
@@ -136,7 +166,10 @@ Deno.test("every gradient matches central finite differences", async (t) => {
 
 Deno.test("the value projection does not affect the loss: its gradient is zero", () => {
   const model = new AttentionModel(SMALL);
-  const grads = model.gradients(SMALL_IDS, { focusPosition: 0, sizePositions: [1] });
+  const grads = model.gradients(SMALL_IDS, {
+    focusPosition: 0,
+    sizePositions: [1],
+  });
   assertEquals(array(grads.parameters.valueWeight), [0, 0, 0, 0]);
   assertEquals(array(grads.parameters.valueBias), [0, 0]);
   tf.dispose([grads.scaledScores, ...Object.values(grads.parameters)]);
@@ -156,7 +189,10 @@ Deno.test("forward, gradients and dispose leave no tensors behind", () => {
   const model = new AttentionModel(initParameters(5, 4, { seed: 1 }));
   assertEquals(tf.memory().numTensors, before + 7);
   tf.dispose(model.forward([0, 1, 2, 3, 4], 2));
-  const g = model.gradients([0, 1, 2, 3, 4], { focusPosition: 2, sizePositions: [0] });
+  const g = model.gradients([0, 1, 2, 3, 4], {
+    focusPosition: 2,
+    sizePositions: [0],
+  });
   tf.dispose([g.scaledScores, ...Object.values(g.parameters)]);
   model.focusWeights([0, 1], 0).dispose();
   model.parameters();

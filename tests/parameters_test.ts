@@ -2,11 +2,17 @@ import { assert, assertEquals, assertNotEquals } from "@std/assert";
 import { initParameters } from "../lib/mod.ts";
 
 Deno.test("the same seed gives bit-identical parameters", () => {
-  assertEquals(initParameters(12, 4, { seed: 5 }), initParameters(12, 4, { seed: 5 }));
+  assertEquals(
+    initParameters(12, 4, { seed: 5 }),
+    initParameters(12, 4, { seed: 5 }),
+  );
 });
 
 Deno.test("different seeds give different parameters", () => {
-  assertNotEquals(initParameters(12, 4, { seed: 5 }), initParameters(12, 4, { seed: 6 }));
+  assertNotEquals(
+    initParameters(12, 4, { seed: 5 }),
+    initParameters(12, 4, { seed: 6 }),
+  );
 });
 
 Deno.test("Q, K and V never start equal", () => {
@@ -21,11 +27,17 @@ Deno.test("shapes and ranges follow PyTorch's Embedding and Linear", () => {
   const dModel = 16;
   const p = initParameters(50, dModel, { seed: 1 });
   assertEquals([p.embedding.length, p.embedding[0].length], [50, dModel]);
-  assertEquals([p.queryWeight.length, p.queryWeight[0].length], [dModel, dModel]);
+  assertEquals([p.queryWeight.length, p.queryWeight[0].length], [
+    dModel,
+    dModel,
+  ]);
   assertEquals(p.valueBias.length, dModel);
   const bound = 1 / Math.sqrt(dModel);
   for (const w of [p.queryWeight.flat(), p.keyBias, p.valueWeight.flat()]) {
-    assert(w.every((x) => Math.abs(x) <= bound), "linear weights within ±1/√dModel");
+    assert(
+      w.every((x) => Math.abs(x) <= bound),
+      "linear weights within ±1/√dModel",
+    );
   }
   // embeddings ~ N(0, 1): mean near 0, variance near 1 over 800 draws
   const e = p.embedding.flat();

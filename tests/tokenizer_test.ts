@@ -1,5 +1,10 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { buildVocabulary, DEFAULT_CONFIG, prepareExperiment, tokenize } from "../lib/mod.ts";
+import {
+  buildVocabulary,
+  DEFAULT_CONFIG,
+  prepareExperiment,
+  tokenize,
+} from "../lib/mod.ts";
 
 Deno.test("the default sentence has 13 tokens and 12 distinct words", () => {
   const tokens = tokenize(DEFAULT_CONFIG.sentence);
@@ -9,12 +14,28 @@ Deno.test("the default sentence has 13 tokens and 12 distinct words", () => {
 });
 
 Deno.test("tokenize lower-cases and drops punctuation", () => {
-  assertEquals(tokenize("The car, it was TOO... big!"), ["the", "car", "it", "was", "too", "big"]);
-  assertEquals(tokenize("don't stop  well-known"), ["don't", "stop", "well-known"]);
+  assertEquals(tokenize("The car, it was TOO... big!"), [
+    "the",
+    "car",
+    "it",
+    "was",
+    "too",
+    "big",
+  ]);
+  assertEquals(tokenize("don't stop  well-known"), [
+    "don't",
+    "stop",
+    "well-known",
+  ]);
 });
 
 Deno.test("tokenize keeps non-ASCII letters", () => {
-  assertEquals(tokenize("L'Éléphant était trop gros"), ["l'éléphant", "était", "trop", "gros"]);
+  assertEquals(tokenize("L'Éléphant était trop gros"), [
+    "l'éléphant",
+    "était",
+    "trop",
+    "gros",
+  ]);
   assertEquals(tokenize("象 は 大きい"), ["象", "は", "大きい"]);
   // a decomposed é (e + combining accent) equals the composed one
   assertEquals(tokenize("e\u0301le\u0301phant"), ["éléphant"]);
@@ -34,7 +55,10 @@ Deno.test("the default experiment finds 'it' and the size words", () => {
 });
 
 Deno.test("words are normalised like the sentence", () => {
-  const experiment = prepareExperiment({ focusWord: "IT", sizeWords: ["Too.", "car!", "Elephant"] });
+  const experiment = prepareExperiment({
+    focusWord: "IT",
+    sizeWords: ["Too.", "car!", "Elephant"],
+  });
   assertEquals(experiment.focusWord, "it");
   assertEquals(experiment.sizePositions, [2, 8, 12]);
 });
@@ -65,24 +89,80 @@ Deno.test("bad input gives a RangeError that names the problem", async (t) => {
     ["empty sentence", { sentence: "" }, "has no words"],
     ["blank sentence", { sentence: "   \t " }, "has no words"],
     ["punctuation only", { sentence: "?!" }, "has no words"],
-    ["focus word not in the sentence", { focusWord: "she" }, `focus word "she" is not in the sentence`],
+    [
+      "focus word not in the sentence",
+      { focusWord: "she" },
+      `focus word "she" is not in the sentence`,
+    ],
     ["empty focus word", { focusWord: "" }, "must be exactly one word"],
-    ["two-word focus word", { focusWord: "it was" }, "must be exactly one word"],
-    ["size word not in the sentence", { sizeWords: ["elephant", "truck"] }, `size word "truck" is not in the sentence`],
-    ["two size words not in the sentence", { sizeWords: ["bus", "truck"] }, `"bus", "truck" are not`],
+    [
+      "two-word focus word",
+      { focusWord: "it was" },
+      "must be exactly one word",
+    ],
+    [
+      "size word not in the sentence",
+      { sizeWords: ["elephant", "truck"] },
+      `size word "truck" is not in the sentence`,
+    ],
+    [
+      "two size words not in the sentence",
+      { sizeWords: ["bus", "truck"] },
+      `"bus", "truck" are not`,
+    ],
     ["no size words", { sizeWords: [] }, "no size words"],
-    ["every token a size word", { sentence: "big big car", focusWord: "car", sizeWords: ["big", "car"] }, "every token is a size word"],
-    ["dModel zero", { dModel: 0 }, "dModel must be a positive whole number, got 0"],
-    ["dModel negative", { dModel: -4 }, "dModel must be a positive whole number"],
-    ["dModel fractional", { dModel: 2.5 }, "dModel must be a positive whole number, got 2.5"],
+    ["every token a size word", {
+      sentence: "big big car",
+      focusWord: "car",
+      sizeWords: ["big", "car"],
+    }, "every token is a size word"],
+    [
+      "dModel zero",
+      { dModel: 0 },
+      "dModel must be a positive whole number, got 0",
+    ],
+    [
+      "dModel negative",
+      { dModel: -4 },
+      "dModel must be a positive whole number",
+    ],
+    [
+      "dModel fractional",
+      { dModel: 2.5 },
+      "dModel must be a positive whole number, got 2.5",
+    ],
     ["dModel NaN", { dModel: NaN }, "got NaN"],
-    ["epochs infinite", { epochs: Infinity }, "epochs must be a positive whole number, got Infinity"],
-    ["epochs fractional", { epochs: 1.5 }, "epochs must be a positive whole number"],
+    [
+      "epochs infinite",
+      { epochs: Infinity },
+      "epochs must be a positive whole number, got Infinity",
+    ],
+    [
+      "epochs fractional",
+      { epochs: 1.5 },
+      "epochs must be a positive whole number",
+    ],
     ["epochs zero", { epochs: 0 }, "epochs must be a positive whole number"],
-    ["learning rate zero", { learningRate: 0 }, "learningRate must be a positive finite number"],
-    ["learning rate negative", { learningRate: -0.1 }, "learningRate must be a positive finite number"],
-    ["learning rate NaN", { learningRate: NaN }, "learningRate must be a positive finite number"],
-    ["learning rate infinite", { learningRate: Infinity }, "learningRate must be a positive finite number"],
+    [
+      "learning rate zero",
+      { learningRate: 0 },
+      "learningRate must be a positive finite number",
+    ],
+    [
+      "learning rate negative",
+      { learningRate: -0.1 },
+      "learningRate must be a positive finite number",
+    ],
+    [
+      "learning rate NaN",
+      { learningRate: NaN },
+      "learningRate must be a positive finite number",
+    ],
+    [
+      "learning rate infinite",
+      { learningRate: Infinity },
+      "learningRate must be a positive finite number",
+    ],
     ["seed fractional", { seed: 0.5 }, "seed must be a whole number"],
   ];
   for (const [name, overrides, message] of cases) {

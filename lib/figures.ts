@@ -1,0 +1,150 @@
+/**
+ * From results to charts: turns an experiment's weights and training history
+ * into the plain records the chart builders take, and draws the standard set
+ * of figures for a trained experiment (used by the CLI's `--svg` and the
+ * custom-sentence notebook).
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import {
+  attentionBars,
+  type BarRecord,
+  type ChartElement,
+  heatmap,
+  lossCurve,
+  matrixCells,
+  tokenLabels,
+  type TrajectoryPoint,
+  weightTrajectories,
+} from "./charts.ts";
+import { sizeLossFloor } from "./loss.ts";
+import { AttentionModel } from "./model.ts";
+import type { Experiment } from "./tokenizer.ts";
+import type { TrainResult } from "./trainer.ts";
+
+/**
+ * One bar per position for {@linkcode attentionBars}; size words highlighted.
+ *
+ * @param experiment The experiment the weights belong to.
+ * @param weights The focus word's attention weights, `[seqLen]`.
+ * @returns `[seqLen]` bar records labelled `"position token"`.
+ *
+ * @example
+ * ```ts
+ * import { prepareExperiment, weightBars } from "./mod.ts";
+ * const bars = weightBars(prepareExperiment(), new Array(13).fill(1 / 13));
+ * if (bars[2].label !== "2 elephant" || !bars[2].highlight) throw new Error();
+ * ```
+ */
+export function weightBars(
+  experiment: Experiment,
+  weights: ArrayLike<number>,
+): BarRecord[] {
+  const labels = tokenLabels(experiment.tokens);
+  return labels.map((label, position) => ({
+    label,
+    value: weights[position],
+    highlight: experiment.sizePositions.includes(position),
+  }));
+}
+
+/**
+ * One point per epoch and position for {@linkcode weightTrajectories}.
+ *
+ * @param experiment The experiment the weights belong to.
+ * @param weightHistory The weights at the start of every epoch, `[epochs, seqLen]`.
+ * @returns `epochs × seqLen` points; size words highlighted.
+ */
+export function trajectoryPoints(
+  experiment: Experiment,
+  weightHistory: number[][],
+): TrajectoryPoint[] {
+  const labels = tokenLabels(experiment.tokens);
+  return weightHistory.flatMap((weights, epoch) =>
+    labels.map((label, position) => ({
+      epoch,
+      label,
+      weight: weights[position],
+      highlight: experiment.sizePositions.includes(position),
+    }))
+  );
+}
+
+/**
+ * The standard figures of a trained experiment: the focus word's weights
+ * before and after training, the loss curve, the weight trajectories, and
+ * heatmaps of the trained embeddings, Q, K, V and self-attention matrix.
+ *
+ * @param experiment The experiment.
+ * @param result What {@linkcode train} returned for it.
+ * @returns Charts by file-friendly name, in reading order.
+ */
+export function experimentCharts(
+  experiment: Experiment,
+  result: TrainResult,
+): Record<string, ChartElement> {
+  const focus = `"${experiment.focusWord}"`;
+  const labels = tokenLabels(experiment.tokens);
+  const dims = Array.from(
+    { length: experiment.config.dModel },
+    (_, i) => `d${i}`,
+  );
+  const model = new AttentionModel(result.finalParameters);
+  const steps = model.forward(experiment.tokenIds, experiment.focusPosition);
+  const matrix = (t: tf.Tensor, columns: string[]) =>
+    matrixCells(t.arraySync() as number[][], { rows: labels, columns });
+  try {
+    const small = experiment.config.dModel <= 16 && labels.length <= 40;
+    return {
+      weights_before: attentionBars(
+        weightBars(experiment, result.weightHistory[0]),
+        { title: `Attention of ${focus} before training` },
+      ),
+      weights_after: attentionBars(
+        weightBars(experiment, result.finalWeights),
+        { title: `Attention of ${focus} after training` },
+      ),
+      loss: lossCurve(result.history, {
+        title: "Size loss per epoch",
+        floor: sizeLossFloor(experiment.sizePositions.length),
+      }),
+      trajectories: weightTrajectories(
+        trajectoryPoints(experiment, result.weightHistory),
+        { title: `Attention of ${focus} on each token during training` },
+      ),
+      ...(small
+        ? {
+          embeddings: heatmap(matrix(steps.embeddings, dims), {
+            title: "Trained embeddings [seqLen, dModel]",
+            xLabel: "dimension",
+            yLabel: "token",
+          }),
+          queries: heatmap(matrix(steps.queries, dims), {
+            title: "Queries Q [seqLen, dModel]",
+            xLabel: "dimension",
+            yLabel: "token",
+          }),
+          keys: heatmap(matrix(steps.keys, dims), {
+            title: "Keys K [seqLen, dModel]",
+            xLabel: "dimension",
+            yLabel: "token",
+          }),
+          values: heatmap(matrix(steps.values, dims), {
+            title: "Values V [seqLen, dModel]",
+            xLabel: "dimension",
+            yLabel: "token",
+          }),
+          attention_matrix: heatmap(matrix(steps.attentionMatrix, labels), {
+            title: "Self-attention matrix [seqLen, seqLen]",
+            xLabel: "key",
+            yLabel: "query",
+          }),
+        }
+        : {}),
+    };
+  } finally {
+    tf.dispose(steps);
+    model.dispose();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The attention tutorial's library: everything the notebooks and the CLI use.
+ *
+ * Pipeline: {@linkcode prepareExperiment} (sentence → tokens → ids) →
+ * {@linkcode AttentionModel} (embeddings → Q, K, V → scores → softmax →
+ * context) → {@linkcode sizeLoss} → {@linkcode train} → {@linkcode analyzeAttention},
+ * with chart builders for every step.
+ * @module
+ */
+
+export {
+  type AttentionConfig,
+  DEFAULT_CONFIG,
+  resolveConfig,
+} from "./config.ts";
+export {
+  buildVocabulary,
+  type Experiment,
+  prepareExperiment,
+  tokenize,
+  type Vocabulary,
+} from "./tokenizer.ts";
+export {
+  cloneParameters,
+  type InitOptions,
+  initParameters,
+  PARAMETER_NAMES,
+  type Parameters,
+} from "./parameters.ts";
+export {
+  type AttentionGradients,
+  AttentionModel,
+  type AttentionSteps,
+} from "./model.ts";
+export {
+  sizeLoss,
+  sizeLossFloor,
+  type SizeLossParts,
+  sizeMask,
+} from "./loss.ts";
+export {
+  type Engine,
+  type EpochReport,
+  train,
+  type TrainOptions,
+  type TrainResult,
+} from "./trainer.ts";
+export {
+  analyzeAttention,
+  type AttentionAnalysis,
+  formatAnalysis,
+  formatEpoch,
+  type TokenWeight,
+} from "./analysis.ts";
+export * from "./charts.ts";
+export { experimentCharts, trajectoryPoints, weightBars } from "./figures.ts";

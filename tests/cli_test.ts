@@ -1,0 +1,235 @@
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
+import { parseArgs, UsageError } from "../lib/cli.ts";
+import { assertThrows } from "@std/assert";
+
+const CLI = new URL("../lib/cli.ts", import.meta.url).pathname;
+
+// Runs the CLI as a user would, with the same (absent) permissions as
+// `deno task attention`, plus any extra deno flags.
+async function run(args: string[], denoFlags: string[] = []) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...denoFlags, CLI, ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return {
+    code: output.code,
+    stdout: decode(output.stdout),
+    stderr: decode(output.stderr),
+  };
+}
+
+Deno.test("the default run prints the original demo's report, size words first", async () => {
+  const { code, stdout, stderr } = await run([]);
+  assertEquals(code, 0);
+  assertEquals(stderr, "");
+  const lines = stdout.split("\n");
+  assertEquals(lines[0], "Starting training...");
+  const epochs = lines.filter((l) => l.startsWith("Epoch: "));
+  assertEquals(epochs.length, 10);
+  assertMatch(epochs[0], /^Epoch: 0, Loss: \d\.\d{4}$/);
+  assertMatch(epochs[9], /^Epoch: 180, Loss: \d\.\d{4}$/);
+  assertStringIncludes(
+    stdout,
+    "\nAttention Pattern Analysis:\nToken Importance Ranking:\n",
+  );
+  const ranked = lines.filter((l) => l.startsWith("Token: "));
+  assertEquals(ranked.length, 13);
+  for (const line of ranked) {
+    assertMatch(line, /^Token: \S+ +Attention Weight: \d\.\d{4}$/);
+  }
+  const top3 = ranked.slice(0, 3).map((l) => l.split(/\s+/)[1]).sort();
+  assertEquals(top3, ["car", "elephant", "too"]);
+  assertMatch(stdout, /\nCombined weight for size-related words: 0\.\d{4}\n$/);
+});
+
+Deno.test("--json prints exactly the documented fields", async () => {
+  const { code, stdout } = await run([
+    "--json",
+    "--epochs",
+    "7",
+    "--seed",
+    "3",
+  ]);
+  assertEquals(code, 0);
+  const doc = JSON.parse(stdout);
+  assertEquals(Object.keys(doc).sort(), [
+    "combinedSizeWeight",
+    "config",
+    "finalParameters",
+    "history",
+    "initialParameters",
+    "ranking",
+    "tokens",
+    "vocabulary",
+    "weights",
+  ]);
+  assertEquals(Object.keys(doc.config).sort(), [
+    "dModel",
+    "epochs",
+    "focusWord",
+    "learningRate",
+    "seed",
+    "sentence",
+    "sizeWords",
+  ]);
+  assertEquals(doc.config.epochs, 7);
+  assertEquals(doc.config.seed, 3);
+  assertEquals(doc.tokens.length, 13);
+  assertEquals(doc.vocabulary.length, 12);
+  const names = [
+    "embedding",
+    "keyBias",
+    "keyWeight",
+    "queryBias",
+    "queryWeight",
+    "valueBias",
+    "valueWeight",
+  ];
+  for (const key of ["initialParameters", "finalParameters"]) {
+    assertEquals(Object.keys(doc[key]).sort(), names);
+    assertEquals([doc[key].embedding.length, doc[key].embedding[0].length], [
+      12,
+      4,
+    ]);
+    assertEquals(
+      [doc[key].queryWeight.length, doc[key].queryWeight[0].length],
+      [4, 4],
+    );
+    assertEquals(doc[key].queryBias.length, 4);
+  }
+  assertEquals(doc.history.map((h: { epoch: number }) => h.epoch), [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+  ]);
+  assert(doc.history.every((h: { loss: number }) => Number.isFinite(h.loss)));
+  assertEquals(doc.weights.length, 13);
+  assertEquals(Object.keys(doc.weights[0]).sort(), [
+    "position",
+    "token",
+    "weight",
+  ]);
+  assertEquals(doc.weights[2].token, "elephant");
+  const total = doc.weights.reduce(
+    (s: number, w: { weight: number }) => s + w.weight,
+    0,
+  );
+  assert(Math.abs(total - 1) < 1e-9);
+  assertEquals(doc.ranking.length, 13);
+  const size = doc.weights.filter((w: { token: string }) =>
+    ["elephant", "car", "too"].includes(w.token)
+  )
+    .reduce((s: number, w: { weight: number }) => s + w.weight, 0);
+  assert(Math.abs(size - doc.combinedSizeWeight) < 1e-12);
+});
+
+Deno.test("flags reach the configuration, and the run is deterministic", async () => {
+  const args = [
+    "--json",
+    "--sentence",
+    "A tiny mouse hid in the huge box because it was small.",
+    "--focus-word",
+    "it",
+    "--size-words",
+    "mouse, small",
+    "--d-model",
+    "8",
+    "--learning-rate",
+    "0.01",
+    "--epochs",
+    "30",
+    "--seed",
+    "5",
+  ];
+  const a = await run(args);
+  const b = await run(args);
+  assertEquals(a.code, 0);
+  assertEquals(a.stdout, b.stdout);
+  const doc = JSON.parse(a.stdout);
+  assertEquals(doc.config.sizeWords, ["mouse", "small"]);
+  assertEquals(doc.config.dModel, 8);
+  assertEquals(doc.config.learningRate, 0.01);
+  assertEquals(doc.tokens.at(-1), "small");
+});
+
+Deno.test("bad flags or values print one line and exit with code 2", async (t) => {
+  const cases: [string[], string][] = [
+    [["--bogus"], `unknown option "--bogus"`],
+    [["--epochs"], "--epochs needs a value"],
+    [["--epochs", "ten"], `--epochs takes a number, got "ten"`],
+    [["--epochs", "2.5"], "epochs must be a positive whole number, got 2.5"],
+    [["--d-model", "0"], "dModel must be a positive whole number, got 0"],
+    [
+      ["--learning-rate", "-1"],
+      "learningRate must be a positive finite number",
+    ],
+    [["--sentence", "   "], "has no words"],
+    [["--focus-word", "she"], `focus word "she" is not in the sentence`],
+    [
+      ["--size-words", "elephant,truck"],
+      `size word "truck" is not in the sentence`,
+    ],
+    [["--size-words", ""], "no size words"],
+    [["--json=yes"], "--json takes no value"],
+  ];
+  for (const [args, message] of cases) {
+    await t.step(args.join(" "), async () => {
+      const { code, stdout, stderr } = await run(args);
+      assertEquals(code, 2);
+      assertEquals(stdout, "");
+      assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+      assertStringIncludes(stderr, `error: `);
+      assertStringIncludes(stderr, message);
+    });
+  }
+});
+
+Deno.test("--svg without write permission says which permission to grant", async () => {
+  const dir = await Deno.makeTempDir();
+  const { code, stderr } = await run(["--svg", dir]);
+  assertEquals(code, 2);
+  assertStringIncludes(stderr, `--allow-write=${dir}`);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("--svg DIR writes every chart as a standalone SVG file", async () => {
+  const dir = await Deno.makeTempDir();
+  const target = `${dir}/charts`;
+  const { code, stdout, stderr } = await run([
+    "--svg",
+    target,
+    "--epochs",
+    "20",
+  ], [`--allow-write=${target}`]);
+  assertEquals(code, 0, stderr);
+  assertStringIncludes(stdout, `charts to ${target}`);
+  const files = [...Deno.readDirSync(target)].map((e) => e.name).sort();
+  assert(files.length >= 5, `files: ${files}`);
+  for (const name of files) {
+    assertMatch(name, /\.svg$/);
+    const text = await Deno.readTextFile(`${target}/${name}`);
+    assert(text.startsWith("<svg"), `${name} starts with ${text.slice(0, 20)}`);
+    assertStringIncludes(text, `xmlns="http://www.w3.org/2000/svg"`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("parseArgs accepts --flag value and --flag=value", () => {
+  assertEquals(parseArgs(["--seed=3", "--epochs", "4"]).config, {
+    seed: 3,
+    epochs: 4,
+  });
+  assertThrows(() => parseArgs(["--seed", ""]), UsageError, "takes a number");
+});

@@ -1,0 +1,167 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import {
+  analyzeAttention,
+  type Engine,
+  initParameters,
+  PARAMETER_NAMES,
+  prepareExperiment,
+  train,
+} from "../lib/mod.ts";
+import { maxAbsDiff, referenceForward } from "./_reference.ts";
+
+const experiment = prepareExperiment();
+
+Deno.test("training on the default sentence lowers the loss and raises the size weight", async () => {
+  const result = await train(experiment);
+  assertEquals(result.history.length, 200);
+  assertEquals(result.history[0].epoch, 0);
+  const first = result.history[0].loss, last = result.history.at(-1)!.loss;
+  assert(last < first - 0.1, `loss ${first} → ${last}`);
+  const before =
+    analyzeAttention(experiment, result.weightHistory[0]).combinedSizeWeight;
+  const after =
+    analyzeAttention(experiment, result.finalWeights).combinedSizeWeight;
+  assert(after > before + 0.3, `size weight ${before} → ${after}`);
+});
+
+Deno.test("with the default seed, the three size words rank first", async () => {
+  const result = await train(experiment);
+  const ranking = analyzeAttention(experiment, result.finalWeights).ranking;
+  assertEquals(ranking.slice(0, 3).map((r) => r.token).sort(), [
+    "car",
+    "elephant",
+    "too",
+  ]);
+});
+
+Deno.test("history[e].loss is the loss before epoch e's update, as the reference computes it", async () => {
+  const result = await train(experiment, { engine: "fast" });
+  const { tokenIds, focusPosition, sizePositions } = experiment;
+  const start = referenceForward(
+    result.initialParameters,
+    tokenIds,
+    focusPosition,
+    sizePositions,
+  );
+  assert(Math.abs(start.loss - result.history[0].loss) < 1e-12);
+  assert(maxAbsDiff(start.weights, result.weightHistory[0]) < 1e-12);
+  const end = referenceForward(
+    result.finalParameters,
+    tokenIds,
+    focusPosition,
+    sizePositions,
+  );
+  assert(maxAbsDiff(end.weights, result.finalWeights) < 1e-12);
+});
+
+Deno.test("the fast engine and the tfjs engine agree to float32 tolerance", async (t) => {
+  const configs = [
+    {},
+    {
+      sentence: "a b c d e f g h a b c",
+      focusWord: "d",
+      sizeWords: ["a", "h"],
+      dModel: 8,
+      epochs: 60,
+      seed: 3,
+    },
+    { learningRate: 0.01, epochs: 100, seed: 11 },
+  ];
+  for (const overrides of configs) {
+    await t.step(JSON.stringify(overrides), async () => {
+      const exp = prepareExperiment(overrides);
+      const fast = await train(exp, { engine: "fast" });
+      const slow = await train(exp, { engine: "tfjs" });
+      assertEquals(fast.initialParameters, slow.initialParameters);
+      const losses = (r: typeof fast) => r.history.map((h) => h.loss);
+      assert(maxAbsDiff(losses(fast), losses(slow)) < 2e-5, "loss history");
+      assert(
+        maxAbsDiff(fast.finalWeights, slow.finalWeights) < 5e-5,
+        "final attention weights",
+      );
+      assert(
+        maxAbsDiff(fast.weightHistory.flat(), slow.weightHistory.flat()) < 5e-5,
+        "weight history",
+      );
+      for (const name of PARAMETER_NAMES) {
+        // The key bias adds the same bk · q to every score, which softmax
+        // ignores: its true gradient is 0. The fast engine keeps it fixed;
+        // tfjs moves it by Adam-amplified float32 round-off, with no effect
+        // on any weight (checked above).
+        if (name === "keyBias") continue;
+        const diff = maxAbsDiff(
+          fast.finalParameters[name].flat(),
+          slow.finalParameters[name].flat(),
+        );
+        assert(diff < 1e-4, `${name} differs by ${diff}`);
+      }
+      assertEquals(
+        fast.finalParameters.keyBias,
+        fast.initialParameters.keyBias,
+      );
+    });
+  }
+});
+
+Deno.test("the same seed gives bit-identical runs; another seed does not", async () => {
+  for (const engine of ["fast", "tfjs"] as Engine[]) {
+    const a = await train(experiment, { engine });
+    const b = await train(experiment, { engine });
+    assertEquals(a.history, b.history);
+    assertEquals(a.finalParameters, b.finalParameters);
+  }
+  const other = await train(prepareExperiment({ seed: 1 }));
+  const base = await train(experiment);
+  assert(other.history[0].loss !== base.history[0].loss);
+});
+
+Deno.test("onEpoch sees every epoch, and training waits for it", async () => {
+  const seen: number[] = [];
+  let waited = 0;
+  await train(prepareExperiment({ epochs: 5 }), {
+    onEpoch: async ({ epoch, weights }) => {
+      seen.push(epoch);
+      assertEquals(weights.length, 13);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      waited++;
+    },
+  });
+  assertEquals(seen, [0, 1, 2, 3, 4]);
+  assertEquals(waited, 5);
+});
+
+Deno.test("initialParameters option is used and not modified", async () => {
+  const start = initParameters(12, 4, { seed: 99 });
+  const copy = structuredClone(start);
+  const result = await train(prepareExperiment({ epochs: 3 }), {
+    initialParameters: start,
+  });
+  assertEquals(result.initialParameters, copy);
+  assertEquals(start, copy);
+});
+
+Deno.test("an unknown engine is a RangeError", async () => {
+  await assertRejects(
+    () => train(experiment, { engine: "gpu" as Engine }),
+    RangeError,
+    `engine must be "fast" or "tfjs"`,
+  );
+});
+
+Deno.test("training and analysis leak no tensors, and tensor count does not grow per epoch", async () => {
+  const before = tf.memory().numTensors;
+  const counts: number[] = [];
+  await train(prepareExperiment({ epochs: 30 }), {
+    engine: "tfjs",
+    onEpoch: () => {
+      counts.push(tf.memory().numTensors);
+    },
+  });
+  // after the optimizer's state exists (epoch 1 on), the count is constant
+  assertEquals(new Set(counts.slice(1)).size, 1, `counts ${counts}`);
+  assertEquals(tf.memory().numTensors, before);
+  const result = await train(experiment);
+  analyzeAttention(experiment, result.finalWeights);
+  assertEquals(tf.memory().numTensors, before);
+});
