@@ -54,3 +54,9 @@ export {
 } from "./analysis.ts";
 export * from "./charts.ts";
 export { experimentCharts, trajectoryPoints, weightBars } from "./figures.ts";
+export {
+  checkSetup,
+  formatSetup,
+  MINIMUM_VERSIONS,
+  type SetupReport,
+} from "./setup.ts";
