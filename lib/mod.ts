@@ -60,3 +60,11 @@ export {
   MINIMUM_VERSIONS,
   type SetupReport,
 } from "./setup.ts";
+export {
+  type DisplayFunction,
+  type HtmlDisplay,
+  keep,
+  trainingFrame,
+  trainLive,
+  type TrainLiveOptions,
+} from "./notebook.ts";

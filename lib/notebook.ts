@@ -1,0 +1,152 @@
+/**
+ * Helpers for running the tutorial in a Jupyter notebook: tensors that stay
+ * counted once when a cell is re-run, and a live training view that updates
+ * one output in place.
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import {
+  attentionBars,
+  type ChartElement,
+  lossCurve,
+  toSvgString,
+} from "./charts.ts";
+import { weightBars } from "./figures.ts";
+import { sizeLossFloor } from "./loss.ts";
+import type { Experiment } from "./tokenizer.ts";
+import { train, type TrainOptions, type TrainResult } from "./trainer.ts";
+
+type Disposable = tf.TensorContainer | { dispose(): void };
+
+const kept = new Map<string, Disposable>();
+
+/**
+ * Keeps a value under a name and frees whatever was kept under that name
+ * before. Re-running a notebook cell that writes
+ * `const model = keep("model", new AttentionModel(…))` therefore replaces the
+ * old model instead of leaking its tensors.
+ *
+ * @param name A name unique within the notebook, usually the variable's.
+ * @param value Tensors, an object or array of tensors, or anything with `dispose()`.
+ * @returns `value`, unchanged.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { keep } from "./notebook.ts";
+ * const before = tf.memory().numTensors;
+ * keep("x", tf.ones([2]));
+ * keep("x", tf.ones([2])); // frees the first one
+ * if (tf.memory().numTensors !== before + 1) throw new Error("leak");
+ * ```
+ */
+export function keep<T extends Disposable>(name: string, value: T): T {
+  const previous = kept.get(name);
+  kept.set(name, value);
+  if (previous !== undefined && previous !== value) release(previous);
+  return value;
+}
+
+function release(value: Disposable): void {
+  if (
+    value !== null && typeof value === "object" && "dispose" in value &&
+    typeof value.dispose === "function"
+  ) {
+    value.dispose();
+  } else {
+    tf.dispose(value as tf.TensorContainer);
+  }
+}
+
+/** A displayable HTML snippet, in the shape Deno's Jupyter kernel displays. */
+export interface HtmlDisplay {
+  /** Returns the MIME bundle the kernel sends. */
+  [key: symbol]: () => Record<string, string>;
+}
+
+/** Deno.jupyter.display's signature, injectable for tests. */
+export type DisplayFunction = (
+  value: unknown,
+  options: { display_id: string; update?: boolean },
+) => Promise<void> | void;
+
+/** Options for {@linkcode trainLive}. */
+export interface TrainLiveOptions extends Omit<TrainOptions, "onEpoch"> {
+  /** Where frames go. Default: `Deno.jupyter.display`. */
+  display?: DisplayFunction;
+  /** Most frames per second; the last epoch is always drawn. Default 4. */
+  framesPerSecond?: number;
+}
+
+/**
+ * Trains like {@linkcode train} while one notebook output shows the loss
+ * curve so far and the focus word's current weights, updated in place a few
+ * times per second. The last frame shows the final state and stays in the
+ * saved notebook.
+ *
+ * @param experiment The prepared experiment.
+ * @param options Engine, starting parameters, display function and frame rate.
+ * @returns What {@linkcode train} returns.
+ */
+export async function trainLive(
+  experiment: Experiment,
+  options: TrainLiveOptions = {},
+): Promise<TrainResult> {
+  const display: DisplayFunction = options.display ??
+    ((value, opts) => Deno.jupyter.display(value, opts));
+  const interval = 1000 / (options.framesPerSecond ?? 4);
+  const displayId = `training-${crypto.randomUUID()}`;
+  const epochs = experiment.config.epochs;
+  const history: { epoch: number; loss: number }[] = [];
+  let lastFrame = -Infinity;
+  let frames = 0;
+  const result = await train(experiment, {
+    ...options,
+    onEpoch: async ({ epoch, loss, weights }) => {
+      history.push({ epoch, loss });
+      const now = performance.now();
+      if (now - lastFrame < interval && epoch < epochs - 1) return;
+      lastFrame = now;
+      await display(trainingFrame(experiment, history, weights), {
+        display_id: displayId,
+        update: frames++ > 0,
+      });
+    },
+  });
+  return result;
+}
+
+/**
+ * One frame of the live training view: the loss curve so far next to the
+ * focus word's weights at the latest epoch.
+ *
+ * @param experiment The experiment being trained.
+ * @param history The losses so far.
+ * @param weights The focus word's weights at the latest epoch, `[seqLen]`.
+ * @returns An object the Deno kernel displays as HTML.
+ */
+export function trainingFrame(
+  experiment: Experiment,
+  history: { epoch: number; loss: number }[],
+  weights: number[],
+): HtmlDisplay {
+  const epoch = history.at(-1)?.epoch ?? 0;
+  const of = ` (epoch ${epoch + 1} of ${experiment.config.epochs})`;
+  const charts: ChartElement[] = [
+    lossCurve(history, {
+      title: `Loss${of}`,
+      floor: sizeLossFloor(experiment.sizePositions.length),
+      width: 420,
+    }),
+    attentionBars(weightBars(experiment, weights), {
+      title: `Attention of "${experiment.focusWord}"${of}`,
+      width: 520,
+    }),
+  ];
+  const html =
+    `<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">${
+      charts.map((c) => toSvgString(c)).join("")
+    }</div>`;
+  return { [Symbol.for("Jupyter.display")]: () => ({ "text/html": html }) };
+}

@@ -1,0 +1,72 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import {
+  AttentionModel,
+  initParameters,
+  keep,
+  prepareExperiment,
+  train,
+  trainingFrame,
+  trainLive,
+} from "../lib/mod.ts";
+
+Deno.test("keep frees what was kept under the same name before", () => {
+  const before = tf.memory().numTensors;
+  keep("model", new AttentionModel(initParameters(3, 2)));
+  keep("model", new AttentionModel(initParameters(3, 2)));
+  assertEquals(tf.memory().numTensors, before + 7);
+  keep("pair", [tf.ones([2]), tf.zeros([3])]);
+  keep("pair", { a: tf.ones([2]), b: tf.zeros([3]) });
+  assertEquals(tf.memory().numTensors, before + 9);
+  keep("model", tf.scalar(1));
+  keep("pair", tf.scalar(1));
+  assertEquals(tf.memory().numTensors, before + 2);
+});
+
+Deno.test("trainLive updates one display in place and ends on the final epoch", async () => {
+  const experiment = prepareExperiment({ epochs: 50 });
+  const calls: { id: string; update?: boolean; html: string }[] = [];
+  const result = await trainLive(experiment, {
+    framesPerSecond: 1000,
+    display: (value, options) => {
+      const bundle = (value as Record<symbol, () => Record<string, string>>)
+        [Symbol.for("Jupyter.display")]();
+      calls.push({
+        id: options.display_id,
+        update: options.update,
+        html: bundle["text/html"],
+      });
+    },
+  });
+  assert(calls.length >= 2);
+  assertEquals(new Set(calls.map((c) => c.id)).size, 1);
+  assertEquals(calls[0].update, false);
+  assert(calls.slice(1).every((c) => c.update === true));
+  assertStringIncludes(calls.at(-1)!.html, "epoch 50 of 50");
+  assertEquals((calls.at(-1)!.html.match(/<svg/g) ?? []).length, 2);
+  // same numbers as plain training
+  const plain = await train(experiment);
+  assertEquals(result.history, plain.history);
+});
+
+Deno.test("trainLive throttles frames", async () => {
+  let frames = 0;
+  await trainLive(prepareExperiment({ epochs: 200 }), {
+    framesPerSecond: 0.001,
+    display: () => {
+      frames++;
+    },
+  });
+  assertEquals(frames, 2); // the first epoch and the last
+});
+
+Deno.test("a training frame holds the loss curve and the weights as inline SVG", () => {
+  const experiment = prepareExperiment();
+  const frame = trainingFrame(experiment, [{ epoch: 0, loss: 1 }, {
+    epoch: 1,
+    loss: 0.9,
+  }], new Array(13).fill(1 / 13));
+  const html = frame[Symbol.for("Jupyter.display")]()["text/html"];
+  assertStringIncludes(html, "epoch 2 of 200");
+  assertStringIncludes(html, `Attention of "it"`);
+});
