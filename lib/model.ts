@@ -40,14 +40,14 @@ export type AttentionSteps = {
 };
 
 /** Gradients of the size loss, as tensors the caller owns. */
-export interface AttentionGradients {
+export type AttentionGradients = {
   /** The loss value. */
   loss: number;
   /** ∂loss/∂scaledScores, `[seqLen]`. */
   scaledScores: tf.Tensor1D;
   /** ∂loss/∂parameter for every parameter, same shapes as the parameters. */
   parameters: Record<keyof Parameters, tf.Tensor>;
-}
+};
 
 /**
  * The attention model: an embedding table and Query, Key and Value

@@ -75,7 +75,7 @@ export type DisplayFunction = (
 export interface TrainLiveOptions extends Omit<TrainOptions, "onEpoch"> {
   /** Where frames go. Default: `Deno.jupyter.display`. */
   display?: DisplayFunction;
-  /** Most frames per second; the last epoch is always drawn. Default 4. */
+  /** Most frames per second during training; the final state is always drawn. Default 4. */
   framesPerSecond?: number;
 }
 
@@ -97,23 +97,26 @@ export async function trainLive(
     ((value, opts) => Deno.jupyter.display(value, opts));
   const interval = 1000 / (options.framesPerSecond ?? 4);
   const displayId = `training-${crypto.randomUUID()}`;
-  const epochs = experiment.config.epochs;
   const history: { epoch: number; loss: number }[] = [];
   let lastFrame = -Infinity;
   let frames = 0;
+  const show = async (weights: number[], done: boolean) => {
+    await display(trainingFrame(experiment, history, weights, done), {
+      display_id: displayId,
+      update: frames++ > 0,
+    });
+  };
   const result = await train(experiment, {
     ...options,
     onEpoch: async ({ epoch, loss, weights }) => {
       history.push({ epoch, loss });
       const now = performance.now();
-      if (now - lastFrame < interval && epoch < epochs - 1) return;
+      if (now - lastFrame < interval) return;
       lastFrame = now;
-      await display(trainingFrame(experiment, history, weights), {
-        display_id: displayId,
-        update: frames++ > 0,
-      });
+      await show(weights, false);
     },
   });
+  await show(result.finalWeights, true); // the final state stays in the output
   return result;
 }
 
@@ -130,9 +133,12 @@ export function trainingFrame(
   experiment: Experiment,
   history: { epoch: number; loss: number }[],
   weights: number[],
+  done = false,
 ): HtmlDisplay {
   const epoch = history.at(-1)?.epoch ?? 0;
-  const of = ` (epoch ${epoch + 1} of ${experiment.config.epochs})`;
+  const of = done
+    ? ` (after ${experiment.config.epochs} epochs)`
+    : ` (epoch ${epoch + 1} of ${experiment.config.epochs})`;
   const charts: ChartElement[] = [
     lossCurve(history, {
       title: `Loss${of}`,

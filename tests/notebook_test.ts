@@ -42,7 +42,9 @@ Deno.test("trainLive updates one display in place and ends on the final epoch", 
   assertEquals(new Set(calls.map((c) => c.id)).size, 1);
   assertEquals(calls[0].update, false);
   assert(calls.slice(1).every((c) => c.update === true));
-  assertStringIncludes(calls.at(-1)!.html, "epoch 50 of 50");
+  assertStringIncludes(calls.at(-1)!.html, "after 50 epochs");
+  // the last frame shows the final weights, as the report does
+  assertStringIncludes(calls.at(-1)!.html, result.finalWeights[12].toFixed(3));
   assertEquals((calls.at(-1)!.html.match(/<svg/g) ?? []).length, 2);
   // same numbers as plain training
   const plain = await train(experiment);
@@ -57,7 +59,7 @@ Deno.test("trainLive throttles frames", async () => {
       frames++;
     },
   });
-  assertEquals(frames, 2); // the first epoch and the last
+  assertEquals(frames, 2); // the first epoch and the final state
 });
 
 Deno.test("a training frame holds the loss curve and the weights as inline SVG", () => {
