@@ -818,7 +818,9 @@ interface DomElement {
 /** Options common to every plot: document, width, title, subtitle, left margin. */
 function frame(options: ChartOptions): Plot.PlotOptions {
   return {
-    document: options.document ?? document,
+    // Plot types this as the DOM's Document, which Deno's types only know
+    // when a DOM library is loaded; any document Plot can draw into works.
+    document: (options.document ?? document) as Plot.PlotOptions["document"],
     width: options.width ?? DEFAULT_WIDTH,
     title: options.title,
     subtitle: options.subtitle,

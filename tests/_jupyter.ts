@@ -1,0 +1,594 @@
+/**
+ * Runs the tutorial's notebooks top to bottom with the real Deno kernel
+ * through Jupyter's own client (`jupyter nbconvert --execute`), for the
+ * notebook tests and for regenerating the committed outputs
+ * (`deno task notebooks`, which runs this file).
+ * @module
+ */
+
+/** One output of a code cell, as nbformat 4 stores it. */
+export interface Output {
+  /** "stream", "display_data", "execute_result" or "error". */
+  output_type: string;
+  /** For streams: "stdout" or "stderr". */
+  name?: string;
+  /** For streams: the text, whole or split into lines. */
+  text?: string | string[];
+  /** For rich outputs: one entry per MIME type. */
+  data?: Record<string, unknown>;
+  /** For errors: the error's class, e.g. "RangeError". */
+  ename?: string;
+  /** For errors: the error's message. */
+  evalue?: string;
+  /** For errors: the stack, one entry per line. */
+  traceback?: string[];
+  /** Anything else nbformat stores (metadata, execution_count). */
+  [key: string]: unknown;
+}
+
+/** One cell, as nbformat 4 stores it. */
+export interface Cell {
+  /** "code", "markdown" or "raw". */
+  cell_type: string;
+  /** The cell's metadata; `tags` holds e.g. "parameters". */
+  metadata: { tags?: string[]; [key: string]: unknown };
+  /** The source, whole or split into lines. */
+  source: string | string[];
+  /** Code cells: the kernel's counter, null when never run. */
+  execution_count?: number | null;
+  /** Code cells: what running it produced. */
+  outputs?: Output[];
+  /** Anything else nbformat stores (id, attachments). */
+  [key: string]: unknown;
+}
+
+/** A notebook, as nbformat 4 stores it. */
+export interface Notebook {
+  /** The cells in order. */
+  cells: Cell[];
+  /** Kernelspec, language info and the like. */
+  metadata: { kernelspec?: { name?: string }; [key: string]: unknown };
+  /** Always 4. */
+  nbformat: number;
+  /** The minor version. */
+  nbformat_minor: number;
+}
+
+/** The folder holding the tutorial's notebooks. */
+export const NOTEBOOKS_DIR: string = new URL("../notebooks/", import.meta.url)
+  .pathname;
+
+/** What to tell a reader whose machine lacks Jupyter. */
+export const INSTALL_HINT: string =
+  "Jupyter with nbconvert and nbclient is needed to run the notebooks. Install it with " +
+  "`sudo apt-get install jupyter-notebook jupyter-nbconvert python3-nbclient` (Debian/Ubuntu) " +
+  "or `pip install notebook nbconvert nbclient`, then run `deno task setup`.";
+
+/**
+ * Checks that `jupyter nbconvert` and nbclient can be run.
+ *
+ * @throws {Error} With {@linkcode INSTALL_HINT} when either is missing.
+ */
+export async function ensureJupyter(): Promise<void> {
+  for (const tool of ["nbconvert", "execute"]) {
+    let result: Deno.CommandOutput;
+    try {
+      result = await new Deno.Command("jupyter", {
+        args: [tool, "--version"],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new Error(`\`jupyter\` is not on PATH. ${INSTALL_HINT}`);
+      }
+      throw error;
+    }
+    if (!result.success) {
+      throw new Error(
+        `\`jupyter ${tool} --version\` failed (${
+          new TextDecoder().decode(result.stderr).trim().split("\n").at(-1)
+        }). ${INSTALL_HINT}`,
+      );
+    }
+  }
+}
+
+/**
+ * Registers the Deno kernel with Jupyter (`deno jupyter --install`, as
+ * `deno task setup` does) unless a `deno` kernelspec whose program exists is
+ * already registered.
+ *
+ * @returns The kernelspec's program, e.g. "/usr/bin/deno".
+ * @throws {Error} When Jupyter is missing or the kernel cannot be registered.
+ */
+export async function ensureKernel(): Promise<string> {
+  await ensureJupyter();
+  const registered = await denoKernelProgram();
+  if (registered !== undefined && await exists(registered)) return registered;
+  const install = await new Deno.Command(Deno.execPath(), {
+    args: ["jupyter", "--install", "--force"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const program = await denoKernelProgram();
+  if (!install.success || program === undefined) {
+    throw new Error(
+      `\`deno jupyter --install\` did not register the Deno kernel: ${
+        new TextDecoder().decode(install.stderr).trim()
+      }`,
+    );
+  }
+  return program;
+}
+
+async function denoKernelProgram(): Promise<string | undefined> {
+  const list = await new Deno.Command("jupyter", {
+    args: ["kernelspec", "list", "--json"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!list.success) return undefined;
+  const specs = JSON.parse(new TextDecoder().decode(list.stdout));
+  return specs.kernelspecs?.deno?.spec?.argv?.[0];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The tutorial's notebooks: `NN_*.ipynb` in {@linkcode NOTEBOOKS_DIR}, in order.
+ *
+ * @returns Absolute paths.
+ */
+export async function listNotebooks(): Promise<string[]> {
+  const paths: string[] = [];
+  for await (const entry of Deno.readDir(NOTEBOOKS_DIR)) {
+    if (entry.isFile && /^\d\d_.*\.ipynb$/.test(entry.name)) {
+      paths.push(NOTEBOOKS_DIR + entry.name);
+    }
+  }
+  return paths.sort();
+}
+
+/**
+ * Reads and parses a notebook file.
+ *
+ * @param path The `.ipynb` file.
+ * @returns The notebook.
+ */
+export async function readNotebook(path: string): Promise<Notebook> {
+  return JSON.parse(await Deno.readTextFile(path));
+}
+
+/** Options for {@linkcode executeNotebook}. */
+export interface ExecuteOptions {
+  /** Run this notebook instead of the file's content (e.g. with injected parameters); the file still sets the working directory. */
+  notebook?: Notebook;
+  /** Keep running after a failing cell, leaving the error in its outputs. Default true. */
+  allowErrors?: boolean;
+  /** Seconds each cell may take. Default 600. */
+  timeoutSeconds?: number;
+}
+
+/**
+ * An nbconvert config (Python) that executes like `--execute`, with one fix.
+ * nbclient stops collecting a cell's outputs at the kernel's "idle" status,
+ * but the Deno kernel publishes the cell's last output just after "idle" in
+ * about 5% of cells (measured: within 1 ms), so that output was lost: a
+ * console.log line, a chart or the last expression's value. This executor
+ * keeps reading for a short grace period after "idle" and keeps what belongs
+ * to the cell.
+ */
+const LATE_OUTPUTS_CONFIG = `
+from queue import Empty
+
+from nbclient.exceptions import CellExecutionComplete
+from nbconvert.preprocessors import ExecutePreprocessor
+
+GRACE_SECONDS = 0.05
+
+
+class LateOutputsExecutePreprocessor(ExecutePreprocessor):
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        while True:
+            try:
+                msg = await self.kc.iopub_channel.get_msg(timeout=GRACE_SECONDS)
+            except Empty:
+                return
+            if msg["parent_header"].get("msg_id") == parent_msg_id:
+                try:
+                    self.process_message(msg, cell, cell_index)
+                except CellExecutionComplete:
+                    pass
+
+
+c = get_config()  # noqa: F821
+c.NotebookExporter.preprocessors = [LateOutputsExecutePreprocessor]
+`;
+
+/**
+ * Executes a notebook top to bottom with the Deno kernel through Jupyter's
+ * own client (`jupyter nbconvert`, with {@linkcode LATE_OUTPUTS_CONFIG}'s
+ * fix) and returns the executed copy; the file is never written. The copy
+ * goes to nbconvert through stdin and comes back through stdout, and
+ * nbconvert runs in the file's folder, so the kernel starts there exactly as when the reader opens
+ * the file (`"../lib/mod.ts"` resolves). `NO_COLOR=1` keeps ANSI codes out.
+ *
+ * @param path The notebook file.
+ * @param options Another notebook to run in its place, error handling, timeout.
+ * @returns The executed notebook, with nbclient's timing metadata.
+ * @throws {Error} When nbconvert fails (with `allowErrors: false`, also on a failing cell).
+ */
+export async function executeNotebook(
+  path: string,
+  options: ExecuteOptions = {},
+): Promise<Notebook> {
+  const input = options.notebook === undefined
+    ? await Deno.readFile(path)
+    : new TextEncoder().encode(JSON.stringify(options.notebook));
+  const config = await Deno.makeTempFile({
+    prefix: "nbconvert_late_outputs_",
+    suffix: ".py",
+  });
+  try {
+    await Deno.writeTextFile(config, LATE_OUTPUTS_CONFIG);
+    return await runNbconvert(path, config, input, options);
+  } finally {
+    await Deno.remove(config);
+  }
+}
+
+async function runNbconvert(
+  path: string,
+  config: string,
+  input: Uint8Array,
+  options: ExecuteOptions,
+): Promise<Notebook> {
+  const child = new Deno.Command("jupyter", {
+    args: [
+      "nbconvert",
+      "--to",
+      "notebook",
+      `--config=${config}`,
+      "--ExecutePreprocessor.kernel_name=deno",
+      `--ExecutePreprocessor.timeout=${options.timeoutSeconds ?? 600}`,
+      `--ExecutePreprocessor.allow_errors=${
+        options.allowErrors ?? true ? "True" : "False"
+      }`,
+      "--stdin",
+      "--stdout",
+    ],
+    cwd: path.slice(0, path.lastIndexOf("/") + 1) || ".",
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(input);
+  await writer.close();
+  const result = await child.output();
+  const stdout = new TextDecoder().decode(result.stdout);
+  if (!result.success || stdout.trim() === "") {
+    const stderr = new TextDecoder().decode(result.stderr).trim();
+    // A failing cell: nbclient's message names the cell and the error.
+    const cellError = stderr.indexOf("CellExecutionError: ");
+    throw new Error(
+      `executing ${path} failed (exit code ${result.code}):\n${
+        cellError >= 0
+          ? stderr.slice(cellError)
+          : stderr.split("\n").slice(-40).join("\n")
+      }`,
+    );
+  }
+  return JSON.parse(stdout);
+}
+
+/**
+ * A copy of the notebook with a new code cell right after the cell tagged
+ * `parameters` (papermill's convention), tagged `injected-parameters`.
+ * Re-declaring a `const` is allowed in the Deno kernel, so the new cell
+ * overrides the defaults.
+ *
+ * @param notebook The notebook.
+ * @param source The new cell's code, e.g. `const sentence = "…";`.
+ * @returns The new notebook; `notebook` is unchanged.
+ * @throws {RangeError} When no cell is tagged `parameters`.
+ */
+export function injectParameters(notebook: Notebook, source: string): Notebook {
+  const index = notebook.cells.findIndex((cell) =>
+    cell.metadata.tags?.includes("parameters")
+  );
+  if (index < 0) {
+    throw new RangeError(
+      "no cell is tagged `parameters`: tag the cell that declares the notebook's parameters",
+    );
+  }
+  const injected: Cell = {
+    cell_type: "code",
+    execution_count: null,
+    id: "injected-parameters",
+    metadata: { tags: ["injected-parameters"] },
+    outputs: [],
+    source,
+  };
+  const copy: Notebook = structuredClone(notebook);
+  copy.cells.splice(index + 1, 0, injected);
+  return copy;
+}
+
+/** An output and where it is. */
+export interface LocatedOutput {
+  /** The cell's index in the notebook, from 0. */
+  cellIndex: number;
+  /** The cell, e.g. to name it in a message. */
+  cell: Cell;
+  /** The output. */
+  output: Output;
+}
+
+/**
+ * Every output of every code cell, in order.
+ *
+ * @param notebook The notebook.
+ * @returns The outputs with their cells.
+ */
+export function outputsOf(notebook: Notebook): LocatedOutput[] {
+  return notebook.cells.flatMap((cell, cellIndex) =>
+    (cell.outputs ?? []).map((output) => ({ cellIndex, cell, output }))
+  );
+}
+
+/**
+ * The error outputs (a cell that threw).
+ *
+ * @param notebook The notebook.
+ * @returns Outputs with `output_type` "error".
+ */
+export function errorOutputs(notebook: Notebook): LocatedOutput[] {
+  return outputsOf(notebook).filter((o) => o.output.output_type === "error");
+}
+
+/**
+ * The stderr stream outputs (console.error, warnings, tfjs's banner).
+ *
+ * @param notebook The notebook.
+ * @returns Stream outputs named "stderr".
+ */
+export function stderrOutputs(notebook: Notebook): LocatedOutput[] {
+  return outputsOf(notebook).filter((o) =>
+    o.output.output_type === "stream" && o.output.name === "stderr"
+  );
+}
+
+/**
+ * The outputs holding ANSI escape codes ("\u001b[", terminal colours), which
+ * show as garbage in Jupyter; the kernel adds them unless NO_COLOR=1.
+ *
+ * @param notebook The notebook.
+ * @returns Outputs with an escape code in any of their strings.
+ */
+export function ansiOutputs(notebook: Notebook): LocatedOutput[] {
+  return outputsOf(notebook).filter(({ output }) => hasAnsi(output));
+}
+
+function hasAnsi(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u001b[");
+  if (value !== null && typeof value === "object") {
+    return Object.values(value).some(hasAnsi);
+  }
+  return false;
+}
+
+/**
+ * The charts: rich outputs with `image/svg+xml`, or `text/html` holding an
+ * `<svg`.
+ *
+ * @param notebook The notebook.
+ * @returns One entry per chart output (a frame of several SVGs counts once).
+ */
+export function chartOutputs(notebook: Notebook): LocatedOutput[] {
+  return outputsOf(notebook).filter(({ output }) =>
+    output.data !== undefined &&
+    ("image/svg+xml" in output.data ||
+      joined(output.data["text/html"]).includes("<svg"))
+  );
+}
+
+/**
+ * An output's readable text: a stream's text, or a rich output's text/plain,
+ * text/markdown and text/html; for errors, name, message and traceback.
+ *
+ * @param output The output.
+ * @returns The text, joined.
+ */
+export function textOf(output: Output): string {
+  if (output.output_type === "stream") return joined(output.text);
+  if (output.output_type === "error") {
+    return [output.ename, output.evalue, ...(output.traceback ?? [])].join(
+      "\n",
+    );
+  }
+  return ["text/plain", "text/markdown", "text/html"]
+    .map((type) => joined(output.data?.[type]))
+    .join("\n");
+}
+
+/**
+ * Names a cell for a message: its number, execution count and first line.
+ *
+ * @param notebook The notebook.
+ * @param cellIndex The cell's index, from 0.
+ * @returns For example `cell 7 [5] "const model = …"`.
+ */
+export function describeCell(notebook: Notebook, cellIndex: number): string {
+  const cell = notebook.cells[cellIndex];
+  const firstLine =
+    joined(cell.source).split("\n").find((l) => l.trim() !== "") ?? "";
+  return `cell ${cellIndex + 1} [${cell.execution_count ?? " "}] ${
+    JSON.stringify(firstLine.slice(0, 70))
+  }`;
+}
+
+function joined(text: unknown): string {
+  if (typeof text === "string") return text;
+  if (Array.isArray(text)) return text.join("");
+  return "";
+}
+
+/**
+ * Removes what changes from one run to the next: nbclient's per-cell timing
+ * metadata (`metadata.execution`), and the split of a cell's console output
+ * into stream messages (which depends on timing): consecutive stream outputs
+ * of the same name become one, as Jupyter's front end shows and saves them.
+ *
+ * @param notebook The executed notebook.
+ * @returns The same notebook, changed in place.
+ */
+export function normalizeNotebook(notebook: Notebook): Notebook {
+  for (const cell of notebook.cells) {
+    delete cell.metadata.execution;
+    if (cell.outputs === undefined) continue;
+    const merged: Output[] = [];
+    for (const output of cell.outputs) {
+      const previous = merged.at(-1);
+      if (
+        output.output_type === "stream" &&
+        previous?.output_type === "stream" && previous.name === output.name
+      ) {
+        previous.text = joined(previous.text) + joined(output.text);
+      } else {
+        merged.push({ ...output });
+      }
+    }
+    for (const output of merged) {
+      if (output.output_type === "stream") {
+        output.text = joined(output.text).split(/(?<=\n)/);
+      }
+    }
+    cell.outputs = merged;
+  }
+  return notebook;
+}
+
+/**
+ * Serializes a notebook the way Jupyter saves it (nbformat: keys sorted,
+ * one-space indent, a final newline), so regenerated files diff cleanly
+ * against files saved from Jupyter.
+ *
+ * @param notebook The notebook.
+ * @returns The file's text.
+ */
+export function serializeNotebook(notebook: Notebook): string {
+  return JSON.stringify(sortKeys(notebook), null, 1) + "\n";
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value).sort().map((key) => [
+        key,
+        sortKeys((value as Record<string, unknown>)[key]),
+      ]),
+    );
+  }
+  return value;
+}
+
+/**
+ * A gate that lets at most `limit` tasks run at once; the others wait their
+ * turn in the order they were given.
+ *
+ * @param limit How many tasks run at once.
+ * @returns A function that runs a task when a slot is free and returns its result.
+ */
+export function limiter(
+  limit: number,
+): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running < limit) {
+      running++;
+    } else {
+      // wait until a finishing task hands its slot over
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next !== undefined) next();
+      else running--;
+    }
+  };
+}
+
+/**
+ * `deno task notebooks [file.ipynb…]`: executes the given notebooks (default:
+ * every `NN_*.ipynb`) in place, two at a time, stops at the first failing
+ * cell, and writes each file only when it ran cleanly (no error, no stderr,
+ * no ANSI codes).
+ */
+async function regenerate(files: string[]): Promise<void> {
+  await ensureKernel();
+  const paths = files.length > 0
+    ? await Promise.all(files.map((file) => Deno.realPath(file)))
+    : await listNotebooks();
+  if (paths.length === 0) throw new Error(`no NN_*.ipynb in ${NOTEBOOKS_DIR}`);
+  const failures: string[] = [];
+  const limit = limiter(2);
+  await Promise.all(paths.map((path) =>
+    limit(async () => {
+      const name = path.slice(path.lastIndexOf("/") + 1);
+      const started = performance.now();
+      try {
+        const notebook = normalizeNotebook(
+          await executeNotebook(path, { allowErrors: false }),
+        );
+        const problems = [...errorOutputs(notebook), ...stderrOutputs(notebook)]
+          .map(({ cellIndex, output }) =>
+            `${describeCell(notebook, cellIndex)}: ${textOf(output).trim()}`
+          );
+        problems.push(
+          ...ansiOutputs(notebook).map(({ cellIndex }) =>
+            `${describeCell(notebook, cellIndex)}: ANSI codes in the output`
+          ),
+        );
+        if (problems.length > 0) throw new Error(problems.join("\n"));
+        const text = serializeNotebook(notebook);
+        const changed = text !== await Deno.readTextFile(path);
+        if (changed) await Deno.writeTextFile(path, text);
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        console.log(
+          `${name}: ${changed ? "updated" : "unchanged"} (${seconds} s)`,
+        );
+      } catch (error) {
+        failures.push(`${name}: ${(error as Error).message}`);
+        console.error(`${name}: FAILED, left unchanged`);
+      }
+    })
+  ));
+  if (failures.length > 0) {
+    console.error(`\n${failures.join("\n\n")}`);
+    Deno.exit(1);
+  }
+}
+
+if (import.meta.main) {
+  try {
+    await regenerate(Deno.args);
+  } catch (error) {
+    console.error((error as Error).message);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,273 @@
+// The notebooks, run as a reader runs them: top to bottom with the real Deno
+// kernel through Jupyter (tests/_jupyter.ts), on temporary copies; plus checks
+// of the committed files as they are in the working tree.
+
+import { assert, assertEquals } from "@std/assert";
+import {
+  ansiOutputs,
+  chartOutputs,
+  describeCell,
+  ensureKernel,
+  errorOutputs,
+  executeNotebook,
+  injectParameters,
+  limiter,
+  listNotebooks,
+  type Notebook,
+  outputsOf,
+  readNotebook,
+  stderrOutputs,
+  textOf,
+} from "./_jupyter.ts";
+
+/** Fewest charts each notebook must show, by number. */
+const MIN_CHARTS: Record<string, number> = {
+  "01": 2,
+  "02": 4,
+  "03": 4,
+  "04": 2,
+  "05": 6,
+  "06": 10,
+};
+
+/** The first output of every notebook (lib/setup.ts's formatSetup). */
+const SETUP_LINE =
+  /Deno \d+\.\d+\.\d+ · TensorFlow\.js \d+\.\d+\.\d+.* · Observable Plot \S+/;
+
+/** The report notebook 06 prints after training (lib/analysis.ts). */
+const REPORT = "Combined weight for size-related words:";
+
+/** How many notebooks run at once: one kernel per core. */
+const PARALLEL = 2;
+
+interface Parameters {
+  sentence: string;
+  focusWord: string;
+  sizeWords: string[];
+}
+
+/** Notebook 06 with a sentence of our own: it must train and report. */
+const GOOD: Parameters = {
+  sentence: "The small cat hid under the big table because it was scared",
+  focusWord: "it",
+  sizeWords: ["small", "big"],
+};
+
+/** Notebook 06 with mistakes: each must print a message naming the mistake. */
+const BAD: { name: string; parameters: Parameters; expected: string }[] = [
+  {
+    name: "an empty sentence",
+    parameters: { sentence: "", focusWord: "it", sizeWords: ["big"] },
+    expected: "has no words",
+  },
+  {
+    name: "a focus word not in the sentence",
+    parameters: {
+      sentence: "The cat sat on the mat because it was tired",
+      focusWord: "dog",
+      sizeWords: ["cat"],
+    },
+    expected: '"dog"',
+  },
+  {
+    name: "a size word not in the sentence",
+    parameters: {
+      sentence: "The cat sat on the mat because it was tired",
+      focusWord: "it",
+      sizeWords: ["cat", "huge"],
+    },
+    expected: '"huge"',
+  },
+  {
+    name: "no size words",
+    parameters: {
+      sentence: "The cat sat on the mat because it was tired",
+      focusWord: "it",
+      sizeWords: [],
+    },
+    expected: "no size words",
+  },
+];
+
+function parameterCell({ sentence, focusWord, sizeWords }: Parameters): string {
+  return [
+    `const sentence = ${JSON.stringify(sentence)};`,
+    `const focusWord = ${JSON.stringify(focusWord)};`,
+    `const sizeWords = ${JSON.stringify(sizeWords)};`,
+  ].join("\n");
+}
+
+function fileName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+function codeCells(notebook: Notebook) {
+  return notebook.cells.filter((cell) => cell.cell_type === "code");
+}
+
+function isEmpty(source: string | string[]): boolean {
+  return (Array.isArray(source) ? source.join("") : source).trim() === "";
+}
+
+/** Errors, stderr streams and ANSI codes, each as one readable line. */
+function outputProblems(notebook: Notebook): string[] {
+  return [
+    ...errorOutputs(notebook).map(({ cellIndex, output }) =>
+      `${
+        describeCell(notebook, cellIndex)
+      } failed: ${output.ename}: ${output.evalue}`
+    ),
+    ...stderrOutputs(notebook).map(({ cellIndex, output }) =>
+      `${describeCell(notebook, cellIndex)} wrote to stderr: ${
+        textOf(output).trim().slice(0, 300)
+      }`
+    ),
+    ...ansiOutputs(notebook).map(({ cellIndex }) =>
+      `${
+        describeCell(notebook, cellIndex)
+      } has ANSI colour codes in its output (run with NO_COLOR=1)`
+    ),
+  ];
+}
+
+function allText(notebook: Notebook): string {
+  return outputsOf(notebook).map(({ output }) => textOf(output)).join("\n");
+}
+
+function assertClean(notebook: Notebook): void {
+  const problems = outputProblems(notebook);
+  assert(problems.length === 0, problems.join("\n"));
+}
+
+function assertAllExecuted(notebook: Notebook): void {
+  const missing = notebook.cells.flatMap((cell, i) =>
+    cell.cell_type === "code" && !isEmpty(cell.source) &&
+      typeof cell.execution_count !== "number"
+      ? [describeCell(notebook, i)]
+      : []
+  );
+  assert(
+    missing.length === 0,
+    `code cells without an execution count:\n${missing.join("\n")}`,
+  );
+}
+
+Deno.test("committed notebooks are executed, error-free and use the Deno kernel", async (t) => {
+  const paths = await listNotebooks();
+  assert(paths.length >= 6, `expected 6 notebooks, found ${paths.length}`);
+  for (const path of paths) {
+    await t.step(fileName(path), async () => {
+      const notebook = await readNotebook(path);
+      assertEquals(notebook.metadata.kernelspec?.name, "deno");
+      const cells = codeCells(notebook).filter((c) => !isEmpty(c.source));
+      assertEquals(
+        cells.map((cell) => cell.execution_count),
+        cells.map((_, i) => i + 1),
+        `execution counts must run 1..n in order: run \`deno task notebooks\``,
+      );
+      assertClean(notebook);
+      const timed = notebook.cells.filter((cell) =>
+        "execution" in cell.metadata
+      );
+      assertEquals(
+        timed.length,
+        0,
+        "cells carry execution timestamps: regenerate with `deno task notebooks`",
+      );
+    });
+  }
+});
+
+interface Run {
+  notebook?: Notebook;
+  error?: unknown;
+}
+
+Deno.test("notebooks run top to bottom with the real Deno kernel", async (t) => {
+  // Fails with install instructions when Jupyter is missing; registers the
+  // Deno kernel when it is not registered yet.
+  await ensureKernel();
+  const paths = await listNotebooks();
+  assert(paths.length >= 6, `expected 6 notebooks, found ${paths.length}`);
+  const yourOwn = paths.find((path) => fileName(path).startsWith("06_"));
+  if (yourOwn === undefined) throw new Error("notebook 06_*.ipynb is missing");
+  const template = await readNotebook(yourOwn);
+
+  // Every execution is queued at once and runs PARALLEL at a time; each step
+  // below waits for its own. A run never rejects, so none is left unhandled.
+  const limit = limiter(PARALLEL);
+  const run = (path: string, notebook?: Notebook): Promise<Run> =>
+    limit(() => executeNotebook(path, { notebook })).then(
+      (executed) => ({ notebook: executed }),
+      (error) => ({ error }),
+    );
+  const runs = new Map<string, Promise<Run>>(
+    paths.map((path) => [path, run(path)]),
+  );
+  [GOOD, ...BAD.map((bad) => bad.parameters)].forEach((parameters, i) =>
+    runs.set(
+      `06 parameters ${i}`,
+      run(yourOwn, injectParameters(template, parameterCell(parameters))),
+    )
+  );
+  const executed = async (key: string): Promise<Notebook> => {
+    const { notebook, error } = await runs.get(key)!;
+    if (notebook === undefined) throw error;
+    return notebook;
+  };
+
+  try {
+    for (const path of paths) {
+      await t.step(fileName(path), async () => {
+        const notebook = await executed(path);
+        assertClean(notebook);
+        assertAllExecuted(notebook);
+        assert(
+          SETUP_LINE.test(allText(notebook)),
+          "the setup line (Deno … · TensorFlow.js … · Observable Plot …) was not printed",
+        );
+        const minimum = MIN_CHARTS[fileName(path).slice(0, 2)] ?? 1;
+        const charts = chartOutputs(notebook).length;
+        assert(
+          charts >= minimum,
+          `expected at least ${minimum} charts, found ${charts}`,
+        );
+      });
+    }
+
+    await t.step(`06 with another sentence: ${GOOD.sentence}`, async () => {
+      const notebook = await executed("06 parameters 0");
+      assertClean(notebook);
+      assertAllExecuted(notebook);
+      const text = allText(notebook);
+      assert(text.includes(REPORT), `the report "${REPORT}" is missing`);
+      assert(text.includes("scared"), "the new sentence was not used");
+      const charts = chartOutputs(notebook).length;
+      assert(
+        charts >= MIN_CHARTS["06"],
+        `expected at least ${MIN_CHARTS["06"]} charts, found ${charts}`,
+      );
+    });
+
+    for (const [i, bad] of BAD.entries()) {
+      await t.step(`06 with ${bad.name} prints what to fix`, async () => {
+        const notebook = await executed(`06 parameters ${i + 1}`);
+        assertClean(notebook);
+        assertAllExecuted(notebook);
+        const text = allText(notebook);
+        assert(
+          text.includes(bad.expected),
+          `no output mentions ${bad.expected}; outputs:\n${
+            text.slice(0, 2000)
+          }`,
+        );
+        assert(
+          !text.includes("    at "),
+          `a stack trace was printed:\n${text}`,
+        );
+      });
+    }
+  } finally {
+    await Promise.all(runs.values());
+  }
+});
