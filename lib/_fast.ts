@@ -115,13 +115,13 @@ export class FastAttention {
   }
 
   /**
-   * The focus word's attention weights for the current parameters.
+   * The loss and the focus word's weights for the current parameters.
    *
-   * @returns `[seqLen]` weights summing to 1.
+   * @returns The loss and `[seqLen]` weights summing to 1.
    */
-  weights(): Float64Array {
-    this.#forward();
-    return this.#weights.slice();
+  evaluate(): FastStep {
+    const loss = this.#forward();
+    return { loss, weights: this.#weights.slice() };
   }
 
   /**

@@ -109,6 +109,9 @@ const SERIES_COLORS = [
   "#edc948",
   "#9c755f",
 ];
+// Highlighted trajectories (the size words): warm colours, like the orange
+// size-word bars, distinct enough to tell the words apart.
+const WARM_COLORS = ["#f28e2b", "#9c5a1b", "#d4a017", "#c0504d", "#8c6d31"];
 const SVG_NS = "http://www.w3.org/2000/svg";
 const CHAR_WIDTH = 6; // rough width of one character at Plot's 10px font
 
@@ -272,6 +275,8 @@ export interface LineChartOptions extends ChartOptions {
   xType?: "linear" | "log";
   /** Scale of the y axis. Default "linear"; "log" needs positive y. */
   yType?: "linear" | "log";
+  /** Where to put the x axis ticks, e.g. the measured sizes. Default: Plot's choice. */
+  xTicks?: number[];
   /** Draw a dashed horizontal rule at this y (e.g. the loss floor). */
   yRule?: number;
   /** Text at the right end of the rule. Default: the rule's value. */
@@ -391,6 +396,7 @@ export function lineChart(
       label: options.xLabel ?? "x",
       grid: xType === "log",
       ...(xType === "log" ? { tickFormat: "~g" } : {}),
+      ...(options.xTicks ? { ticks: options.xTicks } : {}),
     },
     y: {
       type: yType,
@@ -487,9 +493,23 @@ export function weightTrajectories(
     highlighted.map((
       label,
       i,
-    ) => [label, SERIES_COLORS[i % SERIES_COLORS.length]]),
+    ) => [label, WARM_COLORS[i % WARM_COLORS.length]]),
   );
   const isHighlighted = (r: TrajectoryPoint): boolean => colorOf.has(r.label);
+  // Name only the lines a reader can tell apart: the highlighted ones and
+  // the three other lines that end highest; the rest crowd near zero.
+  const last = new Map<string, TrajectoryPoint>();
+  for (const r of records) {
+    const seen = last.get(r.label);
+    if (seen === undefined || r.epoch >= seen.epoch) last.set(r.label, r);
+  }
+  const topOthers = new Set(
+    [...last.values()]
+      .filter((r) => !colorOf.has(r.label))
+      .sort((a, b) => b.weight - a.weight)
+      .slice(0, 3)
+      .map((r) => r.label),
+  );
   const color = (r: TrajectoryPoint): string =>
     colorOf.get(r.label) ?? MUTED_COLOR;
   const points = [...records].sort((a, b) => a.epoch - b.epoch);
@@ -518,6 +538,7 @@ export function weightTrajectories(
       }),
     );
   const others = (r: TrajectoryPoint): boolean => !isHighlighted(r);
+  const namedOthers = (r: TrajectoryPoint): boolean => topOthers.has(r.label);
   return Plot.plot({
     ...frame(options),
     marginLeft: 56,
@@ -527,7 +548,7 @@ export function weightTrajectories(
     marks: [
       // Grey lines first, so the highlighted ones are drawn on top.
       line(others, 1.5),
-      ends(others),
+      ends(namedOthers),
       line(isHighlighted, 2.5),
       ends(isHighlighted),
     ],

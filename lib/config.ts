@@ -66,6 +66,13 @@ export function resolveConfig(
     sizeWords: [...DEFAULT_CONFIG.sizeWords],
   };
   for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in DEFAULT_CONFIG)) {
+      throw new TypeError(
+        `unknown setting "${key}"; the settings are: ${
+          Object.keys(DEFAULT_CONFIG).join(", ")
+        }`,
+      );
+    }
     if (value !== undefined) {
       (config as unknown as Record<string, unknown>)[key] = value;
     }

@@ -72,6 +72,22 @@ export function trajectoryPoints(
 }
 
 /**
+ * The loss curve's points: the loss before each epoch's update, then the loss
+ * after the last update (at `epoch = epochs`).
+ *
+ * @param result What {@linkcode train} returned.
+ * @returns `[epochs + 1]` points.
+ */
+export function lossHistory(
+  result: TrainResult,
+): { epoch: number; loss: number }[] {
+  return [
+    ...result.history,
+    { epoch: result.history.length, loss: result.finalLoss },
+  ];
+}
+
+/**
  * The standard figures of a trained experiment: the focus word's weights
  * before and after training, the loss curve, the weight trajectories, and
  * heatmaps of the trained embeddings, Q, K, V and self-attention matrix.
@@ -105,7 +121,7 @@ export function experimentCharts(
         weightBars(experiment, result.finalWeights),
         { title: `Attention of ${focus} after training` },
       ),
-      loss: lossCurve(result.history, {
+      loss: lossCurve(lossHistory(result), {
         title: "Size loss per epoch",
         floor: sizeLossFloor(experiment.sizePositions.length),
       }),

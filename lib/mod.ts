@@ -53,7 +53,12 @@ export {
   type TokenWeight,
 } from "./analysis.ts";
 export * from "./charts.ts";
-export { experimentCharts, trajectoryPoints, weightBars } from "./figures.ts";
+export {
+  experimentCharts,
+  lossHistory,
+  trajectoryPoints,
+  weightBars,
+} from "./figures.ts";
 export {
   checkSetup,
   formatSetup,

@@ -77,6 +77,11 @@ export interface TrainLiveOptions extends Omit<TrainOptions, "onEpoch"> {
   display?: DisplayFunction;
   /** Most frames per second during training; the final state is always drawn. Default 4. */
   framesPerSecond?: number;
+  /**
+   * Stretch training to last at least this many seconds, so a fast run can
+   * be watched; only the pace changes, never the numbers. Default 0.
+   */
+  minSeconds?: number;
 }
 
 /**
@@ -98,6 +103,8 @@ export async function trainLive(
   const interval = 1000 / (options.framesPerSecond ?? 4);
   const displayId = `training-${crypto.randomUUID()}`;
   const history: { epoch: number; loss: number }[] = [];
+  const start = performance.now();
+  const paceMs = 1000 * (options.minSeconds ?? 0) / experiment.config.epochs;
   let lastFrame = -Infinity;
   let frames = 0;
   const show = async (weights: number[], done: boolean) => {
@@ -110,13 +117,22 @@ export async function trainLive(
     ...options,
     onEpoch: async ({ epoch, loss, weights }) => {
       history.push({ epoch, loss });
+      const due = start + paceMs * (epoch + 1);
+      if (performance.now() < due) {
+        await new Promise((resolve) =>
+          setTimeout(resolve, due - performance.now())
+        );
+      }
       const now = performance.now();
       if (now - lastFrame < interval) return;
       lastFrame = now;
       await show(weights, false);
     },
   });
-  await show(result.finalWeights, true); // the final state stays in the output
+  // The final state stays in the output: the loss after the last update
+  // (as epoch `epochs`) and the final weights.
+  history.push({ epoch: experiment.config.epochs, loss: result.finalLoss });
+  await show(result.finalWeights, true);
   return result;
 }
 

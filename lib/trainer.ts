@@ -52,6 +52,8 @@ export interface TrainResult {
   weightHistory: number[][];
   /** The focus word's weights after training, `[seqLen]`. */
   finalWeights: number[];
+  /** The loss after training (after the last update; `history` holds the losses before each update). */
+  finalLoss: number;
 }
 
 /**
@@ -104,7 +106,7 @@ export async function train(
       finalParameters: stepper.parameters(),
       history,
       weightHistory,
-      finalWeights: stepper.weights(),
+      ...stepper.final(),
     };
   } finally {
     stepper.dispose();
@@ -113,7 +115,7 @@ export async function train(
 
 interface Stepper {
   step(learningRate: number): { loss: number; weights: number[] };
-  weights(): number[];
+  final(): { finalWeights: number[]; finalLoss: number };
   parameters(): Parameters;
   dispose(): void;
 }
@@ -125,7 +127,10 @@ function fastStepper(experiment: Experiment, start: Parameters): Stepper {
       const { loss, weights } = kernel.step(learningRate);
       return { loss, weights: [...weights] };
     },
-    weights: () => [...kernel.weights()],
+    final: () => {
+      const { loss, weights } = kernel.evaluate();
+      return { finalWeights: [...weights], finalLoss: loss };
+    },
     parameters: () => kernel.parameters(),
     dispose: () => {},
   };
@@ -157,10 +162,14 @@ function tfjsStepper(experiment: Experiment, start: Parameters): Stepper {
       cost.dispose();
       return { loss, weights };
     },
-    weights: () =>
-      tf.tidy(
-        () => [...model.focusWeights(tokenIds, focusPosition).dataSync()],
-      ),
+    final: () =>
+      tf.tidy(() => {
+        const w = model.focusWeights(tokenIds, focusPosition);
+        return {
+          finalWeights: [...w.dataSync()],
+          finalLoss: sizeLoss(w, sizePositions).loss.dataSync()[0],
+        };
+      }),
     parameters: () => model.parameters(),
     dispose: () => {
       optimizer?.dispose();

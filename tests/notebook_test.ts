@@ -62,6 +62,17 @@ Deno.test("trainLive throttles frames", async () => {
   assertEquals(frames, 2); // the first epoch and the final state
 });
 
+Deno.test("minSeconds stretches training without changing its numbers", async () => {
+  const experiment = prepareExperiment({ epochs: 20 });
+  const start = performance.now();
+  const result = await trainLive(experiment, {
+    minSeconds: 0.2,
+    display: () => {},
+  });
+  assert(performance.now() - start >= 195);
+  assertEquals(result.history, (await train(experiment)).history);
+});
+
 Deno.test("a training frame holds the loss curve and the weights as inline SVG", () => {
   const experiment = prepareExperiment();
   const frame = trainingFrame(experiment, [{ epoch: 0, loss: 1 }, {

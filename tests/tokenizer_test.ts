@@ -182,6 +182,11 @@ Deno.test("bad input gives a RangeError that names the problem", async (t) => {
       "sizeWords must be a list of words",
     );
     assertThrows(
+      () => prepareExperiment({ epoch: 400 } as Record<string, unknown>),
+      TypeError,
+      `unknown setting "epoch"; the settings are: sentence, focusWord`,
+    );
+    assertThrows(
       () => prepareExperiment({ dModel: "4" as unknown as number }),
       RangeError,
       "dModel must be a positive whole number",
