@@ -64,6 +64,16 @@ export const INSTALL_HINT: string =
   "`sudo apt-get install jupyter-notebook jupyter-nbconvert python3-nbclient` (Debian/Ubuntu) " +
   "or `pip install notebook nbconvert nbclient`, then run `deno task setup`.";
 
+/** Fewest charts (outputs holding an SVG) each notebook must show, by number. */
+export const MIN_CHARTS: Readonly<Record<string, number>> = {
+  "01": 2,
+  "02": 4,
+  "03": 4,
+  "04": 2,
+  "05": 6,
+  "06": 10,
+};
+
 /**
  * Checks that `jupyter nbconvert` and nbclient can be run.
  *

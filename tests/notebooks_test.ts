@@ -13,22 +13,13 @@ import {
   injectParameters,
   limiter,
   listNotebooks,
+  MIN_CHARTS,
   type Notebook,
   outputsOf,
   readNotebook,
   stderrOutputs,
   textOf,
 } from "./_jupyter.ts";
-
-/** Fewest charts each notebook must show, by number. */
-const MIN_CHARTS: Record<string, number> = {
-  "01": 2,
-  "02": 4,
-  "03": 4,
-  "04": 2,
-  "05": 6,
-  "06": 10,
-};
 
 /** The first output of every notebook (lib/setup.ts's formatSetup). */
 const SETUP_LINE =

@@ -1,0 +1,711 @@
+/// <reference lib="dom" />
+/**
+ * The reader's experience in a real browser: a classic Jupyter Notebook server
+ * and headless Chromium (driven by Playwright) run every tutorial notebook the
+ * way a reader does, with Restart & Run All. Checked per notebook: every code
+ * cell ran, no cell failed, every chart is drawn at a visible size; Run All
+ * again and Restart & Run All again print the same numbers and draw the same
+ * charts; re-running any single cell leaves `tf.memory().numTensors`
+ * unchanged. A full-page screenshot per notebook goes to `screenshots/`.
+ *
+ * The notebooks run from a temporary copy of `notebooks/`, `lib/` and
+ * `deno.json`, so Jupyter's autosave never touches the committed files.
+ * Needs the Debian packages `chromium` and `jupyter-notebook` and the Deno
+ * kernel (`deno jupyter --install`); a missing one fails the test. Playwright
+ * needs `--allow-sys` (it reads the home directory and OS release).
+ * @module
+ */
+
+import { assert, assertEquals } from "@std/assert";
+// playwright-core 1.62+ probes /proc/sys/fs/binfmt_misc/WSLInterop when it
+// loads, which Deno allows only with --allow-all: deno.json pins 1.61.
+import { type Browser, chromium, type Page } from "playwright-core";
+import {
+  chartOutputs,
+  describeCell,
+  listNotebooks,
+  MIN_CHARTS,
+  type Notebook,
+  type Output,
+} from "./_jupyter.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const SCREENSHOTS = `${ROOT}screenshots/`;
+const CHROMIUM = "/usr/bin/chromium";
+/** The flags that run Debian's Chromium headless as root (PLATFORM.md). */
+const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+/** Longest wait for one Run All, or one cell, to finish. */
+const RUN_TIMEOUT_MS = 10 * 60_000;
+
+/** The classic Notebook front-end API (the page's `Jupyter` global) used here. */
+interface ClassicNotebook {
+  _fully_loaded: boolean;
+  kernel: {
+    name: string;
+    is_connected(): boolean;
+    execute(
+      code: string,
+      callbacks: {
+        shell: { reply(msg: KernelMessage): void };
+        iopub: { output(msg: KernelMessage): void };
+      },
+      options: { silent: boolean; store_history: boolean },
+    ): string;
+  } | null;
+  session: { delete(success: () => void, error: (e: unknown) => void): void };
+  set_autosave_interval(milliseconds: number): void;
+  restart_run_all(options: { confirm: boolean }): Promise<void>;
+  execute_all_cells(): void;
+  get_cells(): NotebookCell[];
+  toJSON(): Notebook;
+}
+
+interface NotebookCell {
+  cell_type: string;
+  /** A number once run, "*" while queued or running. */
+  input_prompt_number: number | string | null | undefined;
+  element: ArrayLike<HTMLElement>;
+  get_text(): string;
+  execute(): void;
+}
+
+interface KernelMessage {
+  msg_type: string;
+  content: { status?: string };
+}
+
+type PageWindow = { Jupyter?: { notebook?: ClassicNotebook } };
+
+Deno.test({
+  name: "tutorial notebooks run, draw their charts and rerun alike in Chromium",
+  async fn(t) {
+    await checkTools();
+    const notebooks = (await listNotebooks()).map((path) =>
+      path.slice(path.lastIndexOf("/") + 1)
+    );
+    assert(notebooks.length > 0, "no notebooks/NN_*.ipynb to test");
+    const work = await Deno.makeTempDir({ prefix: "attention-browser-" });
+    let server: Server | undefined;
+    let browser: Browser | undefined;
+    try {
+      await copyTutorial(`${work}/repo/`, notebooks);
+      await Deno.mkdir(SCREENSHOTS, { recursive: true });
+      server = await startServer(`${work}/repo/`, `${work}/runtime/`);
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: CHROMIUM_FLAGS,
+        headless: true,
+      });
+      for (const name of notebooks) {
+        await t.step(name, async (t) => {
+          const page = await browser!.newPage({
+            viewport: { width: 1280, height: 900 },
+          });
+          try {
+            await openNotebook(page, server!, name);
+            await checkNotebook(t, page, name, `${work}/numTensors.txt`);
+          } finally {
+            await shutDownKernel(page).catch(() => {});
+            await page.close();
+          }
+        });
+      }
+    } finally {
+      // each step runs even when an earlier one fails
+      await browser?.close().catch(console.error);
+      if (server !== undefined) await stopServer(server).catch(console.error);
+      await killProcessesMentioning(work).catch(console.error);
+      await Deno.remove(work, { recursive: true }).catch(console.error);
+    }
+  },
+});
+
+async function checkNotebook(
+  t: Deno.TestContext,
+  page: Page,
+  name: string,
+  counter: string,
+): Promise<void> {
+  const first = await t.step(
+    "Restart & Run All: every cell runs, charts show",
+    async () => {
+      await page.evaluate(() =>
+        (globalThis as PageWindow).Jupyter!.notebook!.restart_run_all({
+          confirm: false,
+        })
+      );
+      await waitUntilIdle(page, name);
+      const notebook = await snapshot(page);
+      assertRanCleanly(notebook, name);
+      await assertChartsVisible(page, notebook, name);
+      await screenshot(page, name);
+    },
+  );
+  if (!first) return;
+  const reference = runOutputs(await snapshot(page));
+
+  await t.step("Run All again without restart: same outputs", async () => {
+    await page.evaluate(() =>
+      (globalThis as PageWindow).Jupyter!.notebook!.execute_all_cells()
+    );
+    await waitUntilIdle(page, name);
+    const notebook = await snapshot(page);
+    assertRanCleanly(notebook, name);
+    assertSameOutputs(notebook, reference, "Run All twice", name);
+  });
+
+  await t.step("Restart & Run All again: same outputs", async () => {
+    await page.evaluate(() =>
+      (globalThis as PageWindow).Jupyter!.notebook!.restart_run_all({
+        confirm: false,
+      })
+    );
+    await waitUntilIdle(page, name);
+    const notebook = await snapshot(page);
+    assertRanCleanly(notebook, name);
+    assertSameOutputs(notebook, reference, "Restart & Run All twice", name);
+  });
+
+  await t.step("re-running any one cell keeps numTensors", async () => {
+    const notebook = await snapshot(page);
+    const grown: string[] = [];
+    for (const [index, cell] of notebook.cells.entries()) {
+      if (cell.cell_type !== "code" || text(cell.source).trim() === "") {
+        continue;
+      }
+      const before = await numTensors(page, counter);
+      await page.evaluate(
+        (i) =>
+          (globalThis as PageWindow).Jupyter!.notebook!.get_cells()[i]
+            .execute(),
+        index,
+      );
+      await waitUntilIdle(page, name, 100);
+      const after = await snapshot(page);
+      const failed = (after.cells[index].outputs ?? []).find((o) =>
+        o.output_type === "error"
+      );
+      if (failed !== undefined) {
+        throw new Error(
+          `${name}: re-running ${
+            describeCell(after, index)
+          } fails: ${failed.ename}: ${failed.evalue}`,
+        );
+      }
+      const now = await numTensors(page, counter);
+      if (now !== before) {
+        grown.push(
+          `${describeCell(after, index)}: ${before} → ${now} tensors`,
+        );
+      }
+    }
+    assertEquals(
+      grown,
+      [],
+      `${name}: re-running these cells changes tf.memory().numTensors (wrap the tensors in keep(name, …) or tf.tidy):\n${
+        grown.join("\n")
+      }`,
+    );
+  });
+}
+
+// --- tools, files, server ---------------------------------------------------
+
+/** Fails with the Debian package to install when a tool is missing. */
+async function checkTools(): Promise<void> {
+  const problems: string[] = [];
+  try {
+    await Deno.stat(CHROMIUM);
+  } catch {
+    problems.push(
+      `Chromium is not at ${CHROMIUM}: install the Debian package \`chromium\` (sudo apt-get install chromium).`,
+    );
+  }
+  const version = await run("jupyter", ["notebook", "--version"]);
+  if (version === undefined) {
+    problems.push(
+      "`jupyter notebook` does not run: install the Debian package `jupyter-notebook` (sudo apt-get install jupyter-notebook).",
+    );
+  } else if (!/^6\./.test(version.trim().split("\n").at(-1)!)) {
+    problems.push(
+      `this test drives the classic Notebook 6 front end, but \`jupyter notebook --version\` says ${version.trim()}: install the Debian package \`jupyter-notebook\` (Notebook 6).`,
+    );
+  }
+  const specs = await run("jupyter", ["kernelspec", "list", "--json"]);
+  if (version !== undefined && !specs?.includes('"deno"')) {
+    problems.push(
+      "Jupyter has no `deno` kernel: run `deno jupyter --install` (or `deno task setup`).",
+    );
+  }
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+}
+
+/** A command's stdout, or undefined when it is missing or fails. */
+async function run(
+  command: string,
+  args: string[],
+): Promise<string | undefined> {
+  try {
+    const result = await new Deno.Command(command, {
+      args,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return result.success ? new TextDecoder().decode(result.stdout) : undefined;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Copies what the notebooks need into `dir`: the notebooks, lib/, deno.json
+ * and deno.lock (so "../lib/mod.ts" and the import map resolve as in the
+ * repository), and links node_modules/ when the repository has one.
+ */
+async function copyTutorial(dir: string, notebooks: string[]): Promise<void> {
+  await Deno.mkdir(`${dir}notebooks`, { recursive: true });
+  for (const name of notebooks) {
+    await Deno.copyFile(`${ROOT}notebooks/${name}`, `${dir}notebooks/${name}`);
+  }
+  await copyDirectory(`${ROOT}lib`, `${dir}lib`);
+  for (const file of ["deno.json", "deno.lock"]) {
+    await Deno.copyFile(ROOT + file, dir + file).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
+  try {
+    await Deno.stat(`${ROOT}node_modules`);
+    await Deno.symlink(`${ROOT}node_modules`, `${dir}node_modules`);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+async function copyDirectory(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) {
+      await copyDirectory(`${from}/${entry.name}`, `${to}/${entry.name}`);
+    } else if (entry.isFile) {
+      await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
+    }
+  }
+}
+
+interface Server {
+  /** e.g. "http://127.0.0.1:28888/". */
+  url: string;
+  token: string;
+  child: Deno.ChildProcess;
+  /** Everything the server printed so far. */
+  log(): string;
+  /** Settles when both output streams are read to the end. */
+  drained: Promise<unknown>;
+}
+
+/**
+ * Starts `jupyter notebook` serving `notebookDir` on a random port of
+ * 127.0.0.1 (Jupyter tries the next ports if it is taken) with a random
+ * token, and waits until it prints its address. The kernels it starts inherit
+ * NO_COLOR=1, so outputs carry no ANSI colours.
+ */
+async function startServer(
+  notebookDir: string,
+  runtimeDir: string,
+): Promise<Server> {
+  const token = crypto.randomUUID().replaceAll("-", "");
+  const port = 20_000 + Math.floor(Math.random() * 30_000);
+  const child = new Deno.Command("jupyter", {
+    args: [
+      "notebook",
+      "--no-browser",
+      "--allow-root",
+      "--ip=127.0.0.1",
+      `--port=${port}`,
+      "--port-retries=50",
+      `--NotebookApp.token=${token}`,
+      `--notebook-dir=${notebookDir}`,
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", JUPYTER_RUNTIME_DIR: runtimeDir },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let log = "";
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      log += decoder.decode(chunk, { stream: true });
+    }
+  };
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  const server = { token, child, log: () => log, drained, url: "" };
+  let exited = false;
+  child.status.then(() => exited = true);
+  const deadline = Date.now() + 60_000;
+  while (true) {
+    const address = /http:\/\/127\.0\.0\.1:\d+\//.exec(log)?.[0];
+    if (address !== undefined) return { ...server, url: address };
+    if (exited || Date.now() > deadline) {
+      if (!exited) await stopServer(server);
+      throw new Error(
+        `jupyter notebook did not start (${
+          exited ? "it exited" : "no address after 60 s"
+        }):\n${log.split("\n").slice(-30).join("\n")}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** SIGTERM (Jupyter then shuts its kernels down), SIGKILL after 15 s. */
+async function stopServer(server: Server): Promise<void> {
+  try {
+    server.child.kill("SIGTERM");
+  } catch { /* already gone */ }
+  const timer = setTimeout(() => {
+    try {
+      server.child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, 15_000);
+  await server.child.status;
+  clearTimeout(timer);
+  await server.drained;
+}
+
+/**
+ * Kills, by process id, any process whose command line names `dir`: a kernel
+ * the server failed to stop (its connection file lives in `dir`/runtime).
+ */
+async function killProcessesMentioning(dir: string): Promise<void> {
+  const table = await run("ps", ["-eo", "pid=,args="]) ?? "";
+  for (const line of table.split("\n")) {
+    const [, pid, commandLine] = /^\s*(\d+)\s(.*)$/.exec(line) ?? [];
+    if (commandLine?.includes(dir) && Number(pid) !== Deno.pid) {
+      try {
+        Deno.kill(Number(pid), "SIGKILL");
+      } catch { /* already gone */ }
+    }
+  }
+}
+
+// --- the page ---------------------------------------------------------------
+
+async function openNotebook(
+  page: Page,
+  server: Server,
+  name: string,
+): Promise<void> {
+  await page.goto(
+    `${server.url}notebooks/notebooks/${name}?token=${server.token}`,
+  );
+  await page.waitForFunction(
+    () => {
+      const notebook = (globalThis as PageWindow).Jupyter?.notebook;
+      return notebook?._fully_loaded === true &&
+        notebook.kernel?.is_connected() === true;
+    },
+    undefined,
+    { timeout: 120_000, polling: 250 },
+  );
+  const kernel = await page.evaluate(() => {
+    const notebook = (globalThis as PageWindow).Jupyter!.notebook!;
+    notebook.set_autosave_interval(0);
+    return notebook.kernel!.name;
+  });
+  assertEquals(kernel, "deno", `${name} opened with kernel ${kernel}`);
+}
+
+/**
+ * Waits until no code cell is queued or running ("*" prompt) and the kernel
+ * indicator has shown idle for `settle` milliseconds (outputs the Deno kernel
+ * sends just after idle arrive in that time).
+ */
+async function waitUntilIdle(
+  page: Page,
+  name: string,
+  settle = 500,
+): Promise<void> {
+  const deadline = Date.now() + RUN_TIMEOUT_MS;
+  let idleSince: number | undefined;
+  while (idleSince === undefined || Date.now() - idleSince < settle) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${name}: still running after ${RUN_TIMEOUT_MS / 60_000} minutes`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const idle = await page.evaluate(() => {
+      const notebook = (globalThis as PageWindow).Jupyter!.notebook!;
+      const running = notebook.get_cells().some((cell) =>
+        cell.cell_type === "code" && cell.input_prompt_number === "*"
+      );
+      const indicator = document.querySelector("#kernel_indicator_icon");
+      return !running && indicator?.classList.contains("kernel_idle_icon");
+    });
+    if (!idle) idleSince = undefined;
+    else idleSince ??= Date.now();
+  }
+}
+
+/** The notebook as the page holds it, in nbformat. */
+function snapshot(page: Page): Promise<Notebook> {
+  return page.evaluate(() =>
+    (globalThis as PageWindow).Jupyter!.notebook!.toJSON()
+  );
+}
+
+function assertRanCleanly(notebook: Notebook, name: string): void {
+  const problems: string[] = [];
+  for (const [index, cell] of notebook.cells.entries()) {
+    if (cell.cell_type !== "code" || text(cell.source).trim() === "") continue;
+    if (typeof cell.execution_count !== "number") {
+      problems.push(`${describeCell(notebook, index)} did not run`);
+    }
+    for (const output of cell.outputs ?? []) {
+      if (output.output_type === "error") {
+        problems.push(
+          `${
+            describeCell(notebook, index)
+          } failed: ${output.ename}: ${output.evalue}`,
+        );
+      }
+    }
+  }
+  assertEquals(problems, [], `${name}:\n${problems.join("\n")}`);
+}
+
+/**
+ * Every chart output (an output holding an SVG) is drawn: its cell shows as
+ * many output areas with a visible SVG (width and height above 0) as it has
+ * chart outputs, and the notebook draws at least its minimum.
+ */
+async function assertChartsVisible(
+  page: Page,
+  notebook: Notebook,
+  name: string,
+): Promise<void> {
+  const visible = await page.evaluate(() =>
+    (globalThis as PageWindow).Jupyter!.notebook!.get_cells().map((cell) =>
+      [...cell.element[0].querySelectorAll(".output_subarea")].filter((area) =>
+        [...area.querySelectorAll("svg")].some((svg) => {
+          const box = svg.getBoundingClientRect();
+          return box.width > 0 && box.height > 0;
+        })
+      ).length
+    )
+  );
+  const expected = new Map<number, number>();
+  for (const { cellIndex } of chartOutputs(notebook)) {
+    expected.set(cellIndex, (expected.get(cellIndex) ?? 0) + 1);
+  }
+  const problems: string[] = [];
+  for (const [index, count] of expected) {
+    if (visible[index] < count) {
+      problems.push(
+        `${describeCell(notebook, index)}: ${count} chart(s) in the outputs, ${
+          visible[index]
+        } visible`,
+      );
+    }
+  }
+  assertEquals(problems, [], `${name}:\n${problems.join("\n")}`);
+  const drawn = visible.reduce((sum, count) => sum + count, 0);
+  const minimum = MIN_CHARTS[name.slice(0, 2)];
+  assert(
+    minimum !== undefined,
+    `${name}: add its fewest charts to MIN_CHARTS in tests/_jupyter.ts`,
+  );
+  assert(
+    drawn >= minimum,
+    `${name}: ${drawn} visible charts, expected at least ${minimum}`,
+  );
+}
+
+/** A full-page PNG; the notebook scrolls inside #site, so that is unrolled. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.addStyleTag({
+    content:
+      "html, body, #site { height: auto !important; overflow: visible !important; }",
+  });
+  await page.screenshot({
+    path: `${SCREENSHOTS}${name.replace(/\.ipynb$/, "")}.png`,
+    fullPage: true,
+  });
+}
+
+/**
+ * The kernel's `tf.memory().numTensors`, asked outside the notebook's cells
+ * through the kernel API, so the notebook does not change. The kernel writes
+ * the number to `file`: its printed output could be attributed to another
+ * request (see {@linkcode assertSameOutputs}), its shell reply cannot.
+ */
+async function numTensors(page: Page, file: string): Promise<number> {
+  const code = `Deno.writeTextFileSync(${
+    JSON.stringify(file)
+  }, String((await import("@tensorflow/tfjs")).memory().numTensors));`;
+  const reply = await page.evaluate(
+    (code) =>
+      new Promise<string>((resolve) => {
+        const kernel = (globalThis as PageWindow).Jupyter!.notebook!.kernel!;
+        kernel.execute(code, {
+          shell: { reply: (msg) => resolve(JSON.stringify(msg.content)) },
+          iopub: { output: () => {} },
+        }, { silent: false, store_history: false });
+      }),
+    code,
+  );
+  assert(
+    JSON.parse(reply).status === "ok",
+    `counting tensors failed: ${reply}`,
+  );
+  const count = Number(await Deno.readTextFile(file));
+  await Deno.remove(file);
+  return count;
+}
+
+function shutDownKernel(page: Page): Promise<void> {
+  return page.evaluate(() =>
+    new Promise<void>((resolve, reject) =>
+      (globalThis as PageWindow).Jupyter!.notebook!.session.delete(
+        resolve,
+        reject,
+      )
+    )
+  );
+}
+
+// --- comparing runs -------------------------------------------------------
+
+/**
+ * What a run printed and drew, as comparable text. The Deno kernel (2.9.6)
+ * forwards console.log output and displays asynchronously and tags them with
+ * the request it is running when they leave, so during Run All an output
+ * sometimes lands in the next cell, or after a display it preceded. Drift is
+ * therefore judged on each channel in notebook order: all stdout, all stderr,
+ * and the sequence of rich outputs (text/plain, text/html, image/svg+xml);
+ * where each output landed is compared separately.
+ */
+interface RunOutputs {
+  /** Per channel ("stdout", "stderr", "rich"): the pieces with their cells. */
+  channels: Map<string, { cell: number; text: string }[]>;
+  /** Per code cell: its outputs, in order. */
+  cells: Map<number, string[]>;
+}
+
+function runOutputs(notebook: Notebook): RunOutputs {
+  const channels = new Map<string, { cell: number; text: string }[]>(
+    ["stdout", "stderr", "rich"].map((channel) => [channel, []]),
+  );
+  const cells = new Map<number, string[]>();
+  for (const [index, cell] of notebook.cells.entries()) {
+    if (cell.cell_type !== "code") continue;
+    const texts: string[] = [];
+    for (const output of cell.outputs ?? []) {
+      const [channel, body] = outputText(output);
+      channels.get(channel)!.push({ cell: index, text: body });
+      texts.push(`${channel}: ${body}`);
+    }
+    cells.set(index, texts);
+  }
+  return { channels, cells };
+}
+
+/** An output's channel and comparable text; errors count as rich outputs. */
+function outputText(output: Output): [string, string] {
+  if (output.output_type === "stream") {
+    return [output.name ?? "stdout", text(output.text)];
+  }
+  if (output.output_type === "error") {
+    return ["rich", `error: ${output.ename}: ${output.evalue}\n`];
+  }
+  const parts = ["text/plain", "text/html", "image/svg+xml"]
+    .filter((type) => output.data?.[type] !== undefined)
+    .map((type) => `${type}: ${text(output.data![type])}`);
+  return ["rich", `${renumberPlotIds(parts.join("\n"))}\n`];
+}
+
+/**
+ * Plot numbers clip paths, patterns and markers with a counter that lives as
+ * long as the kernel (`plot-clip-7`); renumbered from 1 within each output.
+ */
+function renumberPlotIds(markup: string): string {
+  const ids = new Map<string, string>();
+  return markup.replace(
+    /plot-(clip|pattern|marker)-\d+/g,
+    (id, kind) => {
+      if (!ids.has(id)) ids.set(id, `plot-${kind}-#${ids.size + 1}`);
+      return ids.get(id)!;
+    },
+  );
+}
+
+/**
+ * Fails when a run printed or drew something else than the reference run;
+ * reports outputs that only moved to another cell as a note.
+ */
+function assertSameOutputs(
+  notebook: Notebook,
+  reference: RunOutputs,
+  what: string,
+  name: string,
+): void {
+  const run = runOutputs(notebook);
+  const drifts: string[] = [];
+  for (const [channel, pieces] of run.channels) {
+    const before = reference.channels.get(channel)!;
+    const a = before.map((p) => p.text).join("");
+    const b = pieces.map((p) => p.text).join("");
+    if (a === b) continue;
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    const cell = cellAt(pieces, i) ?? cellAt(before, i);
+    const start = Math.max(0, a.lastIndexOf("\n", i - 1) + 1, i - 80);
+    drifts.push(
+      `${channel} ${
+        cell === undefined ? "" : `from ${describeCell(notebook, cell)} `
+      }on: ${JSON.stringify(a.slice(start, i + 80))} became ${
+        JSON.stringify(b.slice(start, i + 80))
+      }`,
+    );
+  }
+  assertEquals(drifts, [], `${name}: ${what} drifts:\n${drifts.join("\n")}`);
+  const moved = [...run.cells].filter(([index, outputs]) =>
+    outputs.join("\u0000") !== reference.cells.get(index)?.join("\u0000")
+  ).map(([index]) => describeCell(notebook, index));
+  if (moved.length > 0) {
+    console.log(
+      `note: ${name}, ${what}: same outputs, but the Deno kernel put some in other cells than the first run did (a kernel race, see runOutputs):\n  ${
+        moved.join("\n  ")
+      }`,
+    );
+  }
+}
+
+/** The cell whose piece holds character `position` of the joined text. */
+function cellAt(
+  pieces: { cell: number; text: string }[],
+  position: number,
+): number | undefined {
+  let end = 0;
+  for (const piece of pieces) {
+    end += piece.text.length;
+    if (position < end) return piece.cell;
+  }
+  return pieces.at(-1)?.cell;
+}
+
+function text(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) return value.join("");
+  return "";
+}
