@@ -108,6 +108,8 @@ const SERIES_COLORS = [
   "#76b7b2",
   "#edc948",
   "#9c755f",
+  "#ff9da7",
+  "#bab0ac",
 ];
 // Highlighted trajectories (the size words): warm colours, like the orange
 // size-word bars, distinct enough to tell the words apart.

@@ -1,0 +1,1022 @@
+/**
+ * `deno task bench`: time per training epoch of our two engines ("fast" and
+ * "tfjs") against the PyTorch twin of the original demo (bench/torch_twin.py)
+ * over a grid of sentence lengths × model widths; plus whole-process CLI time,
+ * memory and the notebooks' run time. Writes bench/results/latest.md and
+ * bench/results/scaling.svg. Timings are reported, never asserted.
+ *
+ * Run `deno task bench --help` for the flags.
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import {
+  type Engine,
+  initParameters,
+  lineChart,
+  type LinePoint,
+  prepareExperiment,
+  toSvgString,
+  train,
+} from "../lib/mod.ts";
+
+const USAGE = `Usage: deno task bench [options]
+
+Times one training epoch of the fast and tfjs engines and of the PyTorch twin
+for seqLen ∈ {13, 64, 128, 512, 1024} × dModel ∈ {4, 16, 64}, compares the
+whole CLI processes, reports memory and the notebooks' run time, and writes
+bench/results/latest.md and bench/results/scaling.svg.
+
+Options:
+  --smoke           tiny configuration for CI (seconds); writes to bench/results/smoke.tmp/
+  --no-torch        skip everything PyTorch
+  --require-torch   fail if PyTorch cannot be imported by ${"/usr/bin/python3"}
+  --no-notebooks    skip executing the notebooks
+  --help            show this help`;
+
+/** Where the repository is, whatever the working directory. */
+const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
+/** The Python that has Debian's python3-torch (a pyenv python3 may come first on PATH). */
+const PYTHON = "/usr/bin/python3";
+/** GNU time, for the peak memory of a child process (Debian package `time`). */
+const GNU_TIME = "/usr/bin/time";
+/** The demo's 13 words; longer sentences append the fillers w0013, w0014, … */
+const DEMO_WORDS = "the pink elephant tried to get into the car but it was too"
+  .split(" ");
+/** train() accepts at most this many epochs per call (see resolveConfig). */
+const MAX_EPOCHS_PER_CALL = 100_000;
+/** Cap on numbers kept in a call's weight history (`[epochs, seqLen]`), ~32 MB. */
+const MAX_HISTORY_NUMBERS = 4_000_000;
+
+/** How much to measure. */
+interface Plan {
+  /** Sentence lengths, in tokens. */
+  seqLens: number[];
+  /** Model widths. */
+  dModels: number[];
+  /** Timed repeats per grid cell; the median is reported. */
+  repeats: number;
+  /** Aim for one repeat to take about this long. */
+  targetMs: number;
+  /** Never fewer epochs per repeat than this (unless one epoch is slow). */
+  minEpochs: number;
+  /** Warm up each cell for at least this long … */
+  warmupMs: number;
+  /** … and at least this many epochs (unless one epoch is slow). */
+  warmupEpochs: number;
+  /** An epoch slower than this is timed one at a time, at most 3 repeats. */
+  slowEpochMs: number;
+  /** Timed runs of each whole CLI process; the median is reported. */
+  cliRuns: number;
+  /** Epochs of the tfjs run that watches `tf.memory().numTensors`. */
+  memoryEpochs: number;
+  /** Folder for latest.md and scaling.svg, relative to the repository. */
+  outDir: string;
+}
+
+const FULL_PLAN: Plan = {
+  seqLens: [13, 64, 128, 512, 1024],
+  dModels: [4, 16, 64],
+  repeats: 5,
+  targetMs: 100,
+  minEpochs: 3,
+  warmupMs: 200,
+  warmupEpochs: 3,
+  slowEpochMs: 1000,
+  cliRuns: 5,
+  memoryEpochs: 200, // the CLI's default run
+  outDir: "bench/results",
+};
+
+const SMOKE_PLAN: Plan = {
+  seqLens: [13, 64],
+  dModels: [4],
+  repeats: 2,
+  targetMs: 5,
+  minEpochs: 3,
+  warmupMs: 10,
+  warmupEpochs: 3,
+  slowEpochMs: 1000,
+  cliRuns: 1,
+  memoryEpochs: 20,
+  outDir: "bench/results/smoke.tmp", // never overwrites the committed results
+};
+
+/** The three implementations, in table and chart order. */
+const IMPLEMENTATIONS = ["fast", "tfjs", "pytorch"] as const;
+type Implementation = typeof IMPLEMENTATIONS[number];
+
+/** The issue's targets for fast/pytorch at some grid cells. */
+const TARGETS: { seqLen: number; dModel: number; maxRatio: number }[] = [
+  { seqLen: 13, dModel: 4, maxRatio: 0.5 }, // the demo's size
+  { seqLen: 128, dModel: 16, maxRatio: 1.0 },
+  { seqLen: 512, dModel: 64, maxRatio: 1.0 },
+];
+/** Target for the whole default CLI process against the whole twin process. */
+const CLI_TARGET = 0.5;
+
+/** One grid cell's timing for one implementation. */
+interface Timing {
+  seqLen: number;
+  dModel: number;
+  /** Median of the repeats. */
+  msPerEpoch: number;
+  /** Milliseconds per epoch of every repeat. */
+  repeats: number[];
+  epochsPerRepeat: number;
+  warmupEpochs: number;
+}
+
+/**
+ * The benchmark sentence of `seqLen` tokens: the demo's 13 words, then the
+ * distinct fillers `w0013`, `w0014`, … exactly as `bench_sentence` in
+ * bench/torch_twin.py, so both sides train the same problem (focus word "it",
+ * size words elephant, car, too; vocabSize = seqLen − 1 as "the" repeats).
+ *
+ * @param seqLen Number of tokens, at least 13.
+ * @returns The sentence.
+ * @throws {RangeError} When `seqLen` is below 13.
+ *
+ * @example
+ * ```ts
+ * import { benchSentence } from "./bench.ts";
+ * if (!benchSentence(15).endsWith("too w0013 w0014")) throw new Error();
+ * ```
+ */
+export function benchSentence(seqLen: number): string {
+  if (!Number.isInteger(seqLen) || seqLen < DEMO_WORDS.length) {
+    throw new RangeError(
+      `seqLen must be a whole number ≥ ${DEMO_WORDS.length}, got ${seqLen}`,
+    );
+  }
+  const fillers = Array.from(
+    { length: seqLen - DEMO_WORDS.length },
+    (_, i) => `w${String(DEMO_WORDS.length + i).padStart(4, "0")}`,
+  );
+  return [...DEMO_WORDS, ...fillers].join(" ");
+}
+
+// --------------------------------------------------------------------------
+// Our engines
+
+/**
+ * Times one engine on one grid cell.
+ *
+ * What is timed: within one `train()` call, the time from the `onEpoch`
+ * callback of epoch 0 to that of epoch `k` covers exactly `k` whole epochs of
+ * the trainer as the CLI runs them — the step (forward, gradients, Adam), the
+ * loss read back, the weights copied into the history, the callback (one
+ * `performance.now()`). Nothing is subtracted. Left out, like the PyTorch
+ * twin leaves out building its trainer: the one-off setup of a call
+ * (copying the parameters, building the kernel or the tfjs variables) and its
+ * epoch 0, in which tfjs creates the Adam optimizer's slots.
+ *
+ * Before that, warm-up `train()` calls of growing length run until
+ * `plan.warmupMs` has passed (V8 compiles the hot loops, tfjs its kernels);
+ * the last one's per-epoch time sizes the repeats to about `plan.targetMs`.
+ * Repeats are consecutive stretches of one call (capped so the weight
+ * history stays small), and the median repeat is reported.
+ */
+async function timeEngine(
+  engine: Engine,
+  seqLen: number,
+  dModel: number,
+  plan: Plan,
+): Promise<Timing> {
+  const sentence = benchSentence(seqLen);
+  const probe = prepareExperiment({ sentence, dModel, epochs: 1 });
+  if (probe.tokens.length !== seqLen) {
+    throw new Error(`benchmark sentence has ${probe.tokens.length} tokens`);
+  }
+  const initialParameters = initParameters(
+    probe.vocabulary.words.length,
+    dModel,
+    { seed: probe.config.seed },
+  );
+  const maxEpochs = Math.min(
+    MAX_EPOCHS_PER_CALL,
+    Math.floor(MAX_HISTORY_NUMBERS / seqLen),
+  );
+  const run = async (epochs: number): Promise<number[]> => {
+    const stamps: number[] = [];
+    await train(prepareExperiment({ sentence, dModel, epochs }), {
+      engine,
+      initialParameters,
+      onEpoch: () => {
+        stamps.push(performance.now());
+        // after the last timestamp, so outside every timed stretch
+        if (stamps.length === epochs) sampleMemory();
+      },
+    });
+    return stamps;
+  };
+
+  let warmupEpochs = 0;
+  let spent = 0;
+  let estimate = Infinity; // ms per epoch
+  let epochs = engine === "fast" ? 16 : 1;
+  while (true) {
+    const start = performance.now();
+    const stamps = await run(epochs);
+    const elapsed = performance.now() - start;
+    spent += elapsed;
+    warmupEpochs += epochs;
+    estimate = epochs > 1
+      ? (stamps[epochs - 1] - stamps[0]) / (epochs - 1)
+      : elapsed; // one epoch: the whole call, setup included (an overestimate)
+    const slow = estimate >= plan.slowEpochMs;
+    if (spent >= plan.warmupMs && (warmupEpochs >= plan.warmupEpochs || slow)) {
+      break;
+    }
+    epochs = Math.min(epochs * 2, maxEpochs);
+  }
+
+  const slow = estimate >= plan.slowEpochMs;
+  const repeats = slow ? Math.min(plan.repeats, 3) : plan.repeats;
+  const epochsPerRepeat = slow ? 1 : Math.max(
+    plan.minEpochs,
+    Math.min(
+      Math.round(plan.targetMs / estimate),
+      Math.floor((maxEpochs - 1) / repeats),
+    ),
+  );
+  const stamps = await run(1 + repeats * epochsPerRepeat);
+  const perEpoch = Array.from(
+    { length: repeats },
+    (_, r) =>
+      (stamps[(r + 1) * epochsPerRepeat] - stamps[r * epochsPerRepeat]) /
+      epochsPerRepeat,
+  );
+  return {
+    seqLen,
+    dModel,
+    msPerEpoch: median(perEpoch),
+    repeats: perEpoch,
+    epochsPerRepeat,
+    warmupEpochs,
+  };
+}
+
+// --------------------------------------------------------------------------
+// PyTorch
+
+interface TorchGrid {
+  torch: string;
+  /** The CPU's model name, as the twin reads it from /proc/cpuinfo. */
+  cpu: string;
+  threads: number;
+  results: Timing[];
+  maxRssKiB: number;
+}
+
+/** Whether /usr/bin/python3 can import torch; the reason when it cannot. */
+async function torchAvailable(): Promise<{ ok: boolean; reason: string }> {
+  try {
+    const out = await new Deno.Command(PYTHON, {
+      args: ["-c", "import torch; print(torch.__version__)"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = decode(out.code === 0 ? out.stdout : out.stderr).trim();
+    return { ok: out.code === 0, reason: text.split("\n").at(-1) ?? "" };
+  } catch (error) {
+    return { ok: false, reason: `${PYTHON}: ${errorMessage(error)}` };
+  }
+}
+
+/** Runs the twin's `--bench-grid` with the same plan; one torch thread. */
+async function torchGrid(plan: Plan): Promise<TorchGrid> {
+  const out = await new Deno.Command(PYTHON, {
+    args: [
+      "bench/torch_twin.py",
+      "--bench-grid",
+      plan.seqLens.join(","),
+      plan.dModels.join(","),
+      "--seed",
+      "0",
+      "--repeats",
+      String(plan.repeats),
+      "--warmup",
+      String(plan.warmupEpochs),
+      "--warmup-ms",
+      String(plan.warmupMs),
+      "--target-ms",
+      String(plan.targetMs),
+      "--min-epochs",
+      String(plan.minEpochs),
+    ],
+    cwd: ROOT,
+    // the twin calls torch.set_num_threads(1); these keep OpenMP/MKL at one too
+    env: { OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const line = decode(out.stdout).split("\n").findLast((l) =>
+    l.startsWith("{")
+  );
+  if (out.code !== 0 || line === undefined) {
+    throw new Error(
+      `torch_twin.py --bench-grid exited with ${out.code}: ${
+        decode(out.stderr).trim().split("\n").slice(-3).join(" | ")
+      }`,
+    );
+  }
+  return JSON.parse(line) as TorchGrid;
+}
+
+// --------------------------------------------------------------------------
+// Whole processes
+
+interface ProcessTiming {
+  /** From spawning to the last chunk of output on stdout. */
+  lastLineMs: number;
+  /** From spawning to the exit status. */
+  exitMs: number;
+}
+
+interface CliRow {
+  label: string;
+  command: string[];
+  runs: ProcessTiming[];
+  /** Peak resident memory in KiB under GNU time, if measured. */
+  maxRssKiB?: number;
+}
+
+/** Runs a command once, timing its last output line and its exit. */
+async function timeProcess(command: string[]): Promise<ProcessTiming> {
+  const start = performance.now();
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  let last = start;
+  let text = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    last = performance.now();
+    text += decoder.decode(chunk, { stream: true });
+  }
+  const status = await child.status;
+  const end = performance.now();
+  if (!status.success || !text.includes("Combined weight")) {
+    throw new Error(
+      `${command.join(" ")} exited with ${status.code}: ${
+        (await stderr).trim().split("\n").slice(-3).join(" | ")
+      }`,
+    );
+  }
+  return { lastLineMs: last - start, exitMs: end - start };
+}
+
+/** Peak resident memory of one run under GNU time, in KiB; undefined if GNU time is missing. */
+async function peakRssKiB(command: string[]): Promise<number | undefined> {
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(GNU_TIME, {
+      args: ["-f", "%M", ...command],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  const lastLine = decode(out.stderr).trim().split("\n").at(-1) ?? "";
+  const kib = Number(lastLine);
+  if (out.code !== 0 || !Number.isFinite(kib)) {
+    throw new Error(`${GNU_TIME} ${command.join(" ")}: ${lastLine}`);
+  }
+  return kib;
+}
+
+/**
+ * The whole default CLI (`deno run lib/cli.ts`, and `deno task attention`)
+ * against the whole twin process, each started `plan.cliRuns` times after
+ * one untimed start; runs are interleaved so drift hits all alike.
+ */
+async function compareClis(plan: Plan, torch: boolean): Promise<CliRow[]> {
+  const rows: CliRow[] = [
+    {
+      label: "deno run lib/cli.ts",
+      command: ["deno", "run", "lib/cli.ts"],
+      runs: [],
+    },
+    {
+      label: "deno task attention",
+      command: ["deno", "task", "attention"],
+      runs: [],
+    },
+  ];
+  if (torch) {
+    rows.push({
+      label: "python3 bench/torch_twin.py",
+      command: [PYTHON, "bench/torch_twin.py"],
+      runs: [],
+    });
+  }
+  for (const row of rows) await timeProcess(row.command); // warm the file cache
+  for (let i = 0; i < plan.cliRuns; i++) {
+    for (const row of rows) row.runs.push(await timeProcess(row.command));
+  }
+  for (const row of rows) {
+    if (row.label !== "deno task attention") {
+      row.maxRssKiB = await peakRssKiB(row.command);
+    }
+  }
+  return rows;
+}
+
+// --------------------------------------------------------------------------
+// Memory
+
+let sampledRss = 0;
+
+/**
+ * Keeps the largest resident set size seen so far. Sampled in the last epoch
+ * of every `train()` call, when its history is longest (Deno grants reading
+ * /proc/self/status, the kernel's exact peak, only with --allow-all).
+ */
+function sampleMemory(): void {
+  sampledRss = Math.max(sampledRss, Deno.memoryUsage().rss);
+}
+
+/** The largest resident set size of this process sampled so far, in KiB. */
+function processPeakKiB(): number {
+  sampleMemory();
+  return Math.round(sampledRss / 1024);
+}
+
+interface TensorWatch {
+  before: number;
+  counts: number[];
+  after: number;
+}
+
+/** `tf.memory().numTensors` before, at every epoch of, and after a tfjs-engine run. */
+async function watchTensors(plan: Plan): Promise<TensorWatch> {
+  const before = tf.memory().numTensors;
+  const counts: number[] = [];
+  await train(prepareExperiment({ epochs: plan.memoryEpochs }), {
+    engine: "tfjs",
+    onEpoch: () => {
+      counts.push(tf.memory().numTensors);
+    },
+  });
+  return { before, counts, after: tf.memory().numTensors };
+}
+
+// --------------------------------------------------------------------------
+// Notebooks
+
+interface NotebookRun {
+  name: string;
+  ms: number;
+  ok: boolean;
+  error?: string;
+}
+
+/** The notebooks' file names (NN_*.ipynb), sorted; empty when there are none. */
+function listNotebooks(): string[] {
+  try {
+    return [...Deno.readDirSync(`${ROOT}notebooks`)]
+      .filter((e) => e.isFile && /^\d\d_.*\.ipynb$/.test(e.name))
+      .map((e) => e.name)
+      .sort();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
+
+/** Whether `jupyter nbconvert` runs. */
+async function hasNbconvert(): Promise<boolean> {
+  try {
+    const out = await new Deno.Command("jupyter", {
+      args: ["nbconvert", "--version"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.code === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Executes every notebook headless with the Deno kernel, one after the other.
+ * nbconvert reads the original file (so the kernel's working directory is
+ * notebooks/, where `"../lib/mod.ts"` resolves) and writes the executed copy
+ * into a temporary folder, leaving the original untouched.
+ */
+async function runNotebooks(names: string[]): Promise<NotebookRun[]> {
+  const tmp = await Deno.makeTempDir({
+    dir: `${ROOT}bench/results`,
+    prefix: "notebooks-",
+    suffix: ".tmp", // ignored by git
+  });
+  const runs: NotebookRun[] = [];
+  try {
+    for (const name of names) {
+      const start = performance.now();
+      const out = await new Deno.Command("jupyter", {
+        args: [
+          "nbconvert",
+          "--to",
+          "notebook",
+          "--execute",
+          "--ExecutePreprocessor.kernel_name=deno",
+          "--ExecutePreprocessor.timeout=600",
+          "--output-dir",
+          tmp,
+          `notebooks/${name}`,
+        ],
+        cwd: ROOT,
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const ms = performance.now() - start;
+      const ok = out.code === 0;
+      runs.push({
+        name,
+        ms,
+        ok,
+        error: ok ? undefined : decode(out.stderr).trim().split("\n")
+          .filter((l) => /Error|error/.test(l)).slice(-2).join(" | "),
+      });
+      console.log(`  ${name}: ${ok ? fmt(ms / 1000) + " s" : "FAILED"}`);
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+  return runs;
+}
+
+// --------------------------------------------------------------------------
+// Formatting
+
+/** A number with about 3 significant digits, never in exponent notation. */
+function fmt(value: number): string {
+  const abs = Math.abs(value);
+  if (abs >= 1000) return value.toFixed(0);
+  if (abs >= 100) return value.toFixed(1);
+  if (abs >= 10) return value.toFixed(2);
+  if (abs >= 1) return value.toFixed(3);
+  return value.toPrecision(3);
+}
+
+function mib(kib: number | undefined): string {
+  return kib === undefined ? "n/a" : (kib / 1024).toFixed(0);
+}
+
+/** A markdown table whose columns are padded to their headers (a fixed layout). */
+function markdownTable(
+  header: string[],
+  rows: string[][],
+  align: ("l" | "r")[],
+): string {
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => r[i].length))
+  );
+  const line = (cells: string[]) =>
+    "| " +
+    cells.map((c, i) =>
+      align[i] === "r" ? c.padStart(widths[i]) : c.padEnd(widths[i])
+    ).join(" | ") + " |";
+  const rule = "|" +
+    widths.map((w, i) =>
+      align[i] === "r" ? "-".repeat(w + 1) + ":" : ":" + "-".repeat(w + 1)
+    ).join("|") + "|";
+  return [line(header), rule, ...rows.map(line)].join("\n");
+}
+
+/** The header of the main table (the smoke test looks for it). */
+const EPOCH_HEADER = [
+  "seqLen",
+  "dModel",
+  "fast ms/epoch",
+  "tfjs ms/epoch",
+  "pytorch ms/epoch",
+  "fast/pytorch",
+  "tfjs/pytorch",
+  "target",
+  "fast vs target",
+];
+
+type Grid = Map<Implementation, Map<string, Timing>>;
+const key = (seqLen: number, dModel: number) => `${seqLen}×${dModel}`;
+
+function epochTable(plan: Plan, grid: Grid): string {
+  const rows: string[][] = [];
+  for (const seqLen of plan.seqLens) {
+    for (const dModel of plan.dModels) {
+      const at = (impl: Implementation) =>
+        grid.get(impl)?.get(key(seqLen, dModel))?.msPerEpoch;
+      const [fast, tfjs, torch] = IMPLEMENTATIONS.map(at);
+      const cell = (v: number | undefined) => v === undefined ? "—" : fmt(v);
+      const ratio = (v: number | undefined) =>
+        v === undefined || torch === undefined ? "—" : fmt(v / torch);
+      const target = TARGETS.find((t) =>
+        t.seqLen === seqLen && t.dModel === dModel
+      );
+      const status = target === undefined
+        ? "—"
+        : fast === undefined || torch === undefined
+        ? "n/a"
+        : fast / torch <= target.maxRatio
+        ? "PASS"
+        : "FAIL";
+      rows.push([
+        String(seqLen),
+        String(dModel),
+        cell(fast),
+        cell(tfjs),
+        cell(torch),
+        ratio(fast),
+        ratio(tfjs),
+        target ? `≤ ${target.maxRatio.toFixed(1)}` : "",
+        status,
+      ]);
+    }
+  }
+  return markdownTable(EPOCH_HEADER, rows, [
+    "r",
+    "r",
+    "r",
+    "r",
+    "r",
+    "r",
+    "r",
+    "l",
+    "l",
+  ]);
+}
+
+function detailTable(plan: Plan, grid: Grid): string {
+  const rows: string[][] = [];
+  for (const seqLen of plan.seqLens) {
+    for (const dModel of plan.dModels) {
+      rows.push([
+        String(seqLen),
+        String(dModel),
+        ...IMPLEMENTATIONS.map((impl) => {
+          const t = grid.get(impl)?.get(key(seqLen, dModel));
+          return t === undefined
+            ? "—"
+            : `${t.warmupEpochs} + ${t.repeats.length} × ${t.epochsPerRepeat}`;
+        }),
+      ]);
+    }
+  }
+  return markdownTable(
+    [
+      "seqLen",
+      "dModel",
+      ...IMPLEMENTATIONS.map((impl) => `${impl}: warm-up + repeats × epochs`),
+    ],
+    rows,
+    ["r", "r", "r", "r", "r"],
+  );
+}
+
+function cliTable(rows: CliRow[]): string {
+  return markdownTable(
+    [
+      "process",
+      "runs",
+      "start → last line, ms (median)",
+      "start → exit, ms (median)",
+      "peak RSS, MiB",
+    ],
+    rows.map((row) => [
+      row.label,
+      String(row.runs.length),
+      fmt(median(row.runs.map((r) => r.lastLineMs))),
+      fmt(median(row.runs.map((r) => r.exitMs))),
+      row.label === "deno task attention" ? "—" : mib(row.maxRssKiB),
+    ]),
+    ["l", "r", "r", "r", "r"],
+  );
+}
+
+function cliVerdicts(rows: CliRow[]): string[] {
+  const python = rows.find((r) => r.command[0] === PYTHON);
+  if (python === undefined) return ["No PyTorch twin: no CLI ratio."];
+  const base = median(python.runs.map((r) => r.lastLineMs));
+  return rows.filter((r) => r !== python).map((row) => {
+    const ratio = median(row.runs.map((r) => r.lastLineMs)) / base;
+    return `${row.label} / python twin = ${fmt(ratio)} (target ≤ ${
+      CLI_TARGET.toFixed(1)
+    }: ${ratio <= CLI_TARGET ? "PASS" : "FAIL"})`;
+  });
+}
+
+function scalingChart(plan: Plan, grid: Grid): string {
+  const points: LinePoint[] = [];
+  for (const impl of IMPLEMENTATIONS) {
+    for (const dModel of plan.dModels) {
+      for (const seqLen of plan.seqLens) {
+        const t = grid.get(impl)?.get(key(seqLen, dModel));
+        if (t !== undefined) {
+          points.push({
+            x: seqLen,
+            y: t.msPerEpoch,
+            series: `${impl} d=${dModel}`,
+          });
+        }
+      }
+    }
+  }
+  return toSvgString(
+    lineChart(points, {
+      title: "Time per training epoch against sentence length",
+      subtitle: "one CPU thread; median of repeats; both axes logarithmic",
+      xType: "log",
+      yType: "log",
+      xTicks: [...new Set(points.map((p) => p.x))],
+      xLabel: "seqLen (tokens) →",
+      yLabel: "↑ ms per epoch",
+      width: 720,
+    }),
+  );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function decode(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// --------------------------------------------------------------------------
+// Main
+
+interface Flags {
+  smoke: boolean;
+  torch: boolean;
+  requireTorch: boolean;
+  notebooks: boolean;
+}
+
+function parseFlags(args: string[]): Flags | "help" {
+  const flags: Flags = {
+    smoke: false,
+    torch: true,
+    requireTorch: false,
+    notebooks: true,
+  };
+  for (const arg of args) {
+    if (arg === "--smoke") flags.smoke = true;
+    else if (arg === "--no-torch") flags.torch = false;
+    else if (arg === "--require-torch") flags.requireTorch = true;
+    else if (arg === "--no-notebooks") flags.notebooks = false;
+    else if (arg === "--help" || arg === "-h") return "help";
+    else {
+      throw new RangeError(
+        `unknown option ${
+          JSON.stringify(arg)
+        }; run with --help for the options`,
+      );
+    }
+  }
+  return flags;
+}
+
+async function main(args: string[]): Promise<number> {
+  let parsed: Flags | "help";
+  try {
+    parsed = parseFlags(args);
+  } catch (error) {
+    console.error(`error: ${errorMessage(error)}`);
+    return 2;
+  }
+  if (parsed === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  const flags = parsed;
+  const plan = flags.smoke ? SMOKE_PLAN : FULL_PLAN;
+  const started = performance.now();
+  const notes: string[] = [];
+  const failures: string[] = [];
+
+  // Is PyTorch there?
+  let useTorch = flags.torch;
+  if (!flags.torch) {
+    notes.push("PyTorch skipped (--no-torch): no PyTorch columns.");
+  } else {
+    const check = await torchAvailable();
+    if (!check.ok) {
+      const note =
+        `PyTorch is not importable by ${PYTHON} (${check.reason}). Install it with \`sudo apt-get install python3-torch\` (Debian/Ubuntu) to get the PyTorch columns; continuing without them.`;
+      if (flags.requireTorch) {
+        console.error(
+          `error: ${note.replace("; continuing without them", "")}`,
+        );
+        return 1;
+      }
+      notes.push(note);
+      useTorch = false;
+    }
+  }
+  for (const note of notes) console.log(`note: ${note}`);
+
+  // Per-epoch grid. All fast cells first, then all tfjs cells, so the tfjs
+  // heap never sits under the fast engine's timings; PyTorch runs last, alone.
+  const grid: Grid = new Map();
+  for (const engine of ["fast", "tfjs"] as const) {
+    console.log(`\n${engine} engine (ms per epoch):`);
+    const cells = new Map<string, Timing>();
+    for (const seqLen of plan.seqLens) {
+      for (const dModel of plan.dModels) {
+        const t = await timeEngine(engine, seqLen, dModel, plan);
+        cells.set(key(seqLen, dModel), t);
+        console.log(
+          `  ${key(seqLen, dModel)}: ${
+            fmt(t.msPerEpoch)
+          } (${t.repeats.length} × ${t.epochsPerRepeat} epochs)`,
+        );
+      }
+    }
+    grid.set(engine, cells);
+  }
+  const peakAfterFast = processPeakKiB();
+  let torchInfo: TorchGrid | undefined;
+  if (useTorch) {
+    console.log("\npytorch twin (ms per epoch):");
+    try {
+      torchInfo = await torchGrid(plan);
+      grid.set(
+        "pytorch",
+        new Map(torchInfo.results.map((t) => [key(t.seqLen, t.dModel), t])),
+      );
+      for (const t of torchInfo.results) {
+        console.log(
+          `  ${key(t.seqLen, t.dModel)}: ${
+            fmt(t.msPerEpoch)
+          } (${t.repeats.length} × ${t.epochsPerRepeat} epochs)`,
+        );
+      }
+    } catch (error) {
+      failures.push(errorMessage(error));
+      console.log(`  FAILED: ${errorMessage(error)}`);
+    }
+  }
+
+  // Whole processes.
+  console.log("\nwhole CLI processes…");
+  let cliRows: CliRow[] = [];
+  try {
+    cliRows = await compareClis(plan, useTorch);
+  } catch (error) {
+    failures.push(errorMessage(error));
+    console.log(`  FAILED: ${errorMessage(error)}`);
+  }
+  const gnuTime = cliRows.some((r) => r.maxRssKiB !== undefined);
+  if (cliRows.length > 0 && !gnuTime) {
+    notes.push(
+      `${GNU_TIME} not found: no peak memory of the CLI processes (install the Debian package \`time\`).`,
+    );
+  }
+
+  // Tensors.
+  const tensors = await watchTensors(plan);
+
+  // Notebooks.
+  let notebookRuns: NotebookRun[] = [];
+  let notebookNote: string | undefined;
+  if (flags.smoke || !flags.notebooks) {
+    notebookNote = `notebooks skipped (${
+      flags.smoke ? "--smoke" : "--no-notebooks"
+    }).`;
+  } else if (!(await hasNbconvert())) {
+    notebookNote =
+      "notebooks skipped: `jupyter nbconvert` is not available (Debian: `sudo apt-get install jupyter-nbconvert`, then `deno jupyter --install`).";
+  } else {
+    const names = listNotebooks();
+    if (names.length === 0) {
+      notebookNote =
+        "notebooks skipped: there are no notebooks/NN_*.ipynb yet.";
+    } else {
+      console.log(`\nexecuting ${names.length} notebooks headless…`);
+      notebookRuns = await runNotebooks(names);
+      for (const run of notebookRuns.filter((r) => !r.ok)) {
+        failures.push(`notebook ${run.name} failed: ${run.error}`);
+      }
+    }
+  }
+
+  // Report.
+  const peakEnd = processPeakKiB();
+  const wallSeconds = (performance.now() - started) / 1000;
+  const report: string[] = [
+    "# Benchmark: time per training epoch",
+    "",
+    `${
+      torchInfo?.cpu ?? `${Deno.build.arch} CPU`
+    } (${navigator.hardwareConcurrency} cores), one thread used. Deno ${Deno.version.deno} (V8 ${Deno.version.v8}), TensorFlow.js ${tf.version.tfjs} (${tf.getBackend()} backend)${
+      torchInfo
+        ? `, PyTorch ${torchInfo.torch} (${torchInfo.threads} thread)`
+        : ""
+    }. ${new Date().toISOString().slice(0, 10)}${
+      flags.smoke ? ", smoke configuration" : ""
+    }.`,
+    "",
+    "Milliseconds per training epoch (forward, gradients, one Adam step), median",
+    "of repeats after warm-up; the same sentence on every side (the demo's 13",
+    "words, then the fillers w0013, w0014, …). Targets (fast/pytorch) are",
+    "reported, not asserted.",
+    "",
+    epochTable(plan, grid),
+    "",
+    "![time per epoch against seqLen](scaling.svg)",
+    "",
+    "## Whole CLI process",
+    "",
+    cliRows.length > 0 ? cliTable(cliRows) : "Not measured.",
+    "",
+    ...cliVerdicts(cliRows).map((v) => `- ${v}`),
+    "",
+    "## Memory",
+    "",
+    `- tfjs engine, demo size, ${plan.memoryEpochs} epochs: tf.memory().numTensors ${tensors.before} before, ${
+      tensors.counts[0]
+    } at epoch 0, ${tensors.counts.at(-1)} at epoch ${
+      tensors.counts.length - 1
+    } (max ${Math.max(...tensors.counts)}), ${tensors.after} after: ${
+      tensors.counts.at(-1) === tensors.counts[0] &&
+        tensors.after === tensors.before
+        ? "no growth"
+        : "GROWS"
+    }.`,
+    `- Peak RSS of this bench process: ${
+      mib(peakAfterFast)
+    } MiB after the fast grid, ${
+      mib(peakEnd)
+    } MiB at the end (tfjs grid included); sampled at the end of every train() call.`,
+    torchInfo
+      ? `- Peak RSS of the PyTorch twin's grid process: ${
+        mib(torchInfo.maxRssKiB)
+      } MiB.`
+      : "- PyTorch twin not run.",
+    "",
+    "## Notebooks",
+    "",
+    ...(notebookNote !== undefined ? [notebookNote] : [
+      markdownTable(
+        ["notebook", "seconds", "status"],
+        notebookRuns.map((r) => [
+          r.name,
+          fmt(r.ms / 1000),
+          r.ok ? "ok" : "FAILED",
+        ]),
+        ["l", "r", "l"],
+      ),
+      "",
+      `Total: ${
+        fmt(notebookRuns.reduce((s, r) => s + r.ms, 0) / 1000)
+      } s for ${notebookRuns.length} notebooks (jupyter nbconvert --execute, Deno kernel).`,
+    ]),
+    "",
+    "## Details",
+    "",
+    detailTable(plan, grid),
+    "",
+    ...notes.map((n) => `Note: ${n}`),
+    ...(notes.length > 0 ? [""] : []),
+    `Full run: ${fmt(wallSeconds)} s.`,
+    "",
+  ];
+  const markdown = report.join("\n");
+  console.log("\n" + markdown);
+
+  const outDir = `${ROOT}${plan.outDir}`;
+  await Deno.mkdir(outDir, { recursive: true });
+  await Deno.writeTextFile(`${outDir}/latest.md`, markdown);
+  await Deno.writeTextFile(`${outDir}/scaling.svg`, scalingChart(plan, grid));
+  console.log(`Wrote ${plan.outDir}/latest.md and ${plan.outDir}/scaling.svg`);
+
+  if (failures.length > 0) {
+    console.error(`\n${failures.length} step(s) failed:`);
+    for (const f of failures) console.error(`  ${f}`);
+    return 1;
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
