@@ -146,11 +146,22 @@ class AttentionTrainer:
             print("Starting training...")
         for epoch in range(epochs):
             loss = self.train_epoch()
-            if epoch % 20 == 0:
-                history.append({"epoch": epoch, "loss": loss})
-                if verbose:
-                    print(f"Epoch: {epoch}, Loss: {loss:.4f}")
+            history.append({"epoch": epoch, "loss": loss})
+            if verbose and epoch % 20 == 0:
+                print(f"Epoch: {epoch}, Loss: {loss:.4f}")
         return history
+
+    def load_parameters(self, parameters: dict) -> None:
+        """Starts from given values, in the TypeScript library's layout (its
+        `Parameters`: projections `x · W + b` with W [in, out]; nn.Linear
+        stores W transposed, [out, in])."""
+        model = self.model
+        with torch.no_grad():
+            model.embedding.weight.copy_(torch.tensor(parameters["embedding"]))
+            for name, layer in (("query", model.query), ("key", model.key),
+                                ("value", model.value)):
+                layer.weight.copy_(torch.tensor(parameters[f"{name}Weight"]).T)
+                layer.bias.copy_(torch.tensor(parameters[f"{name}Bias"]))
 
     def attention_weights(self) -> list[float]:
         with torch.no_grad():
@@ -277,7 +288,12 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", action="store_true",
-                        help="print the loss history and combined size weight as JSON")
+                        help="print the loss history, final weights and combined size weight as JSON")
+    parser.add_argument("--init-json", metavar="FILE",
+                        help="start from these parameters (the TypeScript CLI's --json "
+                             "initialParameters layout) instead of seeded random ones")
+    parser.add_argument("--float64", action="store_true",
+                        help="train in double precision (for exact cross-checks)")
     parser.add_argument(
         "--bench-grid", nargs=2, metavar=("SEQS", "DMODELS"), type=int_list,
         help="benchmark mode: comma-separated seqLens and dModels, e.g. 13,128 4,16",
@@ -310,10 +326,19 @@ def main(argv=None) -> None:
         )
     except ValueError as error:
         raise SystemExit(f"error: {error}")
+    if args.float64:
+        trainer.model.double()
+    if args.init_json:
+        with open(args.init_json, encoding="utf-8") as file:
+            trainer.load_parameters(json.load(file))
     history = trainer.train(args.epochs, verbose=not args.json)
     combined = trainer.analyze(verbose=not args.json)
     if args.json:
-        print(json.dumps({"history": history, "combinedSizeWeight": combined}))
+        print(json.dumps({
+            "history": history,
+            "weights": trainer.attention_weights(),
+            "combinedSizeWeight": combined,
+        }))
 
 
 if __name__ == "__main__":
