@@ -372,6 +372,17 @@ export function lineChart(
       ),
     );
   }
+  if (options.xTicks) {
+    // An explicit axis mark: on a log scale Plot would format the ticks with
+    // d3's log formatter, which leaves some of the requested ticks unlabelled.
+    marks.push(
+      Plot.gridX(options.xTicks),
+      Plot.axisX(options.xTicks, {
+        text: (v: number) => String(v),
+        label: options.xLabel ?? "x",
+      }),
+    );
+  }
   if (rule !== undefined) {
     marks.push(
       Plot.ruleY([rule], { stroke: MUTED_COLOR, strokeDasharray: "5,4" }),
@@ -396,9 +407,8 @@ export function lineChart(
     x: {
       type: xType,
       label: options.xLabel ?? "x",
-      grid: xType === "log",
+      grid: xType === "log" && !options.xTicks,
       ...(xType === "log" ? { tickFormat: "~g" } : {}),
-      ...(options.xTicks ? { ticks: options.xTicks } : {}),
     },
     y: {
       type: yType,
