@@ -108,9 +108,18 @@ export function experimentCharts(
   );
   const model = new AttentionModel(result.finalParameters);
   const steps = model.forward(experiment.tokenIds, experiment.focusPosition);
-  const matrix = (t: tf.Tensor, columns: string[]) =>
-    matrixCells(t.arraySync() as number[][], { rows: labels, columns });
+  // A heatmap of one [seqLen, …] tensor, rows labelled "position token".
+  const rowsOf = (t: tf.Tensor, title: string, columns = dims) =>
+    heatmap(
+      matrixCells(t.arraySync() as number[][], { rows: labels, columns }),
+      {
+        title,
+        xLabel: columns === dims ? "dimension" : "key",
+        yLabel: columns === dims ? "position token" : "query",
+      },
+    );
   try {
+    // Heatmaps print every value: only for sizes that stay readable.
     const small = experiment.config.dModel <= 16 && labels.length <= 40;
     return {
       weights_before: attentionBars(
@@ -131,31 +140,18 @@ export function experimentCharts(
       ),
       ...(small
         ? {
-          embeddings: heatmap(matrix(steps.embeddings, dims), {
-            title: "Trained embeddings [seqLen, dModel]",
-            xLabel: "dimension",
-            yLabel: "token",
-          }),
-          queries: heatmap(matrix(steps.queries, dims), {
-            title: "Queries Q [seqLen, dModel]",
-            xLabel: "dimension",
-            yLabel: "token",
-          }),
-          keys: heatmap(matrix(steps.keys, dims), {
-            title: "Keys K [seqLen, dModel]",
-            xLabel: "dimension",
-            yLabel: "token",
-          }),
-          values: heatmap(matrix(steps.values, dims), {
-            title: "Values V [seqLen, dModel]",
-            xLabel: "dimension",
-            yLabel: "token",
-          }),
-          attention_matrix: heatmap(matrix(steps.attentionMatrix, labels), {
-            title: "Self-attention matrix [seqLen, seqLen]",
-            xLabel: "key",
-            yLabel: "query",
-          }),
+          embeddings: rowsOf(
+            steps.embeddings,
+            "Trained embeddings [seqLen, dModel]",
+          ),
+          queries: rowsOf(steps.queries, "Queries Q [seqLen, dModel]"),
+          keys: rowsOf(steps.keys, "Keys K [seqLen, dModel]"),
+          values: rowsOf(steps.values, "Values V [seqLen, dModel]"),
+          attention_matrix: rowsOf(
+            steps.attentionMatrix,
+            "Self-attention matrix [seqLen, seqLen]",
+            labels,
+          ),
         }
         : {}),
     };
