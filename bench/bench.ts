@@ -821,7 +821,7 @@ async function main(args: string[]): Promise<number> {
     const check = await torchAvailable();
     if (!check.ok) {
       const note =
-        `PyTorch is not importable by ${PYTHON} (${check.reason}). Install it with \`sudo apt-get install python3-torch\` (Debian/Ubuntu) to get the PyTorch columns; continuing without them.`;
+        `PyTorch is not importable by ${PYTHON} (${check.reason}). Install it with \`deno task bench-setup\` (runs \`apt-get install python3-torch\`, Debian/Ubuntu) to get the PyTorch columns; continuing without them.`;
       if (flags.requireTorch) {
         console.error(
           `error: ${note.replace("; continuing without them", "")}`,
