@@ -64,7 +64,9 @@ export interface BarRecord {
 
 /** One point of a line: `series` names the line it belongs to. */
 export interface LinePoint {
+  /** Horizontal position. */
   x: number;
+  /** Vertical position. */
   y: number;
   /** Line name; points without one form a single unnamed line. */
   series?: string;
@@ -72,15 +74,19 @@ export interface LinePoint {
 
 /** One loss value of a training history. */
 export interface LossPoint {
+  /** Epoch number, from 0. */
   epoch: number;
+  /** The loss at that epoch. */
   loss: number;
 }
 
 /** The attention weight on one token at one epoch. */
 export interface TrajectoryPoint {
+  /** Epoch number, from 0. */
   epoch: number;
   /** The token's axis label, e.g. `"4 big"`. */
   label: string;
+  /** The focus word's attention weight on this token at this epoch. */
   weight: number;
   /** Draw this token's line in colour; the others are grey. */
   highlight?: boolean;
@@ -88,8 +94,11 @@ export interface TrajectoryPoint {
 
 /** One cell of a heatmap: row label, column label and value. */
 export interface HeatCell {
+  /** Row label, e.g. `"2 elephant"`. */
   row: string;
+  /** Column label, e.g. `"d0"`. */
   column: string;
+  /** The value, printed in the cell. */
   value: number;
 }
 
