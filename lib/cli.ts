@@ -47,6 +47,7 @@ export interface CliRequest {
 
 /** Thrown for a bad flag or value; the message is shown to the user as is. */
 export class UsageError extends Error {
+  /** Always "UsageError". */
   override name = "UsageError";
 }
 
