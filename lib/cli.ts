@@ -252,5 +252,13 @@ function flagOnly(flag: string, inline: string | undefined): true {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    // Not a user mistake (those return 2): still one line, no stack trace.
+    console.error(
+      `error: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    Deno.exit(1);
+  }
 }

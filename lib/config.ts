@@ -48,7 +48,8 @@ export const DEFAULT_CONFIG: Readonly<AttentionConfig> = Object.freeze({
  *
  * @param overrides Fields to change from {@linkcode DEFAULT_CONFIG}.
  * @returns A complete, validated configuration (a fresh object).
- * @throws {RangeError} When `dModel`, `epochs`, `learningRate` or `seed` is out of range.
+ * @throws {RangeError} When `dModel` (1…1024), `epochs` (1…100000),
+ *   `learningRate` (> 0, ≤ 10) or `seed` (whole, ≥ 0) is out of range.
  * @throws {TypeError} When a field has the wrong type.
  *
  * @example
@@ -95,8 +96,8 @@ export function resolveConfig(
       `sizeWords must be a list of words, got ${describe(config.sizeWords)}`,
     );
   }
-  checkPositiveInteger("dModel", config.dModel);
-  checkPositiveInteger("epochs", config.epochs);
+  checkPositiveInteger("dModel", config.dModel, MAX_D_MODEL);
+  checkPositiveInteger("epochs", config.epochs, MAX_EPOCHS);
   if (
     typeof config.learningRate !== "number" ||
     !Number.isFinite(config.learningRate) || config.learningRate <= 0
@@ -105,6 +106,11 @@ export function resolveConfig(
       `learningRate must be a positive finite number such as 0.001, got ${
         describe(config.learningRate)
       }`,
+    );
+  }
+  if (config.learningRate > MAX_LEARNING_RATE) {
+    throw new RangeError(
+      `learningRate must be at most ${MAX_LEARNING_RATE}, got ${config.learningRate}`,
     );
   }
   if (
@@ -120,7 +126,14 @@ export function resolveConfig(
   return config;
 }
 
-function checkPositiveInteger(name: string, value: unknown): void {
+// Limits that keep every number finite and every run within a laptop's
+// memory: Adam moves a parameter by at most about 3.2 × learningRate per
+// epoch, so with these limits no score can overflow, even in float32.
+const MAX_D_MODEL = 1024;
+const MAX_EPOCHS = 100_000;
+const MAX_LEARNING_RATE = 10;
+
+function checkPositiveInteger(name: string, value: unknown, max: number): void {
   if (
     typeof value !== "number" || !Number.isFinite(value) || value <= 0 ||
     !Number.isInteger(value)
@@ -129,10 +142,8 @@ function checkPositiveInteger(name: string, value: unknown): void {
       `${name} must be a positive whole number, got ${describe(value)}`,
     );
   }
-  if (value > 100_000) {
-    throw new RangeError(
-      `${name} must be at most 100000, got ${value}`,
-    );
+  if (value > max) {
+    throw new RangeError(`${name} must be at most ${max}, got ${value}`);
   }
 }
 

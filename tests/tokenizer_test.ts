@@ -164,6 +164,17 @@ Deno.test("bad input gives a RangeError that names the problem", async (t) => {
       "learningRate must be a positive finite number",
     ],
     ["seed fractional", { seed: 0.5 }, "seed must be a whole number"],
+    [
+      "dModel too large",
+      { dModel: 2048 },
+      "dModel must be at most 1024, got 2048",
+    ],
+    ["epochs too many", { epochs: 1e9 }, "epochs must be at most 100000"],
+    [
+      "learning rate too large",
+      { learningRate: 1e308 },
+      "learningRate must be at most 10",
+    ],
   ];
   for (const [name, overrides, message] of cases) {
     await t.step(name, () => {
