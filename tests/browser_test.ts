@@ -23,6 +23,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import {
   chartOutputs,
   describeCell,
+  ensureKernel,
   listNotebooks,
   MIN_CHARTS,
   type Notebook,
@@ -238,13 +239,9 @@ async function checkTools(): Promise<void> {
       `this test drives the classic Notebook 6 front end, but \`jupyter notebook --version\` says ${version.trim()}: install the Debian package \`jupyter-notebook\` (Notebook 6).`,
     );
   }
-  const specs = await run("jupyter", ["kernelspec", "list", "--json"]);
-  if (version !== undefined && !specs?.includes('"deno"')) {
-    problems.push(
-      "Jupyter has no `deno` kernel: run `deno jupyter --install` (or `deno task setup`).",
-    );
-  }
   if (problems.length > 0) throw new Error(problems.join("\n"));
+  // Registers the Deno kernel if needed, as `deno task setup` does.
+  await ensureKernel();
 }
 
 /** A command's stdout, or undefined when it is missing or fails. */
