@@ -125,6 +125,27 @@ export class FastAttention {
   }
 
   /**
+   * The gradient of the loss with respect to every parameter, at the current
+   * parameters, without updating them (for checking the hand-written maths).
+   *
+   * @returns The gradients, shaped like the parameters; the value projection's are 0.
+   */
+  gradients(): Parameters {
+    this.#forward();
+    this.#backward();
+    const d = this.#d;
+    return {
+      embedding: rows(this.#embedding.grad, d),
+      queryWeight: rows(this.#queryWeight.grad, d),
+      queryBias: [...this.#queryBias.grad],
+      keyWeight: rows(this.#keyWeight.grad, d),
+      keyBias: [...this.#keyBias.grad],
+      valueWeight: this.#valueWeight.map((row) => row.map(() => 0)),
+      valueBias: this.#valueBias.map(() => 0),
+    };
+  }
+
+  /**
    * The current parameters as nested arrays.
    *
    * @returns A snapshot, independent of the kernel.

@@ -1,0 +1,93 @@
+import { assert, assertEquals } from "@std/assert";
+import { ADAM, FastAttention } from "../lib/_fast.ts";
+import {
+  initParameters,
+  PARAMETER_NAMES,
+  type Parameters,
+  prepareExperiment,
+} from "../lib/mod.ts";
+import {
+  maxAbsDiff,
+  referenceForward,
+  SMALL,
+  SMALL_FOCUS,
+  SMALL_IDS,
+  SMALL_SIZE,
+} from "./_reference.ts";
+
+const SMALL_PROBLEM = {
+  tokenIds: SMALL_IDS,
+  focusPosition: SMALL_FOCUS,
+  sizePositions: SMALL_SIZE,
+};
+
+// Central finite differences of the float64 reference loss, for one parameter.
+function numericGradient(
+  p: Parameters,
+  name: keyof Parameters,
+  h = 1e-6,
+): number[] {
+  const flat = (p[name] as number[] | number[][]).flat();
+  const width = Array.isArray(p[name][0])
+    ? (p[name] as number[][])[0].length
+    : 0;
+  const shaped = () =>
+    width
+      ? Array.from(
+        { length: flat.length / width },
+        (_, r) => flat.slice(r * width, (r + 1) * width),
+      )
+      : [...flat];
+  const loss = () =>
+    referenceForward(
+      { ...p, [name]: shaped() },
+      SMALL_IDS,
+      SMALL_FOCUS,
+      SMALL_SIZE,
+    ).loss;
+  return flat.map((keep, i) => {
+    flat[i] = keep + h;
+    const plus = loss();
+    flat[i] = keep - h;
+    const minus = loss();
+    flat[i] = keep;
+    return (plus - minus) / (2 * h);
+  });
+}
+
+Deno.test("the fast engine's hand-written gradients match finite differences", async (t) => {
+  const grads = new FastAttention(SMALL_PROBLEM, SMALL).gradients();
+  for (const name of PARAMETER_NAMES) {
+    await t.step(name, () => {
+      const gap = maxAbsDiff(grads[name].flat(), numericGradient(SMALL, name));
+      assert(gap < 1e-8, `${name}: differs by ${gap}`);
+    });
+  }
+});
+
+Deno.test("the fast engine's loss and weights match the float64 reference", () => {
+  const { loss, weights } = new FastAttention(SMALL_PROBLEM, SMALL).evaluate();
+  const ref = referenceForward(SMALL, SMALL_IDS, SMALL_FOCUS, SMALL_SIZE);
+  assert(Math.abs(loss - ref.loss) < 1e-14);
+  assert(maxAbsDiff(weights, ref.weights) < 1e-14);
+});
+
+Deno.test("one fast step is exactly one Adam update with PyTorch's constants", () => {
+  const experiment = prepareExperiment();
+  const start = initParameters(12, 4, { seed: 5 });
+  const kernel = new FastAttention(experiment, start);
+  const g = kernel.gradients();
+  const learningRate = 0.01;
+  kernel.step(learningRate);
+  const after = kernel.parameters();
+  assertEquals([ADAM.beta1, ADAM.beta2, ADAM.epsilon], [0.9, 0.999, 1e-8]);
+  // Step 1: m̂ = g and v̂ = g², so the update is lr · g / (|g| + ε).
+  for (const name of PARAMETER_NAMES) {
+    const expected = start[name].flat().map((p, i) => {
+      const gi = g[name].flat()[i];
+      return p - learningRate * gi / (Math.abs(gi) + ADAM.epsilon);
+    });
+    const gap = maxAbsDiff(after[name].flat(), expected);
+    assert(gap < 1e-15, `${name}: differs by ${gap}`);
+  }
+});
