@@ -4,6 +4,8 @@
  * @module
  */
 
+import { MAX_SEED } from "./parameters.ts";
+
 /** Everything that defines one attention experiment. */
 export interface AttentionConfig {
   /** The sentence whose words attend to each other. */
@@ -49,7 +51,7 @@ export const DEFAULT_CONFIG: Readonly<AttentionConfig> = Object.freeze({
  * @param overrides Fields to change from {@linkcode DEFAULT_CONFIG}.
  * @returns A complete, validated configuration (a fresh object).
  * @throws {RangeError} When `dModel` (1…1024), `epochs` (1…100000),
- *   `learningRate` (> 0, ≤ 10) or `seed` (whole, ≥ 0) is out of range.
+ *   `learningRate` (> 0, ≤ 10) or `seed` (0…2³² − 1) is out of range.
  * @throws {TypeError} When a field has the wrong type.
  *
  * @example
@@ -67,7 +69,7 @@ export function resolveConfig(
     sizeWords: [...DEFAULT_CONFIG.sizeWords],
   };
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in DEFAULT_CONFIG)) {
+    if (!Object.hasOwn(DEFAULT_CONFIG, key)) {
       throw new TypeError(
         `unknown setting "${key}"; the settings are: ${
           Object.keys(DEFAULT_CONFIG).join(", ")
@@ -75,7 +77,9 @@ export function resolveConfig(
       );
     }
     if (value !== undefined) {
-      (config as unknown as Record<string, unknown>)[key] = value;
+      (config as unknown as Record<string, unknown>)[key] = Array.isArray(value)
+        ? [...value]
+        : value;
     }
   }
   if (typeof config.sentence !== "string") {
@@ -114,11 +118,11 @@ export function resolveConfig(
     );
   }
   if (
-    typeof config.seed !== "number" || !Number.isSafeInteger(config.seed) ||
-    config.seed < 0
+    typeof config.seed !== "number" || !Number.isInteger(config.seed) ||
+    config.seed < 0 || config.seed > MAX_SEED
   ) {
     throw new RangeError(
-      `seed must be a whole number ≥ 0 such as 42, got ${
+      `seed must be a whole number from 0 to ${MAX_SEED}, got ${
         describe(config.seed)
       }`,
     );

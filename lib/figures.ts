@@ -19,7 +19,7 @@ import {
   weightTrajectories,
 } from "./charts.ts";
 import { sizeLossFloor } from "./loss.ts";
-import { AttentionModel } from "./model.ts";
+import { AttentionModel, type AttentionSteps } from "./model.ts";
 import type { Experiment } from "./tokenizer.ts";
 import type { TrainResult } from "./trainer.ts";
 
@@ -106,8 +106,14 @@ export function experimentCharts(
     { length: experiment.config.dModel },
     (_, i) => `d${i}`,
   );
+  // The tensors of the trained model's forward pass; the model itself is freed at once.
   const model = new AttentionModel(result.finalParameters);
-  const steps = model.forward(experiment.tokenIds, experiment.focusPosition);
+  let steps: AttentionSteps;
+  try {
+    steps = model.forward(experiment.tokenIds, experiment.focusPosition);
+  } finally {
+    model.dispose();
+  }
   // A heatmap of one [seqLen, …] tensor, rows labelled "position token".
   const rowsOf = (t: tf.Tensor, title: string, columns = dims) =>
     heatmap(
@@ -157,6 +163,5 @@ export function experimentCharts(
     };
   } finally {
     tf.dispose(steps);
-    model.dispose();
   }
 }

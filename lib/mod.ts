@@ -21,16 +21,20 @@ export {
   type Vocabulary,
 } from "./tokenizer.ts";
 export {
+  checkParameters,
   cloneParameters,
   type InitOptions,
   initParameters,
+  MAX_SEED,
   PARAMETER_NAMES,
   type Parameters,
+  type ParameterShape,
 } from "./parameters.ts";
 export {
   type AttentionGradients,
   AttentionModel,
   type AttentionSteps,
+  type GradientOptions,
 } from "./model.ts";
 export {
   sizeLoss,
@@ -67,6 +71,7 @@ export {
 } from "./setup.ts";
 export {
   type DisplayFunction,
+  type Disposable,
   type HtmlDisplay,
   keep,
   trainingFrame,

@@ -6,8 +6,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { sizeLoss } from "./loss.ts";
-import type { Parameters } from "./parameters.ts";
+import { sizeLoss, sizeMask } from "./loss.ts";
+import { checkParameters, type Parameters } from "./parameters.ts";
 
 // tfjs prints a "use the Node.js backend" banner on first use unless
 // production mode is on; readers should never see it.
@@ -49,6 +49,14 @@ export type AttentionGradients = {
   parameters: Record<keyof Parameters, tf.Tensor>;
 };
 
+/** Options for {@linkcode AttentionModel.gradients}. */
+export interface GradientOptions {
+  /** Position of the focus word. */
+  focusPosition: number;
+  /** Positions of the size words. */
+  sizePositions: number[];
+}
+
 /**
  * The attention model: an embedding table and Query, Key and Value
  * projections, held as tfjs variables.
@@ -86,10 +94,16 @@ export class AttentionModel {
    * Creates the variables from plain parameters (see `initParameters`).
    *
    * @param parameters Initial values; copied into new variables.
+   * @throws {RangeError} When a parameter is missing, has the wrong shape
+   *   or holds a non-finite number.
    */
   constructor(parameters: Parameters) {
-    this.vocabSize = parameters.embedding.length;
-    this.dModel = parameters.queryWeight.length;
+    this.vocabSize = parameters?.embedding?.length;
+    this.dModel = parameters?.queryWeight?.length;
+    checkParameters(parameters, {
+      vocabSize: this.vocabSize,
+      dModel: this.dModel,
+    });
     const variable = (values: number[][] | number[]) => {
       const initial = tf.tensor(values, undefined, "float32");
       const v = tf.variable(initial); // copies; the initial tensor is ours to free
@@ -185,21 +199,21 @@ export class AttentionModel {
    * @param tokenIds The sentence as token ids, `[seqLen]`.
    * @param options The focus position and the size positions.
    * @returns The loss and the gradients; dispose the tensors when done.
+   * @throws {RangeError} For a bad token id, focus position or size positions.
    */
   gradients(
     tokenIds: number[],
-    options: { focusPosition: number; sizePositions: number[] },
+    options: GradientOptions,
   ): AttentionGradients {
     const { focusPosition, sizePositions } = options;
-    const steps = this.forward(tokenIds, focusPosition);
-    const scoreGradient = tf.tidy(() =>
-      tf.grad((z: tf.Tensor) =>
+    this.#checkInput(tokenIds, focusPosition);
+    sizeMask(tokenIds.length, sizePositions); // checks them before any tensor exists
+    const scoreGradient = tf.tidy(() => {
+      const { scaledScores } = this.forward(tokenIds, focusPosition); // freed by tidy
+      return tf.grad((z: tf.Tensor) =>
         sizeLoss(tf.softmax(z) as tf.Tensor1D, sizePositions).loss
-      )(
-        steps.scaledScores,
-      )
-    ) as tf.Tensor1D;
-    tf.dispose(steps);
+      )(scaledScores);
+    }) as tf.Tensor1D;
     const { value, grads } = tf.variableGrads(
       () =>
         sizeLoss(this.focusWeights(tokenIds, focusPosition), sizePositions)

@@ -17,7 +17,8 @@ import { sizeLossFloor } from "./loss.ts";
 import type { Experiment } from "./tokenizer.ts";
 import { train, type TrainOptions, type TrainResult } from "./trainer.ts";
 
-type Disposable = tf.TensorContainer | { dispose(): void };
+/** What {@linkcode keep} can free: tensors, containers of tensors, or anything with `dispose()`. */
+export type Disposable = tf.TensorContainer | { dispose(): void };
 
 const kept = new Map<string, Disposable>();
 

@@ -36,7 +36,7 @@ export const PARAMETER_NAMES: readonly (keyof Parameters)[] = [
 
 /** Options for {@linkcode initParameters}. */
 export interface InitOptions {
-  /** Base seed; parameter `k` of {@linkcode PARAMETER_NAMES} uses its own stream. Default 42. */
+  /** Base seed, a whole number from 0 to 2³² − 1; parameter `k` of {@linkcode PARAMETER_NAMES} uses its own stream. Default 0, as `DEFAULT_CONFIG`. */
   seed?: number;
 }
 
@@ -63,7 +63,24 @@ export function initParameters(
   dModel: number,
   options: InitOptions = {},
 ): Parameters {
-  const seed = options.seed ?? 42;
+  const seed = options.seed ?? 0;
+  for (
+    const [name, value] of [["vocabSize", vocabSize], [
+      "dModel",
+      dModel,
+    ]] as const
+  ) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(
+        `${name} must be a positive whole number, got ${value}`,
+      );
+    }
+  }
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw new RangeError(
+      `seed must be a whole number from 0 to ${MAX_SEED}, got ${seed}`,
+    );
+  }
   const bound = 1 / Math.sqrt(dModel);
   const uniform = (k: number, rows: number, cols: number) => {
     const next = randomStream(seed, k);
@@ -88,6 +105,67 @@ export function initParameters(
     valueWeight: uniform(5, dModel, dModel),
     valueBias: uniform(6, 1, dModel)[0],
   };
+}
+
+/** The largest seed: seeds are 32-bit, so larger ones would repeat smaller ones. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/** The shapes {@linkcode checkParameters} expects. */
+export interface ParameterShape {
+  /** Rows of the embedding table. */
+  vocabSize: number;
+  /** Width of embeddings and projections. */
+  dModel: number;
+}
+
+/**
+ * Checks that parameters have every field, the shapes `[vocabSize, dModel]`,
+ * `[dModel, dModel]` and `[dModel]`, and only finite numbers.
+ *
+ * @param parameters The parameters to check.
+ * @param shape The expected vocabulary size and width.
+ * @throws {RangeError} Naming the first field that is missing or wrong.
+ *
+ * @example
+ * ```ts
+ * import { checkParameters, initParameters } from "./parameters.ts";
+ * checkParameters(initParameters(12, 4), { vocabSize: 12, dModel: 4 }); // fine
+ * ```
+ */
+export function checkParameters(
+  parameters: Parameters,
+  shape: ParameterShape,
+): void {
+  const { vocabSize, dModel } = shape;
+  const expected: Record<keyof Parameters, number[]> = {
+    embedding: [vocabSize, dModel],
+    queryWeight: [dModel, dModel],
+    queryBias: [dModel],
+    keyWeight: [dModel, dModel],
+    keyBias: [dModel],
+    valueWeight: [dModel, dModel],
+    valueBias: [dModel],
+  };
+  for (const name of PARAMETER_NAMES) {
+    const value: unknown = parameters?.[name];
+    const [rows, cols] = expected[name];
+    const fits = cols === undefined
+      ? isVector(value, rows)
+      : Array.isArray(value) && value.length === rows &&
+        value.every((row) => isVector(row, cols));
+    if (!fits) {
+      throw new RangeError(
+        `parameter ${name} must be a [${
+          expected[name].join(", ")
+        }] array of finite numbers (vocabSize ${vocabSize}, dModel ${dModel})`,
+      );
+    }
+  }
+}
+
+function isVector(value: unknown, length: number): boolean {
+  return Array.isArray(value) && value.length === length &&
+    value.every((x) => typeof x === "number" && Number.isFinite(x));
 }
 
 /**

@@ -11,6 +11,7 @@ import { ADAM, FastAttention } from "./_fast.ts";
 import { sizeLoss } from "./loss.ts";
 import { AttentionModel } from "./model.ts";
 import {
+  checkParameters,
   cloneParameters,
   initParameters,
   type Parameters,
@@ -63,6 +64,8 @@ export interface TrainResult {
  * @param experiment The prepared experiment (see `prepareExperiment`).
  * @param options Engine, starting parameters and a per-epoch callback.
  * @returns The history and the parameters before and after.
+ * @throws {RangeError} When `initialParameters` do not fit the experiment's
+ *   vocabulary and `dModel`, or `engine` is unknown.
  *
  * @example
  * ```ts
@@ -76,11 +79,16 @@ export async function train(
   options: TrainOptions = {},
 ): Promise<TrainResult> {
   const { config, vocabulary } = experiment;
+  const vocabSize = vocabulary.words.length;
+  if (options.initialParameters !== undefined) {
+    checkParameters(options.initialParameters, {
+      vocabSize,
+      dModel: config.dModel,
+    });
+  }
   const initialParameters = cloneParameters(
     options.initialParameters ??
-      initParameters(vocabulary.words.length, config.dModel, {
-        seed: config.seed,
-      }),
+      initParameters(vocabSize, config.dModel, { seed: config.seed }),
   );
   const engine = options.engine ?? "fast";
   const stepper = engine === "fast"

@@ -1,4 +1,4 @@
-import { assertEquals, assertNotStrictEquals } from "@std/assert";
+import { assertEquals, assertNotStrictEquals, assertThrows } from "@std/assert";
 import { DEFAULT_CONFIG, resolveConfig } from "../lib/mod.ts";
 
 Deno.test("defaults are the original demo's", () => {
@@ -20,4 +20,25 @@ Deno.test("resolveConfig fills defaults, ignores undefined and never shares arra
   assertNotStrictEquals(config.sizeWords, DEFAULT_CONFIG.sizeWords);
   config.sizeWords.push("pink");
   assertEquals(DEFAULT_CONFIG.sizeWords.length, 3);
+});
+
+Deno.test("only the configuration's own settings are accepted, and arrays are copied", () => {
+  assertThrows(
+    () => resolveConfig({ toString: 5 } as Record<string, unknown>),
+    TypeError,
+    `unknown setting "toString"`,
+  );
+  assertThrows(
+    () => resolveConfig(JSON.parse(`{"__proto__": {"epochs": 1}}`)),
+    TypeError,
+    `unknown setting "__proto__"`,
+  );
+  const sizeWords = ["car"];
+  const config = resolveConfig({ sizeWords });
+  assertNotStrictEquals(config.sizeWords, sizeWords);
+  assertThrows(
+    () => resolveConfig({ seed: 2 ** 32 }),
+    RangeError,
+    "seed must be a whole number from 0 to 4294967295",
+  );
 });

@@ -207,3 +207,42 @@ Deno.test("parameters() reads back what the model was built from (as float32)", 
   assertEquals(model.parameters(), p);
   model.dispose();
 });
+
+Deno.test("bad parameters give a RangeError naming the field, and leave no tensors", () => {
+  const before = tf.memory().numTensors;
+  const ragged = { ...SMALL, embedding: [[0.5, -1], [1.5], [-0.75, 2]] };
+  assertThrows(
+    () => new AttentionModel(ragged),
+    RangeError,
+    "parameter embedding must be a [3, 2] array",
+  );
+  const infinite = { ...SMALL, keyBias: [0, Infinity] };
+  assertThrows(
+    () => new AttentionModel(infinite),
+    RangeError,
+    "parameter keyBias must be a [2] array of finite numbers",
+  );
+  assertThrows(
+    () => new AttentionModel({} as Parameters),
+    RangeError,
+    "parameter embedding",
+  );
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("gradients with bad size positions throw before creating any tensor", () => {
+  const model = new AttentionModel(SMALL);
+  const before = tf.memory().numTensors;
+  assertThrows(
+    () => model.gradients(SMALL_IDS, { focusPosition: 0, sizePositions: [] }),
+    RangeError,
+    "at least one size position",
+  );
+  assertThrows(
+    () => model.gradients(SMALL_IDS, { focusPosition: 0, sizePositions: [9] }),
+    RangeError,
+    "outside the sentence",
+  );
+  assertEquals(tf.memory().numTensors, before);
+  model.dispose();
+});

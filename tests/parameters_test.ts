@@ -1,4 +1,9 @@
-import { assert, assertEquals, assertNotEquals } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertNotEquals,
+  assertThrows,
+} from "@std/assert";
 import { initParameters } from "../lib/mod.ts";
 
 Deno.test("the same seed gives bit-identical parameters", () => {
@@ -47,4 +52,33 @@ Deno.test("shapes and ranges follow PyTorch's Embedding and Linear", () => {
   assert(Math.abs(variance - 1) < 0.2, `variance ${variance}`);
   // every value is a float32, so tfjs holds them exactly
   assert(e.every((x) => Math.fround(x) === x));
+});
+
+Deno.test("initParameters rejects sizes and seeds it cannot honour", () => {
+  assertThrows(
+    () => initParameters(0, 4),
+    RangeError,
+    "vocabSize must be a positive whole number, got 0",
+  );
+  assertThrows(
+    () => initParameters(3, NaN),
+    RangeError,
+    "dModel must be a positive whole number, got NaN",
+  );
+  assertThrows(
+    () => initParameters(3, 4, { seed: 1.5 }),
+    RangeError,
+    "seed must be a whole number from 0 to 4294967295",
+  );
+  assertThrows(
+    () => initParameters(3, 4, { seed: -1 }),
+    RangeError,
+    "seed must be a whole number",
+  );
+  assertThrows(
+    () => initParameters(3, 4, { seed: 2 ** 32 }),
+    RangeError,
+    "got 4294967296",
+  );
+  assertEquals(initParameters(3, 4), initParameters(3, 4, { seed: 0 }));
 });

@@ -165,3 +165,22 @@ Deno.test("training and analysis leak no tensors, and tensor count does not grow
   analyzeAttention(experiment, result.finalWeights);
   assertEquals(tf.memory().numTensors, before);
 });
+
+Deno.test("initialParameters that do not fit the experiment are a RangeError", async () => {
+  const before = tf.memory().numTensors;
+  for (const engine of ["fast", "tfjs"] as Engine[]) {
+    await assertRejects(
+      () =>
+        train(experiment, { engine, initialParameters: initParameters(3, 4) }),
+      RangeError,
+      "parameter embedding must be a [12, 4] array",
+    );
+    await assertRejects(
+      () =>
+        train(experiment, { engine, initialParameters: initParameters(12, 8) }),
+      RangeError,
+      "(vocabSize 12, dModel 4)",
+    );
+  }
+  assertEquals(tf.memory().numTensors, before);
+});
