@@ -75,9 +75,14 @@ export function parseArgs(args: string[]): CliRequest {
       ]
       : [args[i], undefined];
     const value = (): string => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
+      if (inline !== undefined) return inline;
+      // A following flag is not a value (write --flag=--x for such a value).
+      const next = args[i + 1];
+      if (next === undefined || next.startsWith("--")) {
+        throw new UsageError(`${flag} needs a value`);
+      }
+      i++;
+      return next;
     };
     switch (flag) {
       case "--sentence":
@@ -104,6 +109,9 @@ export function parseArgs(args: string[]): CliRequest {
         break;
       case "--svg":
         request.svgDir = value();
+        if (request.svgDir.trim() === "") {
+          throw new UsageError("--svg needs a folder name");
+        }
         break;
       case "--json":
         request.json = flagOnly(flag, inline);
@@ -213,7 +221,6 @@ export async function main(args: string[]): Promise<number> {
   }
   if (request.svgDir !== undefined) {
     const charts = experimentCharts(experiment, result);
-    await Deno.mkdir(request.svgDir, { recursive: true });
     for (const [name, chart] of Object.entries(charts)) {
       await Deno.writeTextFile(
         `${request.svgDir}/${name}.svg`,
@@ -229,6 +236,7 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
+// Asks for write access to `dir` only, and creates it, before any training.
 async function ensureWritable(dir: string): Promise<void> {
   const status = await Deno.permissions.request({ name: "write", path: dir });
   if (status.state !== "granted") {
@@ -236,14 +244,25 @@ async function ensureWritable(dir: string): Promise<void> {
       `--svg ${dir} needs write access to that folder: run deno run --allow-write=${dir} lib/cli.ts --svg ${dir} …`,
     );
   }
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new UsageError(
+      `--svg ${dir}: cannot create that folder (${
+        error instanceof Error ? error.message : error
+      })`,
+    );
+  }
 }
 
+// Decimal numbers only ("0.001", "1e-3", "200"); not "0x10", "Infinity" or "".
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function number(flag: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === "" || Number.isNaN(value)) {
+  if (!NUMBER.test(text.trim())) {
     throw new UsageError(`${flag} takes a number, got ${JSON.stringify(text)}`);
   }
-  return value;
+  return Number(text);
 }
 
 function flagOnly(flag: string, inline: string | undefined): true {

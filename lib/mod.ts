@@ -75,6 +75,7 @@ export {
   type HtmlDisplay,
   keep,
   trainingFrame,
+  type TrainingFrameState,
   trainLive,
   type TrainLiveOptions,
 } from "./notebook.ts";

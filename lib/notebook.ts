@@ -109,7 +109,7 @@ export async function trainLive(
   let lastFrame = -Infinity;
   let frames = 0;
   const show = async (weights: number[], done: boolean) => {
-    await display(trainingFrame(experiment, history, weights, done), {
+    await display(trainingFrame(experiment, { history, weights, done }), {
       display_id: displayId,
       update: frames++ > 0,
     });
@@ -137,21 +137,29 @@ export async function trainLive(
   return result;
 }
 
+/** What one frame of the live training view shows. */
+export interface TrainingFrameState {
+  /** The losses so far. */
+  history: { epoch: number; loss: number }[];
+  /** The focus word's weights at the latest epoch, `[seqLen]`. */
+  weights: number[];
+  /** True for the final frame: the weights after the last update. Default false. */
+  done?: boolean;
+}
+
 /**
  * One frame of the live training view: the loss curve so far next to the
- * focus word's weights at the latest epoch.
+ * focus word's weights.
  *
  * @param experiment The experiment being trained.
- * @param history The losses so far.
- * @param weights The focus word's weights at the latest epoch, `[seqLen]`.
+ * @param state The losses so far, the latest weights, and whether training is done.
  * @returns An object the Deno kernel displays as HTML.
  */
 export function trainingFrame(
   experiment: Experiment,
-  history: { epoch: number; loss: number }[],
-  weights: number[],
-  done = false,
+  state: TrainingFrameState,
 ): HtmlDisplay {
+  const { history, weights, done = false } = state;
   const epoch = history.at(-1)?.epoch ?? 0;
   const of = done
     ? ` (after ${experiment.config.epochs} epochs)`

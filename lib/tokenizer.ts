@@ -7,14 +7,18 @@
 
 import { type AttentionConfig, resolveConfig } from "./config.ts";
 
-// A word is a run of letters, marks and digits, optionally joined by an
-// apostrophe or hyphen ("don't", "well-known"). Everything else separates words.
-const WORD = /[\p{L}\p{M}\p{N}]+(?:['’-][\p{L}\p{M}\p{N}]+)*/gu;
+// A word starts with a letter or digit and goes on with letters, combining
+// marks, digits and the zero-width (non-)joiners some scripts write inside
+// words; an apostrophe or hyphen may join two such runs ("don't",
+// "well-known"). Everything else separates words.
+const WORD =
+  /[\p{L}\p{N}][\p{L}\p{M}\p{N}\u200C\u200D]*(?:['-][\p{L}\p{N}][\p{L}\p{M}\p{N}\u200C\u200D]*)*/gu;
 
 /**
  * Splits a sentence into lower-cased words, dropping punctuation.
  *
  * Works for any script: "Éléphant" becomes "éléphant", "象" stays "象".
+ * The typographic apostrophe becomes a plain one ("don’t" → "don't").
  *
  * @param sentence Any text.
  * @returns The tokens in order, `[seqLen]`; empty when the text has no words.
@@ -27,7 +31,8 @@ const WORD = /[\p{L}\p{M}\p{N}]+(?:['’-][\p{L}\p{M}\p{N}]+)*/gu;
  * ```
  */
 export function tokenize(sentence: string): string[] {
-  return sentence.normalize("NFC").toLowerCase().match(WORD) ?? [];
+  const text = sentence.normalize("NFC").toLowerCase().replaceAll("’", "'");
+  return text.match(WORD) ?? [];
 }
 
 /** Token ↔ id mapping. */
@@ -110,6 +115,11 @@ export function prepareExperiment(
       } has no words: write a sentence such as "${DEFAULT_EXAMPLE}"`,
     );
   }
+  if (tokens.length * config.epochs > MAX_WEIGHT_HISTORY) {
+    throw new RangeError(
+      `${tokens.length} tokens × ${config.epochs} epochs is too much to record: training keeps the focus word's weights for every epoch, at most ${MAX_WEIGHT_HISTORY} numbers; use fewer epochs or a shorter text`,
+    );
+  }
   const vocabulary = buildVocabulary(tokens);
   const focusWord = singleWord("focus word", config.focusWord);
   const focusPosition = tokens.indexOf(focusWord);
@@ -157,6 +167,10 @@ export function prepareExperiment(
     sizePositions,
   };
 }
+
+// Training records seqLen weights per epoch (TrainResult.weightHistory);
+// this bound keeps that history within a few hundred MB.
+const MAX_WEIGHT_HISTORY = 20_000_000;
 
 const DEFAULT_EXAMPLE = "The pink elephant tried to get into the car";
 

@@ -158,6 +158,11 @@ Deno.test("flags reach the configuration, and the run is deterministic", async (
   assertEquals(a.code, 0);
   assertEquals(a.stdout, b.stdout);
   const doc = JSON.parse(a.stdout);
+  assertEquals(
+    doc.config.sentence,
+    "A tiny mouse hid in the huge box because it was small.",
+  );
+  assertEquals(doc.config.focusWord, "it");
   assertEquals(doc.config.sizeWords, ["mouse", "small"]);
   assertEquals(doc.config.dModel, 8);
   assertEquals(doc.config.learningRate, 0.01);
@@ -183,6 +188,13 @@ Deno.test("bad flags or values print one line and exit with code 2", async (t) =
     ],
     [["--size-words", ""], "no size words"],
     [["--json=yes"], "--json takes no value"],
+    [["--svg", "--json"], "--svg needs a value"],
+    [["--sentence", "--epochs", "5"], "--sentence needs a value"],
+    [["--svg="], "--svg needs a folder name"],
+    [["--epochs", "0x10"], `--epochs takes a number, got "0x10"`],
+    [["--learning-rate", "Infinity"], "--learning-rate takes a number"],
+    [["--learning-rate", "100"], "learningRate must be at most 10"],
+    [["--d-model", "4096"], "dModel must be at most 1024"],
   ];
   for (const [args, message] of cases) {
     await t.step(args.join(" "), async () => {
@@ -224,6 +236,40 @@ Deno.test("--svg DIR writes every chart as a standalone SVG file", async () => {
     assertStringIncludes(text, `xmlns="http://www.w3.org/2000/svg"`);
   }
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("--svg pointing at a file is a one-line error before any training", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/not-a-folder`;
+  await Deno.writeTextFile(file, "");
+  const { code, stdout, stderr } = await run(["--svg", file], [
+    `--allow-write=${file}`,
+  ]);
+  assertEquals(code, 2);
+  assertEquals(stdout, "");
+  assertStringIncludes(stderr, `--svg ${file}: cannot create that folder`);
+  assertEquals(stderr.trimEnd().split("\n").length, 1);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("--help prints the usage and every flag", async () => {
+  const { code, stdout } = await run(["--help"]);
+  assertEquals(code, 0);
+  for (
+    const flag of [
+      "--sentence",
+      "--focus-word",
+      "--size-words",
+      "--d-model",
+      "--learning-rate",
+      "--epochs",
+      "--seed",
+      "--json",
+      "--svg",
+    ]
+  ) {
+    assertStringIncludes(stdout, flag);
+  }
 });
 
 Deno.test("parseArgs accepts --flag value and --flag=value", () => {

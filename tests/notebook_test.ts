@@ -75,11 +75,16 @@ Deno.test("minSeconds stretches training without changing its numbers", async ()
 
 Deno.test("a training frame holds the loss curve and the weights as inline SVG", () => {
   const experiment = prepareExperiment();
-  const frame = trainingFrame(experiment, [{ epoch: 0, loss: 1 }, {
-    epoch: 1,
-    loss: 0.9,
-  }], new Array(13).fill(1 / 13));
+  const history = [{ epoch: 0, loss: 1 }, { epoch: 1, loss: 0.9 }];
+  const weights = new Array(13).fill(1 / 13);
+  const frame = trainingFrame(experiment, { history, weights });
   const html = frame[Symbol.for("Jupyter.display")]()["text/html"];
   assertStringIncludes(html, "epoch 2 of 200");
   assertStringIncludes(html, `Attention of "it"`);
+  assertEquals((html.match(/<svg/g) ?? []).length, 2);
+  const last = trainingFrame(experiment, { history, weights, done: true });
+  assertStringIncludes(
+    last[Symbol.for("Jupyter.display")]()["text/html"],
+    "after 200 epochs",
+  );
 });

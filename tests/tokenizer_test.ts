@@ -39,6 +39,16 @@ Deno.test("tokenize keeps non-ASCII letters", () => {
   assertEquals(tokenize("象 は 大きい"), ["象", "は", "大きい"]);
   // a decomposed é (e + combining accent) equals the composed one
   assertEquals(tokenize("e\u0301le\u0301phant"), ["éléphant"]);
+  // a mark or emoji variation selector alone is not a word
+  assertEquals(tokenize("I \u2764\uFE0F cars \u0301 too"), [
+    "i",
+    "cars",
+    "too",
+  ]);
+  // Persian writes a zero-width non-joiner inside words
+  assertEquals(tokenize("می\u200Cخواهم"), ["می\u200Cخواهم"]);
+  // Devanagari vowel signs are marks inside the word
+  assertEquals(tokenize("हाथी बड़ा है"), ["हाथी", "बड़ा", "है"]);
 });
 
 Deno.test("vocabulary ids follow first appearance and repeated words share an id", () => {
@@ -164,6 +174,15 @@ Deno.test("bad input gives a RangeError that names the problem", async (t) => {
       "learningRate must be a positive finite number",
     ],
     ["seed fractional", { seed: 0.5 }, "seed must be a whole number"],
+    [
+      "too long a history",
+      {
+        sentence: "it is too big ".repeat(5000),
+        epochs: 100_000,
+        sizeWords: ["big"],
+      },
+      "20000 tokens × 100000 epochs is too much to record",
+    ],
     [
       "dModel too large",
       { dModel: 2048 },
