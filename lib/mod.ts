@@ -65,8 +65,10 @@ export {
 } from "./figures.ts";
 export {
   checkSetup,
+  type Component,
   formatSetup,
   MINIMUM_VERSIONS,
+  type SetupOptions,
   type SetupReport,
 } from "./setup.ts";
 export {

@@ -5,8 +5,11 @@
  * @module
  */
 
+/** The components the setup check looks at. */
+export type Component = "deno" | "tfjs" | "plot";
+
 /** The oldest versions the tutorial is tested with. */
-export const MINIMUM_VERSIONS: Readonly<Record<string, string>> = Object
+export const MINIMUM_VERSIONS: Readonly<Record<Component, string>> = Object
   .freeze({
     // Deno 2 resolves npm packages through deno.json and has Deno.jupyter
     deno: "2.0.0",
@@ -28,9 +31,16 @@ export interface SetupReport {
   plot: string;
 }
 
+/** Options for {@linkcode checkSetup}. */
+export interface SetupOptions {
+  /** Oldest accepted versions; default {@linkcode MINIMUM_VERSIONS}. */
+  minimum?: Partial<Record<Component, string>>;
+}
+
 /**
  * Loads TensorFlow.js and Observable Plot and checks every version.
  *
+ * @param options Oldest accepted versions (to check the check itself).
  * @returns The versions found.
  * @throws {Error} With a message saying what to install or upgrade.
  *
@@ -41,12 +51,18 @@ export interface SetupReport {
  * if (report.backend !== "cpu") throw new Error(report.backend);
  * ```
  */
-export async function checkSetup(): Promise<SetupReport> {
+export async function checkSetup(
+  options: SetupOptions = {},
+): Promise<SetupReport> {
+  const minimum: Record<Component, string> = {
+    ...MINIMUM_VERSIONS,
+    ...options.minimum,
+  } as Record<Component, string>;
   const deno = Deno.version.deno;
   requireAtLeast(
     "Deno",
     deno,
-    MINIMUM_VERSIONS.deno,
+    minimum.deno,
     "install a newer Deno with `npm install -g deno@2.9.6`, then run `deno task setup` and restart Jupyter",
   );
   const tf = await load(
@@ -58,7 +74,7 @@ export async function checkSetup(): Promise<SetupReport> {
   requireAtLeast(
     "TensorFlow.js",
     tf.version.tfjs,
-    MINIMUM_VERSIONS.tfjs,
+    minimum.tfjs,
     "check the @tensorflow/tfjs entry of deno.json and run `deno install`",
   );
   const Plot = await load(
@@ -78,7 +94,7 @@ export async function checkSetup(): Promise<SetupReport> {
     requireAtLeast(
       "Observable Plot",
       plot,
-      MINIMUM_VERSIONS.plot,
+      minimum.plot,
       "check the @observablehq/plot entry of deno.json and run `deno install`",
     );
   }
