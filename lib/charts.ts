@@ -424,14 +424,25 @@ export function lineChart(
       label: options.yLabel ?? "y",
       grid: true,
       ...(yType === "log" ? { tickFormat: "~g" } : {}),
+      // Room around the rule, so it never sits on the frame's edge.
+      ...(rule !== undefined && yType === "linear"
+        ? { domain: paddedDomain([...points.map((p) => p.y), rule]) }
+        : {}),
     },
     marks,
   });
 }
 
+/** The extent of some values with 8% of room on each side. */
+function paddedDomain(values: number[]): [number, number] {
+  const low = Math.min(...values), high = Math.max(...values);
+  const pad = (high - low) * 0.08 || Math.abs(high) * 0.08 || 1;
+  return [low - pad, high + pad];
+}
+
 /** Options for {@linkcode lossCurve}. */
 export interface LossCurveOptions extends ChartOptions {
-  /** The lowest reachable loss, drawn as a dashed rule labelled "floor". */
+  /** The lowest reachable loss, drawn as a dashed rule labelled with its value. */
   floor?: number;
   /** Scale of the loss axis. Default "linear". */
   yType?: "linear" | "log";
@@ -462,7 +473,9 @@ export function lossCurve(
     xLabel: options.xLabel ?? "epoch",
     yLabel: options.yLabel ?? "loss",
     yRule: options.floor,
-    yRuleLabel: "floor",
+    yRuleLabel: options.floor === undefined
+      ? undefined
+      : `floor ${formatNumber(options.floor, 3)}`,
   });
 }
 
@@ -544,22 +557,20 @@ export function weightTrajectories(
       stroke: color,
       strokeWidth,
     });
-  const ends = (filter: (r: TrajectoryPoint) => boolean) =>
-    Plot.text(
-      points,
-      Plot.selectLast({
-        filter,
-        x: "epoch",
-        y: "weight",
-        z: "label",
-        text: "label",
-        fill: color,
-        textAnchor: "start",
-        dx: 5,
-      }),
-    );
+  // End labels, stacked upwards where they would overlap: at least 12 px
+  // apart in a plot area of about 330 px (Plot's default height).
+  const weights = points.map((r) => r.weight);
+  const gap = (Math.max(...weights) - Math.min(...weights)) * 12 / 330;
+  const ends: (TrajectoryPoint & { labelY: number })[] = [];
+  for (
+    const r of [...last.values()]
+      .filter((r) => colorOf.has(r.label) || topOthers.has(r.label))
+      .sort((a, b) => a.weight - b.weight)
+  ) {
+    const below = ends.at(-1)?.labelY ?? -Infinity;
+    ends.push({ ...r, labelY: Math.max(r.weight, below + gap) });
+  }
   const others = (r: TrajectoryPoint): boolean => !isHighlighted(r);
-  const namedOthers = (r: TrajectoryPoint): boolean => topOthers.has(r.label);
   return Plot.plot({
     ...frame(options),
     marginLeft: 56,
@@ -569,9 +580,15 @@ export function weightTrajectories(
     marks: [
       // Grey lines first, so the highlighted ones are drawn on top.
       line(others, 1.5),
-      ends(namedOthers),
       line(isHighlighted, 2.5),
-      ends(isHighlighted),
+      Plot.text(ends, {
+        x: "epoch",
+        y: "labelY",
+        text: "label",
+        fill: color,
+        textAnchor: "start",
+        dx: 5,
+      }),
     ],
   });
 }

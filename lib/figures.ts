@@ -50,18 +50,23 @@ export function weightBars(
 }
 
 /**
- * One point per epoch and position for {@linkcode weightTrajectories}.
+ * One point per epoch and position for {@linkcode weightTrajectories}: the
+ * weights at the start of every epoch, then the final weights (at
+ * `epoch = epochs`), so the lines end where the "after training" bars stand.
  *
  * @param experiment The experiment the weights belong to.
- * @param weightHistory The weights at the start of every epoch, `[epochs, seqLen]`.
- * @returns `epochs × seqLen` points; size words highlighted.
+ * @param result The weights at the start of every epoch, `[epochs, seqLen]`, and after training, `[seqLen]`.
+ * @returns `(epochs + 1) × seqLen` points; size words highlighted.
  */
 export function trajectoryPoints(
   experiment: Experiment,
-  weightHistory: number[][],
+  result: Pick<TrainResult, "weightHistory" | "finalWeights">,
 ): TrajectoryPoint[] {
   const labels = tokenLabels(experiment.tokens);
-  return weightHistory.flatMap((weights, epoch) =>
+  return [...result.weightHistory, result.finalWeights].flatMap((
+    weights,
+    epoch,
+  ) =>
     labels.map((label, position) => ({
       epoch,
       label,
@@ -120,8 +125,8 @@ export function experimentCharts(
       matrixCells(t.arraySync() as number[][], { rows: labels, columns }),
       {
         title,
-        xLabel: columns === dims ? "dimension" : "key",
-        yLabel: columns === dims ? "position token" : "query",
+        xLabel: columns === dims ? "dimension" : "key (attended to)",
+        yLabel: columns === dims ? "position token" : "query (attending)",
       },
     );
   try {
@@ -137,11 +142,11 @@ export function experimentCharts(
         { title: `Attention of ${focus} after training` },
       ),
       loss: lossCurve(lossHistory(result), {
-        title: "Size loss per epoch",
+        title: "Size loss L per epoch",
         floor: sizeLossFloor(experiment.sizePositions.length),
       }),
       trajectories: weightTrajectories(
-        trajectoryPoints(experiment, result.weightHistory),
+        trajectoryPoints(experiment, result),
         { title: `Attention of ${focus} on each token during training` },
       ),
       ...(small

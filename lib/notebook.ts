@@ -166,7 +166,7 @@ export function trainingFrame(
     : ` (epoch ${epoch + 1} of ${experiment.config.epochs})`;
   const charts: ChartElement[] = [
     lossCurve(history, {
-      title: `Loss${of}`,
+      title: `Size loss L${of}`,
       floor: sizeLossFloor(experiment.sizePositions.length),
       width: 420,
     }),

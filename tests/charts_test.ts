@@ -221,7 +221,7 @@ Deno.test("lossCurve labels epoch and loss and draws the floor", () => {
   assertStringIncludes(html, "epoch");
   assertStringIncludes(html, "loss");
   assertStringIncludes(html, "stroke-dasharray");
-  assert(texts(html).includes("floor"));
+  assert(texts(html).includes("floor 0.400"), texts(html).join("|"));
   assertEquals(count(chartSvg(lossCurve(history)), "stroke-dasharray"), 0);
 });
 

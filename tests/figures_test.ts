@@ -27,9 +27,15 @@ Deno.test("weightBars labels every position and highlights the size words", () =
   ]);
 });
 
-Deno.test("trajectoryPoints has one point per epoch and position", () => {
-  const points = trajectoryPoints(experiment, result.weightHistory);
-  assertEquals(points.length, 10 * 13);
+Deno.test("trajectoryPoints has one point per epoch and position, then the final weights", () => {
+  const points = trajectoryPoints(experiment, result);
+  assertEquals(points.length, 11 * 13);
+  assertEquals(points.at(-1), {
+    epoch: 10,
+    label: "12 too",
+    weight: result.finalWeights[12],
+    highlight: true,
+  });
   assertEquals(points[13 * 4 + 12], {
     epoch: 4,
     label: "12 too",
