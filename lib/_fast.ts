@@ -27,7 +27,7 @@ export interface FastStep {
   /** Loss before the update. */
   loss: number;
   /** Focus word's attention weights before the update, `[seqLen]`. */
-  weights: Float64Array;
+  weights: number[];
 }
 
 // A parameter as a flat row-major array with its Adam moments.
@@ -108,7 +108,7 @@ export class FastAttention {
    */
   step(learningRate: number): FastStep {
     const loss = this.#forward();
-    const weights = this.#weights.slice();
+    const weights = Array.from(this.#weights);
     this.#backward();
     this.#adam(learningRate);
     return { loss, weights };
@@ -121,7 +121,7 @@ export class FastAttention {
    */
   evaluate(): FastStep {
     const loss = this.#forward();
-    return { loss, weights: this.#weights.slice() };
+    return { loss, weights: Array.from(this.#weights) };
   }
 
   /**
@@ -133,13 +133,8 @@ export class FastAttention {
   gradients(): Parameters {
     this.#forward();
     this.#backward();
-    const d = this.#d;
     return {
-      embedding: rows(this.#embedding.grad, d),
-      queryWeight: rows(this.#queryWeight.grad, d),
-      queryBias: [...this.#queryBias.grad],
-      keyWeight: rows(this.#keyWeight.grad, d),
-      keyBias: [...this.#keyBias.grad],
+      ...this.#snapshot("grad"),
       valueWeight: this.#valueWeight.map((row) => row.map(() => 0)),
       valueBias: this.#valueBias.map(() => 0),
     };
@@ -151,15 +146,24 @@ export class FastAttention {
    * @returns A snapshot, independent of the kernel.
    */
   parameters(): Parameters {
-    const d = this.#d;
     return {
-      embedding: rows(this.#embedding.value, d),
-      queryWeight: rows(this.#queryWeight.value, d),
-      queryBias: [...this.#queryBias.value],
-      keyWeight: rows(this.#keyWeight.value, d),
-      keyBias: [...this.#keyBias.value],
+      ...this.#snapshot("value"),
       valueWeight: structuredClone(this.#valueWeight),
       valueBias: [...this.#valueBias],
+    };
+  }
+
+  // The trained parameters' values or gradients, as nested arrays.
+  #snapshot(
+    field: "value" | "grad",
+  ): Omit<Parameters, "valueWeight" | "valueBias"> {
+    const d = this.#d;
+    return {
+      embedding: rows(this.#embedding[field], d),
+      queryWeight: rows(this.#queryWeight[field], d),
+      queryBias: [...this.#queryBias[field]],
+      keyWeight: rows(this.#keyWeight[field], d),
+      keyBias: [...this.#keyBias[field]],
     };
   }
 

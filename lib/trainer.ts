@@ -131,13 +131,10 @@ interface Stepper {
 function fastStepper(experiment: Experiment, start: Parameters): Stepper {
   const kernel = new FastAttention(experiment, start);
   return {
-    step: (learningRate) => {
-      const { loss, weights } = kernel.step(learningRate);
-      return { loss, weights: [...weights] };
-    },
+    step: (learningRate) => kernel.step(learningRate),
     final: () => {
       const { loss, weights } = kernel.evaluate();
-      return { finalWeights: [...weights], finalLoss: loss };
+      return { finalWeights: weights, finalLoss: loss };
     },
     parameters: () => kernel.parameters(),
     dispose: () => {},
