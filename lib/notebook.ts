@@ -12,7 +12,7 @@ import {
   lossCurve,
   toSvgString,
 } from "./charts.ts";
-import { weightBars } from "./figures.ts";
+import { lossHistory, weightBars } from "./figures.ts";
 import { sizeLossFloor } from "./loss.ts";
 import type { Experiment } from "./tokenizer.ts";
 import { train, type TrainOptions, type TrainResult } from "./trainer.ts";
@@ -108,8 +108,8 @@ export async function trainLive(
   const paceMs = 1000 * (options.minSeconds ?? 0) / experiment.config.epochs;
   let lastFrame = -Infinity;
   let frames = 0;
-  const show = async (weights: number[], done: boolean) => {
-    await display(trainingFrame(experiment, { history, weights, done }), {
+  const show = async (state: TrainingFrameState) => {
+    await display(trainingFrame(experiment, state), {
       display_id: displayId,
       update: frames++ > 0,
     });
@@ -127,13 +127,16 @@ export async function trainLive(
       const now = performance.now();
       if (now - lastFrame < interval) return;
       lastFrame = now;
-      await show(weights, false);
+      await show({ history, weights });
     },
   });
-  // The final state stays in the output: the loss after the last update
-  // (as epoch `epochs`) and the final weights.
-  history.push({ epoch: experiment.config.epochs, loss: result.finalLoss });
-  await show(result.finalWeights, true);
+  // The final state stays in the output: every loss, including the one after
+  // the last update, and the final weights.
+  await show({
+    history: lossHistory(result),
+    weights: result.finalWeights,
+    done: true,
+  });
   return result;
 }
 
