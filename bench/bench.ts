@@ -19,6 +19,13 @@ import {
   toSvgString,
   train,
 } from "../lib/mod.ts";
+import {
+  describeCell,
+  ensureJupyter,
+  errorOutputs,
+  executeNotebook,
+  listNotebooks,
+} from "../tests/_jupyter.ts";
 
 const USAGE = `Usage: deno task bench [options]
 
@@ -270,7 +277,9 @@ interface TorchGrid {
 }
 
 /** Whether /usr/bin/python3 can import torch; the reason when it cannot. */
-async function torchAvailable(): Promise<{ ok: boolean; reason: string }> {
+export async function torchAvailable(): Promise<
+  { ok: boolean; reason: string }
+> {
   try {
     const out = await new Deno.Command(PYTHON, {
       args: ["-c", "import torch; print(torch.__version__)"],
@@ -474,6 +483,16 @@ async function watchTensors(plan: Plan): Promise<TensorWatch> {
 // --------------------------------------------------------------------------
 // Notebooks
 
+/** Whether `jupyter nbconvert` and nbclient run. */
+async function jupyterReady(): Promise<boolean> {
+  try {
+    await ensureJupyter();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface NotebookRun {
   name: string;
   ms: number;
@@ -481,79 +500,32 @@ interface NotebookRun {
   error?: string;
 }
 
-/** The notebooks' file names (NN_*.ipynb), sorted; empty when there are none. */
-function listNotebooks(): string[] {
-  try {
-    return [...Deno.readDirSync(`${ROOT}notebooks`)]
-      .filter((e) => e.isFile && /^\d\d_.*\.ipynb$/.test(e.name))
-      .map((e) => e.name)
-      .sort();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-}
-
-/** Whether `jupyter nbconvert` runs. */
-async function hasNbconvert(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command("jupyter", {
-      args: ["nbconvert", "--version"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.code === 0;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Executes every notebook headless with the Deno kernel, one after the other.
- * nbconvert reads the original file (so the kernel's working directory is
- * notebooks/, where `"../lib/mod.ts"` resolves) and writes the executed copy
- * into a temporary folder, leaving the original untouched.
+ * Executes every notebook headless, one after the other, with the runner the
+ * notebook tests and `deno task notebooks` use (tests/_jupyter.ts): the
+ * committed files are read, never written.
  */
-async function runNotebooks(names: string[]): Promise<NotebookRun[]> {
-  const tmp = await Deno.makeTempDir({
-    dir: `${ROOT}bench/results`,
-    prefix: "notebooks-",
-    suffix: ".tmp", // ignored by git
-  });
+async function runNotebooks(paths: string[]): Promise<NotebookRun[]> {
   const runs: NotebookRun[] = [];
-  try {
-    for (const name of names) {
-      const start = performance.now();
-      const out = await new Deno.Command("jupyter", {
-        args: [
-          "nbconvert",
-          "--to",
-          "notebook",
-          "--execute",
-          "--ExecutePreprocessor.kernel_name=deno",
-          "--ExecutePreprocessor.timeout=600",
-          "--output-dir",
-          tmp,
-          `notebooks/${name}`,
-        ],
-        cwd: ROOT,
-        env: { NO_COLOR: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const ms = performance.now() - start;
-      const ok = out.code === 0;
-      runs.push({
-        name,
-        ms,
-        ok,
-        error: ok ? undefined : decode(out.stderr).trim().split("\n")
-          .filter((l) => /Error|error/.test(l)).slice(-2).join(" | "),
-      });
-      console.log(`  ${name}: ${ok ? fmt(ms / 1000) + " s" : "FAILED"}`);
+  for (const path of paths) {
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    const start = performance.now();
+    let error: string | undefined;
+    try {
+      const executed = await executeNotebook(path);
+      error = errorOutputs(executed).map(({ cellIndex, output }) =>
+        `${
+          describeCell(executed, cellIndex)
+        }: ${output.ename}: ${output.evalue}`
+      )[0];
+    } catch (e) {
+      error = errorMessage(e).split("\n").slice(0, 2).join(" | ");
     }
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
+    const ms = performance.now() - start;
+    runs.push({ name, ms, ok: error === undefined, error });
+    console.log(
+      `  ${name}: ${error === undefined ? fmt(ms / 1000) + " s" : "FAILED"}`,
+    );
   }
   return runs;
 }
@@ -902,11 +874,11 @@ async function main(args: string[]): Promise<number> {
     notebookNote = `notebooks skipped (${
       flags.smoke ? "--smoke" : "--no-notebooks"
     }).`;
-  } else if (!(await hasNbconvert())) {
+  } else if (!(await jupyterReady())) {
     notebookNote =
-      "notebooks skipped: `jupyter nbconvert` is not available (Debian: `sudo apt-get install jupyter-nbconvert`, then `deno jupyter --install`).";
+      "notebooks skipped: Jupyter or the Deno kernel is not available (Debian: `sudo apt-get install jupyter-nbconvert python3-nbclient`, then `deno task setup`).";
   } else {
-    const names = listNotebooks();
+    const names = await listNotebooks();
     if (names.length === 0) {
       notebookNote =
         "notebooks skipped: there are no notebooks/NN_*.ipynb yet.";

@@ -188,41 +188,13 @@ export interface ExecuteOptions {
 }
 
 /**
- * An nbconvert config (Python) that executes like `--execute`, with one fix.
- * nbclient stops collecting a cell's outputs at the kernel's "idle" status,
- * but the Deno kernel publishes the cell's last output just after "idle" in
- * about 5% of cells (measured: within 1 ms), so that output was lost: a
- * console.log line, a chart or the last expression's value. This executor
- * keeps reading for a short grace period after "idle" and keeps what belongs
- * to the cell.
+ * The nbconvert config (tests/_nbconvert_config.py) that executes like
+ * `--execute` but keeps the outputs the Deno kernel publishes just after a
+ * cell's "idle" status (about 5% of cells), which plain nbconvert drops.
  */
-const LATE_OUTPUTS_CONFIG = `
-from queue import Empty
-
-from nbclient.exceptions import CellExecutionComplete
-from nbconvert.preprocessors import ExecutePreprocessor
-
-GRACE_SECONDS = 0.05
-
-
-class LateOutputsExecutePreprocessor(ExecutePreprocessor):
-    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
-        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
-        while True:
-            try:
-                msg = await self.kc.iopub_channel.get_msg(timeout=GRACE_SECONDS)
-            except Empty:
-                return
-            if msg["parent_header"].get("msg_id") == parent_msg_id:
-                try:
-                    self.process_message(msg, cell, cell_index)
-                except CellExecutionComplete:
-                    pass
-
-
-c = get_config()  # noqa: F821
-c.NotebookExporter.preprocessors = [LateOutputsExecutePreprocessor]
-`;
+const LATE_OUTPUTS_CONFIG: string = decodeURIComponent(
+  new URL("_nbconvert_config.py", import.meta.url).pathname,
+);
 
 /**
  * Executes a notebook top to bottom with the Deno kernel through Jupyter's
@@ -244,30 +216,12 @@ export async function executeNotebook(
   const input = options.notebook === undefined
     ? await Deno.readFile(path)
     : new TextEncoder().encode(JSON.stringify(options.notebook));
-  const config = await Deno.makeTempFile({
-    prefix: "nbconvert_late_outputs_",
-    suffix: ".py",
-  });
-  try {
-    await Deno.writeTextFile(config, LATE_OUTPUTS_CONFIG);
-    return await runNbconvert(path, config, input, options);
-  } finally {
-    await Deno.remove(config);
-  }
-}
-
-async function runNbconvert(
-  path: string,
-  config: string,
-  input: Uint8Array,
-  options: ExecuteOptions,
-): Promise<Notebook> {
   const child = new Deno.Command("jupyter", {
     args: [
       "nbconvert",
       "--to",
       "notebook",
-      `--config=${config}`,
+      `--config=${LATE_OUTPUTS_CONFIG}`,
       "--ExecutePreprocessor.kernel_name=deno",
       `--ExecutePreprocessor.timeout=${options.timeoutSeconds ?? 600}`,
       `--ExecutePreprocessor.allow_errors=${

@@ -1,24 +1,10 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { benchSentence } from "../bench/bench.ts";
+import { benchSentence, torchAvailable } from "../bench/bench.ts";
 import { prepareExperiment } from "../lib/mod.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const PYTHON = "/usr/bin/python3";
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-// Whether Debian's Python can import torch (the benchmark's PyTorch twin).
-async function hasTorch(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command(PYTHON, {
-      args: ["-c", "import torch"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.code === 0;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("benchmark sentences keep the demo's words, then distinct fillers", () => {
   const experiment = prepareExperiment({ sentence: benchSentence(20) });
@@ -39,7 +25,7 @@ Deno.test("benchmark sentences keep the demo's words, then distinct fillers", ()
 
 // Tests that need PyTorch are reported as ignored (not passed) without it;
 // CI installs it (.ci/run).
-const TORCH = await hasTorch();
+const TORCH = (await torchAvailable()).ok;
 
 Deno.test({
   name:
@@ -139,14 +125,13 @@ Deno.test({
 });
 
 Deno.test("the smoke benchmark runs and prints the table", async () => {
-  const torch = await hasTorch();
   const out = await new Deno.Command("deno", {
     args: [
       "task",
       "bench",
       "--smoke",
       "--no-notebooks",
-      ...(torch ? [] : ["--no-torch"]),
+      ...(TORCH ? [] : ["--no-torch"]),
     ],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
