@@ -128,6 +128,26 @@ Deno.test({
   },
 });
 
+/**
+ * Runs every cell through the UI (Restart & Run All, or Run All in the live
+ * kernel), waits for the kernel to go idle and checks every cell ran cleanly.
+ */
+async function runAll(
+  page: Page,
+  name: string,
+  options: { restart: boolean },
+): Promise<Notebook> {
+  await page.evaluate((restart) => {
+    const notebook = (globalThis as PageWindow).Jupyter!.notebook!;
+    if (restart) notebook.restart_run_all({ confirm: false });
+    else notebook.execute_all_cells();
+  }, options.restart);
+  await waitUntilIdle(page, name);
+  const notebook = await snapshot(page);
+  assertRanCleanly(notebook, name);
+  return notebook;
+}
+
 async function checkNotebook(
   t: Deno.TestContext,
   page: Page,
@@ -137,14 +157,7 @@ async function checkNotebook(
   const first = await t.step(
     "Restart & Run All: every cell runs, charts show",
     async () => {
-      await page.evaluate(() =>
-        (globalThis as PageWindow).Jupyter!.notebook!.restart_run_all({
-          confirm: false,
-        })
-      );
-      await waitUntilIdle(page, name);
-      const notebook = await snapshot(page);
-      assertRanCleanly(notebook, name);
+      const notebook = await runAll(page, name, { restart: true });
       await assertChartsVisible(page, notebook, name);
       await screenshot(page, name);
     },
@@ -153,24 +166,12 @@ async function checkNotebook(
   const reference = runOutputs(await snapshot(page));
 
   await t.step("Run All again without restart: same outputs", async () => {
-    await page.evaluate(() =>
-      (globalThis as PageWindow).Jupyter!.notebook!.execute_all_cells()
-    );
-    await waitUntilIdle(page, name);
-    const notebook = await snapshot(page);
-    assertRanCleanly(notebook, name);
+    const notebook = await runAll(page, name, { restart: false });
     assertSameOutputs(notebook, reference, "Run All twice", name);
   });
 
   await t.step("Restart & Run All again: same outputs", async () => {
-    await page.evaluate(() =>
-      (globalThis as PageWindow).Jupyter!.notebook!.restart_run_all({
-        confirm: false,
-      })
-    );
-    await waitUntilIdle(page, name);
-    const notebook = await snapshot(page);
-    assertRanCleanly(notebook, name);
+    const notebook = await runAll(page, name, { restart: true });
     assertSameOutputs(notebook, reference, "Restart & Run All twice", name);
   });
 
