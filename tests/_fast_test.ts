@@ -3,11 +3,11 @@ import { ADAM, FastAttention } from "../lib/_fast.ts";
 import {
   initParameters,
   PARAMETER_NAMES,
-  type Parameters,
   prepareExperiment,
 } from "../lib/mod.ts";
 import {
   maxAbsDiff,
+  numericParameterGradient,
   referenceForward,
   SMALL,
   SMALL_FOCUS,
@@ -21,45 +21,14 @@ const SMALL_PROBLEM = {
   sizePositions: SMALL_SIZE,
 };
 
-// Central finite differences of the float64 reference loss, for one parameter.
-function numericGradient(
-  p: Parameters,
-  name: keyof Parameters,
-  h = 1e-6,
-): number[] {
-  const flat = (p[name] as number[] | number[][]).flat();
-  const width = Array.isArray(p[name][0])
-    ? (p[name] as number[][])[0].length
-    : 0;
-  const shaped = () =>
-    width
-      ? Array.from(
-        { length: flat.length / width },
-        (_, r) => flat.slice(r * width, (r + 1) * width),
-      )
-      : [...flat];
-  const loss = () =>
-    referenceForward(
-      { ...p, [name]: shaped() },
-      SMALL_IDS,
-      SMALL_FOCUS,
-      SMALL_SIZE,
-    ).loss;
-  return flat.map((keep, i) => {
-    flat[i] = keep + h;
-    const plus = loss();
-    flat[i] = keep - h;
-    const minus = loss();
-    flat[i] = keep;
-    return (plus - minus) / (2 * h);
-  });
-}
-
 Deno.test("the fast engine's hand-written gradients match finite differences", async (t) => {
   const grads = new FastAttention(SMALL_PROBLEM, SMALL).gradients();
   for (const name of PARAMETER_NAMES) {
     await t.step(name, () => {
-      const gap = maxAbsDiff(grads[name].flat(), numericGradient(SMALL, name));
+      const gap = maxAbsDiff(
+        grads[name].flat(),
+        numericParameterGradient(SMALL, name, 1e-6),
+      );
       assert(gap < 1e-8, `${name}: differs by ${gap}`);
     });
   }

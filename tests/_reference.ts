@@ -102,3 +102,47 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+// Central finite difference of f with respect to values[i].
+export function centralDifference(
+  f: () => number,
+  values: number[],
+  i: number,
+  h: number,
+): number {
+  const keep = values[i];
+  values[i] = keep + h;
+  const plus = f();
+  values[i] = keep - h;
+  const minus = f();
+  values[i] = keep;
+  return (plus - minus) / (2 * h);
+}
+
+// The reference loss's gradient with respect to one parameter of the SMALL
+// problem, by central finite differences, flattened row by row.
+export function numericParameterGradient(
+  p: Parameters,
+  name: keyof Parameters,
+  h: number,
+): number[] {
+  const value = p[name];
+  const width = Array.isArray(value[0]) ? (value as number[][])[0].length : 0;
+  const flat = (value as number[] | number[][]).flat();
+  const shaped = () =>
+    width
+      ? Array.from(
+        { length: flat.length / width },
+        (_, r) => flat.slice(r * width, (r + 1) * width),
+      )
+      : [...flat];
+  const loss = () =>
+    referenceForward(
+      { ...p, [name]: shaped() },
+      SMALL_IDS,
+      SMALL_FOCUS,
+      SMALL_SIZE,
+    )
+      .loss;
+  return flat.map((_, i) => centralDifference(loss, flat, i, h));
+}

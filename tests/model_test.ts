@@ -12,7 +12,9 @@ import {
   type Parameters,
 } from "../lib/mod.ts";
 import {
+  centralDifference,
   maxAbsDiff,
+  numericParameterGradient,
   referenceForward,
   referenceLoss,
   SMALL,
@@ -100,22 +102,6 @@ Deno.test("repeated tokens share one embedding row", () => {
   model.dispose();
 });
 
-// Central finite differences of the reference loss, in float64.
-function numericGradient(
-  f: () => number,
-  values: number[],
-  i: number,
-  h = 1e-4,
-): number {
-  const keep = values[i];
-  values[i] = keep + h;
-  const plus = f();
-  values[i] = keep - h;
-  const minus = f();
-  values[i] = keep;
-  return (plus - minus) / (2 * h);
-}
-
 Deno.test("every gradient matches central finite differences", async (t) => {
   const model = new AttentionModel(SMALL);
   const grads = model.gradients(SMALL_IDS, {
@@ -132,7 +118,7 @@ Deno.test("every gradient matches central finite differences", async (t) => {
       const total = e.reduce((a, b) => a + b, 0);
       return referenceLoss(e.map((v) => v / total), SMALL_SIZE);
     };
-    const numeric = z.map((_, i) => numericGradient(loss, z, i));
+    const numeric = z.map((_, i) => centralDifference(loss, z, i, 1e-4));
     assert(
       maxAbsDiff(array(grads.scaledScores), numeric) < 1e-5,
       `${array(grads.scaledScores)} vs ${numeric}`,
@@ -140,19 +126,7 @@ Deno.test("every gradient matches central finite differences", async (t) => {
   });
   for (const name of PARAMETER_NAMES) {
     await t.step(`with respect to ${name}`, () => {
-      const p: Parameters = structuredClone(SMALL);
-      const flat = (p[name] as number[] | number[][]).flat();
-      const rebuild = () => {
-        const shaped = Array.isArray((SMALL[name] as unknown[])[0])
-          ? (SMALL[name] as number[][]).map((row, r) =>
-            flat.slice(r * row.length, (r + 1) * row.length)
-          )
-          : [...flat];
-        return { ...p, [name]: shaped } as Parameters;
-      };
-      const loss = () =>
-        referenceForward(rebuild(), SMALL_IDS, SMALL_FOCUS, SMALL_SIZE).loss;
-      const numeric = flat.map((_, i) => numericGradient(loss, flat, i));
+      const numeric = numericParameterGradient(SMALL, name, 1e-4);
       const analytic = array(grads.parameters[name]);
       assert(
         maxAbsDiff(analytic, numeric) < 1e-4,
