@@ -25,7 +25,7 @@ import {
   errorOutputs,
   executeNotebook,
   listNotebooks,
-} from "../tests/_jupyter.ts";
+} from "../tools/jupyter.ts";
 
 const USAGE = `Usage: deno task bench [options]
 
@@ -502,7 +502,7 @@ interface NotebookRun {
 
 /**
  * Executes every notebook headless, one after the other, with the runner the
- * notebook tests and `deno task notebooks` use (tests/_jupyter.ts): the
+ * notebook tests and `deno task notebooks` use (tools/jupyter.ts): the
  * committed files are read, never written.
  */
 async function runNotebooks(paths: string[]): Promise<NotebookRun[]> {

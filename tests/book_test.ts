@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildBook, renderMarkdown } from "../lib/_book.ts";
+import { buildBook, renderMarkdown } from "../tools/book.ts";
 
 const NOTEBOOKS_DIR = fileURLToPath(new URL("../notebooks", import.meta.url));
 

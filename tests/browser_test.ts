@@ -28,7 +28,7 @@ import {
   MIN_CHARTS,
   type Notebook,
   type Output,
-} from "./_jupyter.ts";
+} from "../tools/jupyter.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const SCREENSHOTS = `${ROOT}screenshots/`;
@@ -521,7 +521,7 @@ async function assertChartsVisible(
   const minimum = MIN_CHARTS[name.slice(0, 2)];
   assert(
     minimum !== undefined,
-    `${name}: add its fewest charts to MIN_CHARTS in tests/_jupyter.ts`,
+    `${name}: add its fewest charts to MIN_CHARTS in tools/jupyter.ts`,
   );
   assert(
     drawn >= minimum,

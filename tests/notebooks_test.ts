@@ -1,5 +1,5 @@
 // The notebooks, run as a reader runs them: top to bottom with the real Deno
-// kernel through Jupyter (tests/_jupyter.ts), on temporary copies; plus checks
+// kernel through Jupyter (tools/jupyter.ts), on temporary copies; plus checks
 // of the committed files as they are in the working tree.
 
 import { assert, assertEquals } from "@std/assert";
@@ -19,7 +19,7 @@ import {
   readNotebook,
   stderrOutputs,
   textOf,
-} from "./_jupyter.ts";
+} from "../tools/jupyter.ts";
 
 /** The first output of every notebook (lib/setup.ts's formatSetup). */
 const SETUP_LINE =

@@ -15,6 +15,7 @@ import python from "highlight.js/lib/languages/python";
 import typescript from "highlight.js/lib/languages/typescript";
 import katex from "katex";
 import { Marked, type Token, type Tokens } from "marked";
+import type { Cell, Notebook, Output } from "./nbformat.ts";
 
 hljs.registerLanguage("typescript", typescript);
 hljs.registerLanguage("javascript", javascript);
@@ -70,7 +71,7 @@ export interface MarkdownOptions {
  *
  * @example
  * ```ts ignore
- * import { buildBook } from "./_book.ts";
+ * import { buildBook } from "./book.ts";
  * const pages = await buildBook({ notebooksDir: "notebooks", outDir: "book" });
  * console.log(pages.map((page) => page.path)); // [ "book/index.html", "book/01_….html", … ]
  * ```
@@ -135,7 +136,7 @@ export async function buildBook(options: BookOptions): Promise<BookPage[]> {
  *
  * @example
  * ```ts
- * import { renderMarkdown } from "./_book.ts";
+ * import { renderMarkdown } from "./book.ts";
  * const html = renderMarkdown("Weights sum to $1$, not $5 or $6.");
  * if (!html.includes('class="katex"') || !html.includes("$5 or $6")) {
  *   throw new Error(html);
@@ -154,34 +155,6 @@ export function renderMarkdown(
 
 /** A chapter's file name: two or more digits, an underscore, a name. */
 const CHAPTER_FILE = /^\d+_.+\.ipynb$/;
-
-/** The parts of the nbformat 4 JSON this module reads. */
-interface Notebook {
-  cells: Cell[];
-  metadata?: {
-    language_info?: { name?: string };
-    kernelspec?: { language?: string };
-  };
-}
-
-/** One notebook cell; `source` and text fields may be split into lines. */
-interface Cell {
-  cell_type: "markdown" | "code" | "raw";
-  source: string | string[];
-  outputs?: Output[];
-  attachments?: Record<string, Record<string, string | string[]>>;
-}
-
-/** One output of a code cell. */
-interface Output {
-  output_type: "stream" | "display_data" | "execute_result" | "error";
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-  ename?: string;
-  evalue?: string;
-  traceback?: string[];
-}
 
 /** A rendered chapter, before it is put into a page. */
 interface Chapter {

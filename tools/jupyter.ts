@@ -6,53 +6,9 @@
  * @module
  */
 
-/** One output of a code cell, as nbformat 4 stores it. */
-export interface Output {
-  /** "stream", "display_data", "execute_result" or "error". */
-  output_type: string;
-  /** For streams: "stdout" or "stderr". */
-  name?: string;
-  /** For streams: the text, whole or split into lines. */
-  text?: string | string[];
-  /** For rich outputs: one entry per MIME type. */
-  data?: Record<string, unknown>;
-  /** For errors: the error's class, e.g. "RangeError". */
-  ename?: string;
-  /** For errors: the error's message. */
-  evalue?: string;
-  /** For errors: the stack, one entry per line. */
-  traceback?: string[];
-  /** Anything else nbformat stores (metadata, execution_count). */
-  [key: string]: unknown;
-}
+import type { Cell, Notebook, Output } from "./nbformat.ts";
 
-/** One cell, as nbformat 4 stores it. */
-export interface Cell {
-  /** "code", "markdown" or "raw". */
-  cell_type: string;
-  /** The cell's metadata; `tags` holds e.g. "parameters". */
-  metadata: { tags?: string[]; [key: string]: unknown };
-  /** The source, whole or split into lines. */
-  source: string | string[];
-  /** Code cells: the kernel's counter, null when never run. */
-  execution_count?: number | null;
-  /** Code cells: what running it produced. */
-  outputs?: Output[];
-  /** Anything else nbformat stores (id, attachments). */
-  [key: string]: unknown;
-}
-
-/** A notebook, as nbformat 4 stores it. */
-export interface Notebook {
-  /** The cells in order. */
-  cells: Cell[];
-  /** Kernelspec, language info and the like. */
-  metadata: { kernelspec?: { name?: string }; [key: string]: unknown };
-  /** Always 4. */
-  nbformat: number;
-  /** The minor version. */
-  nbformat_minor: number;
-}
+export type { Cell, Notebook, Output } from "./nbformat.ts";
 
 /** The folder holding the tutorial's notebooks. */
 export const NOTEBOOKS_DIR: string = new URL("../notebooks/", import.meta.url)
@@ -188,12 +144,12 @@ export interface ExecuteOptions {
 }
 
 /**
- * The nbconvert config (tests/_nbconvert_config.py) that executes like
+ * The nbconvert config (tools/nbconvert_config.py) that executes like
  * `--execute` but keeps the outputs the Deno kernel publishes just after a
  * cell's "idle" status (about 5% of cells), which plain nbconvert drops.
  */
 const LATE_OUTPUTS_CONFIG: string = decodeURIComponent(
-  new URL("_nbconvert_config.py", import.meta.url).pathname,
+  new URL("nbconvert_config.py", import.meta.url).pathname,
 );
 
 /**

@@ -6,7 +6,7 @@ the Deno kernel publishes the cell's last output just after "idle" in about
 line, a chart or the last expression's value. This executor keeps reading for
 a short grace period after "idle" and keeps what belongs to the cell.
 
-Used by tests/_jupyter.ts (`jupyter nbconvert --config=tests/_nbconvert_config.py`).
+Used by tools/jupyter.ts (`jupyter nbconvert --config=tools/nbconvert_config.py`).
 """
 from queue import Empty
 
