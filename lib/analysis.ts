@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Experiment } from "./tokenizer.ts";
+import type { Experiment } from "./experiment.ts";
 
 /** One position's attention weight. */
 export interface TokenWeight {

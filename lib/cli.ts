@@ -1,7 +1,9 @@
 /**
  * The command-line twin of the original demo: trains, prints the loss every
  * 20 epochs and the attention analysis. `--json` prints one JSON object
- * instead; `--svg DIR` also writes the charts. Run `deno task attention --help`.
+ * instead; `--svg DIR` also writes the charts; `--engine tfjs` trains with
+ * tfjs's autodiff. tfjs and the chart libraries load only when a flag needs
+ * them. Run `deno task attention --help`.
  * @module
  */
 
@@ -11,11 +13,10 @@ import {
   formatAnalysis,
   formatEpoch,
 } from "./analysis.ts";
-import { toSvgString } from "./charts.ts";
 import type { AttentionConfig } from "./config.ts";
-import { experimentCharts } from "./figures.ts";
-import { type Experiment, prepareExperiment } from "./tokenizer.ts";
-import { train, type TrainResult } from "./trainer.ts";
+import { ENGINE_NAMES, type EngineName } from "./engine.ts";
+import { type Experiment, prepareExperiment } from "./experiment.ts";
+import { type EngineChoice, train, type TrainResult } from "./trainer.ts";
 
 const USAGE = `Usage: deno task attention [options]
 
@@ -29,6 +30,7 @@ Options:
   --learning-rate X       Adam's step size (default: 0.001)
   --epochs N              training epochs (default: 200)
   --seed N                seed of the initial parameters (default: 0)
+  --engine NAME           auto (default: handwritten when it can), handwritten or tfjs
   --json                  print one JSON object instead of the report
   --svg DIR               also write the charts as SVG files into DIR
   --help                  show this help`;
@@ -41,6 +43,8 @@ export interface CliRequest {
   json: boolean;
   /** Folder for SVG charts, if any. */
   svgDir?: string;
+  /** The training engine; default `"auto"`. */
+  engine: EngineName | "auto";
   /** Show the usage and stop. */
   help: boolean;
 }
@@ -66,7 +70,12 @@ export class UsageError extends Error {
  * ```
  */
 export function parseArgs(args: string[]): CliRequest {
-  const request: CliRequest = { config: {}, json: false, help: false };
+  const request: CliRequest = {
+    config: {},
+    json: false,
+    help: false,
+    engine: "auto",
+  };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].startsWith("--") && args[i].includes("=")
       ? [
@@ -107,6 +116,18 @@ export function parseArgs(args: string[]): CliRequest {
       case "--seed":
         request.config.seed = number(flag, value());
         break;
+      case "--engine": {
+        const name = value();
+        if (name !== "auto" && !ENGINE_NAMES.includes(name as EngineName)) {
+          throw new UsageError(
+            `--engine takes auto, ${ENGINE_NAMES.join(" or ")}, got ${
+              JSON.stringify(name)
+            }`,
+          );
+        }
+        request.engine = name as EngineName | "auto";
+        break;
+      }
       case "--svg":
         request.svgDir = value();
         if (request.svgDir.trim() === "") {
@@ -135,6 +156,8 @@ export function parseArgs(args: string[]): CliRequest {
 export interface CliJson {
   /** The configuration used. */
   config: AttentionConfig;
+  /** The engine that trained, and why. */
+  engine: EngineChoice;
   /** The sentence's tokens. */
   tokens: string[];
   /** The vocabulary, index = token id. */
@@ -167,6 +190,7 @@ export function toCliJson(
   const analysis = analyzeAttention(experiment, result.finalWeights);
   return {
     config: experiment.config,
+    engine: result.engine,
     tokens: experiment.tokens,
     vocabulary: experiment.vocabulary.words,
     initialParameters: result.initialParameters,
@@ -208,6 +232,7 @@ export async function main(args: string[]): Promise<number> {
   }
   if (!request.json) console.log("Starting training...");
   const result = await train(experiment, {
+    engine: request.engine,
     onEpoch: request.json ? undefined : ({ epoch, loss }) => {
       if (epoch % 20 === 0) console.log(formatEpoch(epoch, loss));
     },
@@ -220,6 +245,11 @@ export async function main(args: string[]): Promise<number> {
     );
   }
   if (request.svgDir !== undefined) {
+    // Plot, linkedom and tfjs load only for --svg.
+    const [{ toSvgString }, { experimentCharts }] = await Promise.all([
+      import("./charts.ts"),
+      import("./figures.ts"),
+    ]);
     const charts = experimentCharts(experiment, result);
     for (const [name, chart] of Object.entries(charts)) {
       await Deno.writeTextFile(

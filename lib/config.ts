@@ -42,6 +42,10 @@ export const DEFAULT_CONFIG: Readonly<AttentionConfig> = Object.freeze({
   seed: 0,
 });
 
+/** Adam's constants, as in PyTorch's defaults and the original demo; every engine uses them. */
+export const ADAM: Readonly<{ beta1: number; beta2: number; epsilon: number }> =
+  Object.freeze({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+
 /**
  * Fills in defaults for missing fields and checks every numeric field.
  *

@@ -20,7 +20,7 @@ import {
 } from "./charts.ts";
 import { sizeLossFloor } from "./loss.ts";
 import { AttentionModel, type AttentionSteps } from "./model.ts";
-import type { Experiment } from "./tokenizer.ts";
+import type { Experiment } from "./experiment.ts";
 import type { TrainResult } from "./trainer.ts";
 
 /**

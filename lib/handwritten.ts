@@ -1,36 +1,45 @@
 /**
- * The fast training path: the model's forward pass, the size loss, their
- * gradients written out by hand, and Adam, all as plain float64 loops.
- * It computes the same numbers as the tfjs teaching path (tests assert it) in
- * O(vocabSize·dModel + dModel²) per step, because only the focus word's row is
- * trained. Readers should study `model.ts`; this file is the engine room.
+ * The hand-written engine: the demo model's forward pass, the loss's slope,
+ * the gradients of every parameter written out by hand, and Adam, all as
+ * plain float64 loops. It supports one query row of the one-head demo model
+ * with any loss that has a float64 form ({@linkcode Loss.evaluate}), and
+ * computes the same numbers as the tfjs path (tests assert it) in
+ * O(vocabSize·dModel + dModel²) per step. Readers should study `model.ts`;
+ * this file is the engine room.
  * @module
  */
 
-import type { Parameters } from "./parameters.ts";
+import { ADAM } from "./config.ts";
+import type { Engine, Stepper, TrainingProblem } from "./engine.ts";
+import type { Loss } from "./loss.ts";
+import {
+  PARAMETER_SCHEMA,
+  type ParameterName,
+  type Parameters,
+} from "./parameters.ts";
 
-/** Adam's constants, as in PyTorch's defaults and the original demo. */
-export const ADAM = Object.freeze({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
-
-/** What the fast kernel needs to know about the sentence. */
-export interface FastProblem {
+/** What the hand-written kernel needs to know about the sentence. */
+export interface HandwrittenProblem {
   /** Token ids, `[seqLen]`. */
   tokenIds: number[];
-  /** Position of the focus word. */
+  /** Position of the focus word, whose attention row the loss scores. */
   focusPosition: number;
-  /** Positions of the size words. */
-  sizePositions: number[];
+  /** The loss; it must have a float64 form (`evaluate`). */
+  loss: Loss;
 }
 
 /** One training step's report: the state before the update. */
-export interface FastStep {
+export interface HandwrittenStep {
   /** Loss before the update. */
   loss: number;
   /** Focus word's attention weights before the update, `[seqLen]`. */
   weights: number[];
 }
 
-// A parameter as a flat row-major array with its Adam moments.
+// A loss known to have its float64 form.
+type FloatLoss = Loss & Required<Pick<Loss, "evaluate">>;
+
+// A parameter as a flat row-major array with its gradient and Adam moments.
 interface Slot {
   value: Float64Array;
   grad: Float64Array;
@@ -39,26 +48,31 @@ interface Slot {
 }
 
 /**
- * Forward, backward and Adam for the focus word's attention, on flat arrays.
- * Only `embedding`, `queryWeight/Bias` and `keyWeight/Bias` influence the
- * loss; the value projection has zero gradient and never changes.
+ * Forward, backward and Adam for the focus word's attention, on flat arrays,
+ * one slot per row of {@linkcode PARAMETER_SCHEMA}. Only `embedding`,
+ * `queryWeight/Bias` and `keyWeight` influence the weights; the value
+ * projection and the key bias have zero gradient and never change.
+ *
+ * @example
+ * ```ts
+ * import { createSizeLoss, HandwrittenAttention, initParameters } from "./mod.ts";
+ * const kernel = new HandwrittenAttention(
+ *   { tokenIds: [0, 1, 2, 1], focusPosition: 2, loss: createSizeLoss(4, [1, 3]) },
+ *   initParameters(3, 4),
+ * );
+ * const before = kernel.evaluate().loss;
+ * for (let i = 0; i < 50; i++) kernel.step(0.01);
+ * if (!(kernel.evaluate().loss < before)) throw new Error();
+ * ```
  */
-export class FastAttention {
+export class HandwrittenAttention {
   readonly #ids: Int32Array;
   readonly #focusId: number;
-  readonly #isSize: Uint8Array;
-  readonly #numSize: number;
-  readonly #numOther: number;
+  readonly #loss: FloatLoss;
   readonly #d: number;
   readonly #vocabSize: number;
   readonly #scale: number;
-  readonly #embedding: Slot;
-  readonly #queryWeight: Slot;
-  readonly #queryBias: Slot;
-  readonly #keyWeight: Slot;
-  readonly #keyBias: Slot;
-  readonly #valueWeight: number[][];
-  readonly #valueBias: number[];
+  readonly #slots: Record<ParameterName, Slot>;
   #step = 0;
   // scratch buffers, reused every step
   readonly #q: Float64Array;
@@ -68,29 +82,30 @@ export class FastAttention {
   readonly #rowScore: Float64Array;
   readonly #rowGrad: Float64Array;
   readonly #weights: Float64Array;
+  readonly #slope: Float64Array;
 
   /**
-   * @param problem The sentence as ids and the positions that matter.
+   * @param problem The sentence as ids, the focus position and the loss.
    * @param parameters Starting values (copied).
+   * @throws {TypeError} When the loss has no float64 form.
    */
-  constructor(problem: FastProblem, parameters: Parameters) {
+  constructor(problem: HandwrittenProblem, parameters: Parameters) {
+    const { loss } = problem;
+    if (loss.evaluate === undefined) {
+      throw new TypeError(
+        `the hand-written engine needs a loss with a float64 form (evaluate); the ${loss.name} loss has none: train it with the tfjs engine`,
+      );
+    }
+    this.#loss = loss as FloatLoss;
     const seqLen = problem.tokenIds.length;
     this.#d = parameters.queryWeight.length;
     this.#vocabSize = parameters.embedding.length;
     this.#scale = Math.sqrt(this.#d);
     this.#ids = Int32Array.from(problem.tokenIds);
     this.#focusId = problem.tokenIds[problem.focusPosition];
-    this.#isSize = new Uint8Array(seqLen);
-    for (const p of problem.sizePositions) this.#isSize[p] = 1;
-    this.#numSize = problem.sizePositions.length;
-    this.#numOther = seqLen - this.#numSize;
-    this.#embedding = slot(parameters.embedding.flat());
-    this.#queryWeight = slot(parameters.queryWeight.flat());
-    this.#queryBias = slot(parameters.queryBias);
-    this.#keyWeight = slot(parameters.keyWeight.flat());
-    this.#keyBias = slot(parameters.keyBias);
-    this.#valueWeight = structuredClone(parameters.valueWeight);
-    this.#valueBias = [...parameters.valueBias];
+    this.#slots = Object.fromEntries(
+      PARAMETER_SCHEMA.map((spec) => [spec.name, slot(parameters[spec.name])]),
+    ) as Record<ParameterName, Slot>;
     this.#q = new Float64Array(this.#d);
     this.#u = new Float64Array(this.#d);
     this.#p = new Float64Array(this.#d);
@@ -98,6 +113,7 @@ export class FastAttention {
     this.#rowScore = new Float64Array(this.#vocabSize);
     this.#rowGrad = new Float64Array(this.#vocabSize);
     this.#weights = new Float64Array(seqLen);
+    this.#slope = new Float64Array(seqLen);
   }
 
   /**
@@ -106,7 +122,7 @@ export class FastAttention {
    * @param learningRate Adam's step size.
    * @returns The loss and the weights before the update.
    */
-  step(learningRate: number): FastStep {
+  step(learningRate: number): HandwrittenStep {
     const loss = this.#forward();
     const weights = Array.from(this.#weights);
     this.#backward();
@@ -119,7 +135,7 @@ export class FastAttention {
    *
    * @returns The loss and `[seqLen]` weights summing to 1.
    */
-  evaluate(): FastStep {
+  evaluate(): HandwrittenStep {
     const loss = this.#forward();
     return { loss, weights: Array.from(this.#weights) };
   }
@@ -133,11 +149,7 @@ export class FastAttention {
   gradients(): Parameters {
     this.#forward();
     this.#backward();
-    return {
-      ...this.#snapshot("grad"),
-      valueWeight: this.#valueWeight.map((row) => row.map(() => 0)),
-      valueBias: this.#valueBias.map(() => 0),
-    };
+    return this.#snapshot("grad");
   }
 
   /**
@@ -146,33 +158,27 @@ export class FastAttention {
    * @returns A snapshot, independent of the kernel.
    */
   parameters(): Parameters {
-    return {
-      ...this.#snapshot("value"),
-      valueWeight: structuredClone(this.#valueWeight),
-      valueBias: [...this.#valueBias],
-    };
+    return this.#snapshot("value");
   }
 
-  // The trained parameters' values or gradients, as nested arrays.
-  #snapshot(
-    field: "value" | "grad",
-  ): Omit<Parameters, "valueWeight" | "valueBias"> {
-    const d = this.#d;
-    return {
-      embedding: rows(this.#embedding[field], d),
-      queryWeight: rows(this.#queryWeight[field], d),
-      queryBias: [...this.#queryBias[field]],
-      keyWeight: rows(this.#keyWeight[field], d),
-      keyBias: [...this.#keyBias[field]],
-    };
+  // Every parameter's values or gradients, as nested arrays.
+  #snapshot(field: "value" | "grad"): Parameters {
+    const out = {} as Record<ParameterName, number[] | number[][]>;
+    for (const spec of PARAMETER_SCHEMA) {
+      const flat = this.#slots[spec.name][field];
+      out[spec.name] = spec.shape.length === 2
+        ? rows(flat, this.#d)
+        : [...flat];
+    }
+    return out as Parameters;
   }
 
   // Computes the weights into #weights (and q, u on the way); returns the loss.
   #forward(): number {
     const d = this.#d;
-    const E = this.#embedding.value, Wq = this.#queryWeight.value;
-    const bq = this.#queryBias.value, Wk = this.#keyWeight.value;
-    const bk = this.#keyBias.value;
+    const E = this.#slots.embedding.value, Wq = this.#slots.queryWeight.value;
+    const bq = this.#slots.queryBias.value, Wk = this.#slots.keyWeight.value;
+    const bk = this.#slots.keyBias.value;
     const q = this.#q, u = this.#u;
     const f = this.#focusId * d;
     // q = x_focus · Wq + bq                       [dModel] · [dModel, dModel] → [dModel]
@@ -206,38 +212,34 @@ export class FastAttention {
       w[j] = Math.exp(this.#rowScore[ids[j]] - max);
       total += w[j];
     }
-    let sizeSum = 0, otherSum = 0;
-    for (let j = 0; j < ids.length; j++) {
-      w[j] /= total;
-      if (this.#isSize[j]) sizeSum += 1 - w[j];
-      else otherSum += w[j];
-    }
-    return sizeSum / this.#numSize + otherSum / this.#numOther;
+    for (let j = 0; j < ids.length; j++) w[j] /= total;
+    // the loss and its slope g_j = ∂loss/∂w_j      [seqLen]
+    return this.#loss.evaluate(w, this.#slope);
   }
 
   // Fills every slot's grad from the state #forward left behind.
   #backward(): void {
-    const d = this.#d, w = this.#weights, ids = this.#ids;
-    // ∂loss/∂w_j is −1/|size| or +1/|other|; softmax's Jacobian gives
-    // ∂loss/∂z_j = w_j (g_j − Σ_k w_k g_k); dividing by √dModel gives ∂/∂raw.
+    const d = this.#d, w = this.#weights, ids = this.#ids, g = this.#slope;
+    // softmax's Jacobian gives ∂loss/∂z_j = w_j (g_j − Σ_k w_k g_k);
+    // dividing by √dModel gives ∂/∂raw.
     let mean = 0;
-    for (let j = 0; j < ids.length; j++) mean += w[j] * this.#lossSlope(j);
+    for (let j = 0; j < ids.length; j++) mean += w[j] * g[j];
     const rowGrad = this.#rowGrad.fill(0); // ∂loss/∂raw summed per vocab row
     for (let j = 0; j < ids.length; j++) {
-      rowGrad[ids[j]] += w[j] * (this.#lossSlope(j) - mean) / this.#scale;
+      rowGrad[ids[j]] += w[j] * (g[j] - mean) / this.#scale;
     }
-    const E = this.#embedding.value, Wq = this.#queryWeight.value;
-    const Wk = this.#keyWeight.value;
+    const E = this.#slots.embedding.value, Wq = this.#slots.queryWeight.value;
+    const Wk = this.#slots.keyWeight.value;
     const q = this.#q, u = this.#u, p = this.#p, dq = this.#dq;
-    // p = Σ_j g_j x_j                               [dModel]
+    // p = Σ_j ∂raw_j x_j                            [dModel]
     p.fill(0);
     for (let v = 0; v < this.#vocabSize; v++) {
       for (let a = 0; a < d; a++) p[a] += rowGrad[v] * E[v * d + a];
     }
     // ∂Wk = p ⊗ q and ∂q = p · Wk. The key bias adds bk · q to every score
-    // alike, which softmax ignores: its gradient, (Σ_j g_j) q, is exactly 0
-    // (Σ_j g_j = 0), so it is left at 0 and bk never changes.
-    const gWk = this.#keyWeight.grad;
+    // alike, which softmax ignores: its gradient, (Σ_j ∂raw_j) q, is exactly
+    // 0 (Σ_j ∂raw_j = 0), so it is left at 0 and bk never changes.
+    const gWk = this.#slots.keyWeight.grad;
     dq.fill(0);
     for (let a = 0; a < d; a++) {
       for (let b = 0; b < d; b++) {
@@ -247,13 +249,13 @@ export class FastAttention {
     }
     // ∂Wq = x_focus ⊗ ∂q, ∂bq = ∂q
     const f = this.#focusId * d;
-    const gWq = this.#queryWeight.grad, gbq = this.#queryBias.grad;
+    const gWq = this.#slots.queryWeight.grad;
     for (let a = 0; a < d; a++) {
       for (let b = 0; b < d; b++) gWq[a * d + b] = E[f + a] * dq[b];
     }
-    gbq.set(dq);
-    // ∂E[v] = (Σ_{j: id_j = v} g_j) u, plus Wq · ∂q on the focus word's row
-    const gE = this.#embedding.grad;
+    this.#slots.queryBias.grad.set(dq);
+    // ∂E[v] = (Σ_{j: id_j = v} ∂raw_j) u, plus Wq · ∂q on the focus word's row
+    const gE = this.#slots.embedding.grad;
     for (let v = 0; v < this.#vocabSize; v++) {
       for (let a = 0; a < d; a++) gE[v * d + a] = rowGrad[v] * u[a];
     }
@@ -262,29 +264,19 @@ export class FastAttention {
       for (let b = 0; b < d; b++) s += Wq[a * d + b] * dq[b];
       gE[f + a] += s;
     }
+    // the value projection and the key bias keep their zero gradients
   }
 
-  #lossSlope(j: number): number {
-    return this.#isSize[j] ? -1 / this.#numSize : 1 / this.#numOther;
-  }
-
+  // Adam with PyTorch's constants; a zero gradient leaves a parameter as it is.
   #adam(learningRate: number): void {
     this.#step++;
     const { beta1, beta2, epsilon } = ADAM;
     const correction1 = 1 - beta1 ** this.#step;
     const correction2 = 1 - beta2 ** this.#step;
-    for (
-      const s of [
-        this.#embedding,
-        this.#queryWeight,
-        this.#queryBias,
-        this.#keyWeight,
-        this.#keyBias,
-      ]
-    ) {
-      const { value, grad, m, v } = s;
+    for (const { value, grad, m, v } of Object.values(this.#slots)) {
       for (let i = 0; i < value.length; i++) {
         const g = grad[i];
+        if (g === 0 && m[i] === 0) continue; // moments stay 0, no update
         m[i] = beta1 * m[i] + (1 - beta1) * g;
         v[i] = beta2 * v[i] + (1 - beta2) * g * g;
         value[i] -= learningRate * (m[i] / correction1) /
@@ -294,10 +286,33 @@ export class FastAttention {
   }
 }
 
-function slot(values: number[]): Slot {
-  const n = values.length;
+/**
+ * The hand-written engine as {@linkcode train} sees it: it supports the demo
+ * model's focus row with a loss that has a float64 form.
+ */
+export const HANDWRITTEN_ENGINE: Engine = {
+  name: "handwritten",
+  description: "hand-written gradients and Adam in float64 loops",
+  unsupported: (problem) =>
+    problem.loss.evaluate === undefined
+      ? `the ${problem.loss.name} loss has no float64 form (evaluate)`
+      : undefined,
+  start: (problem: TrainingProblem): Stepper => {
+    const kernel = new HandwrittenAttention(problem, problem.initialParameters);
+    return {
+      step: (learningRate) => kernel.step(learningRate),
+      final: () => kernel.evaluate(),
+      parameters: () => kernel.parameters(),
+      dispose: () => {},
+    };
+  },
+};
+
+function slot(values: number[] | number[][]): Slot {
+  const flat = values.flat();
+  const n = flat.length;
   return {
-    value: Float64Array.from(values),
+    value: Float64Array.from(flat),
     grad: new Float64Array(n),
     m: new Float64Array(n),
     v: new Float64Array(n),

@@ -1,12 +1,45 @@
 /**
- * The size loss of the original demo: it rewards the focus word's attention on
- * the size words and penalises attention anywhere else.
+ * Losses as values that every training engine takes. A loss scores one row
+ * of attention weights (the focus word's); the original demo's size loss is
+ * one such value. This module never loads tfjs: the tensor form receives the
+ * tfjs namespace from the engine that runs it.
  * @module
  */
 
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 
-/** The loss and its two parts, as scalars. */
+/** The tfjs namespace, as `import * as tf from "@tensorflow/tfjs"` gives it. */
+export type Tfjs = typeof tf;
+
+/**
+ * What training minimises: a function of the focus word's attention
+ * weights, `[seqLen]` → a number. Both engines take it: the autodiff engine
+ * through {@linkcode Loss.tensor}; the hand-written engine needs
+ * {@linkcode Loss.evaluate}, and falls back to autodiff for a loss without it.
+ */
+export interface Loss {
+  /** Short name for reports, e.g. `"size"`. */
+  readonly name: string;
+  /**
+   * The loss as a tfjs scalar, for automatic differentiation.
+   *
+   * @param tfjs The tfjs namespace (passed in, so defining a loss never loads tfjs).
+   * @param weights The attention weights, `[seqLen]`.
+   * @returns A scalar; call inside `tf.tidy` (or an optimizer) so intermediates are freed.
+   */
+  tensor(tfjs: Tfjs, weights: tf.Tensor1D): tf.Scalar;
+  /**
+   * The loss in float64, and its slope `∂loss/∂weights` written into `slope`
+   * when given. Optional: a loss without it trains with autodiff only.
+   *
+   * @param weights The attention weights, `[seqLen]`.
+   * @param slope Receives `∂loss/∂weights_j`, `[seqLen]`.
+   * @returns The loss.
+   */
+  evaluate?(weights: ArrayLike<number>, slope?: Float64Array): number;
+}
+
+/** The size loss and its two parts, as scalars the caller owns. */
 export type SizeLossParts = {
   /** `mean(1 − weights[sizePositions])`: small when size words get weight. */
   sizeLoss: tf.Scalar;
@@ -17,42 +50,84 @@ export type SizeLossParts = {
 };
 
 /**
- * The original demo's loss for one row of attention weights.
+ * The original demo's size loss as a value for {@linkcode train}:
+ * `mean(1 − w[size]) + mean(w[other])`, in tensors and in float64.
  *
  * Because the weights sum to 1, the loss depends only on the total weight on
  * the size words; it lies between {@linkcode sizeLossFloor} (all weight on
  * size words) and `1 + 1/|other positions|` (none on them).
  *
- * @param weights The focus word's attention weights, `[seqLen]`.
+ * @param seqLen The sentence length.
  * @param sizePositions Positions of the size words (at least one, not all).
- * @returns The loss and its parts; the caller owns and disposes them.
- * @throws {RangeError} When no position, or every position, is a size word.
+ * @returns The loss value.
+ * @throws {RangeError} When no position, or every position, is a size word,
+ *   or a position is out of range or repeated.
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
- * import { sizeLoss } from "./loss.ts";
- * const w = tf.tensor1d([0.5, 0.5, 0]);
- * const { loss } = sizeLoss(w, [0, 1]);
- * if (Math.abs(loss.dataSync()[0] - 0.5) > 1e-6) throw new Error();
+ * import { createSizeLoss } from "./loss.ts";
+ * const loss = createSizeLoss(3, [0, 1]);
+ * if (Math.abs(loss.evaluate!([0.5, 0.5, 0]) - 0.5) > 1e-12) throw new Error();
  * ```
  */
-export function sizeLoss(
-  weights: tf.Tensor1D,
-  sizePositions: number[],
-): SizeLossParts {
-  const seqLen = weights.shape[0];
+export function createSizeLoss(seqLen: number, sizePositions: number[]): Loss {
   const isSize = sizeMask(seqLen, sizePositions);
   const numSize = sizePositions.length;
   const numOther = seqLen - numSize;
-  return tf.tidy(() => {
-    const mask = tf.tensor1d(isSize); // [seqLen], 1 at size positions
-    const sizePart = tf.sum(tf.mul(tf.sub(1, weights), mask)).div(numSize);
-    const otherPart = tf.sum(tf.mul(weights, tf.sub(1, mask))).div(numOther);
+  // ∂loss/∂w_j: −1/|size| on a size word, +1/|other| elsewhere.
+  const slopes = isSize.map((s) => s ? -1 / numSize : 1 / numOther);
+  const checkLength = (length: number) => {
+    if (length !== seqLen) {
+      throw new RangeError(
+        `the size loss was made for ${seqLen} weights, got ${length}`,
+      );
+    }
+  };
+  return {
+    name: "size",
+    tensor: (tfjs, weights) => {
+      checkLength(weights.shape[0]);
+      return sizeLossParts(tfjs, weights, isSize).loss;
+    },
+    evaluate: (weights, slope) => {
+      checkLength(weights.length);
+      // The loss is linear in the weights: 1 + Σ_j slope_j w_j.
+      let loss = 1;
+      for (let j = 0; j < seqLen; j++) loss += slopes[j] * weights[j];
+      slope?.set(slopes);
+      return loss;
+    },
+  };
+}
+
+/**
+ * The size loss's parts for one row of weights, in tfjs ops (the teaching
+ * form behind `sizeLoss` and {@linkcode createSizeLoss}).
+ *
+ * @param tfjs The tfjs namespace.
+ * @param weights The focus word's attention weights, `[seqLen]`.
+ * @param isSize `[seqLen]` 0/1 mask from {@linkcode sizeMask}.
+ * @returns The loss and its parts; the caller owns them.
+ */
+export function sizeLossParts(
+  tfjs: Tfjs,
+  weights: tf.Tensor1D,
+  isSize: number[],
+): SizeLossParts {
+  const numSize = isSize.reduce((a, b) => a + b, 0);
+  const numOther = isSize.length - numSize;
+  return tfjs.tidy(() => {
+    const mask = tfjs.tensor1d(isSize); // [seqLen], 1 at size positions
+    const sizePart = tfjs.sum(tfjs.mul(tfjs.sub(1, weights), mask)).div(
+      numSize,
+    ); // []
+    const otherPart = tfjs.sum(tfjs.mul(weights, tfjs.sub(1, mask))).div(
+      numOther,
+    ); // []
     return {
       sizeLoss: sizePart as tf.Scalar,
       otherLoss: otherPart as tf.Scalar,
-      loss: tf.add(sizePart, otherPart) as tf.Scalar,
+      loss: tfjs.add(sizePart, otherPart) as tf.Scalar,
     };
   });
 }
@@ -82,6 +157,12 @@ export function sizeLossFloor(numSizePositions: number): number {
  * @returns `[seqLen]` numbers, 1 at size positions, else 0.
  * @throws {RangeError} When no position, or every position, is a size word,
  *   or a position is out of range.
+ *
+ * @example
+ * ```ts
+ * import { sizeMask } from "./loss.ts";
+ * if (sizeMask(4, [1, 3]).join() !== "0,1,0,1") throw new Error();
+ * ```
  */
 export function sizeMask(seqLen: number, sizePositions: number[]): number[] {
   const mask = new Array<number>(seqLen).fill(0);

@@ -3,47 +3,68 @@
  *
  * Pipeline: {@linkcode prepareExperiment} (sentence → tokens → ids) →
  * {@linkcode AttentionModel} (embeddings → Q, K, V → scores → softmax →
- * context) → {@linkcode sizeLoss} → {@linkcode train} → {@linkcode analyzeAttention},
+ * context) → a {@linkcode Loss} (the size loss) → {@linkcode train} (an
+ * engine: hand-written or tfjs autodiff) → {@linkcode analyzeAttention},
  * with chart builders for every step.
  * @module
  */
 
 export {
+  ADAM,
   type AttentionConfig,
   DEFAULT_CONFIG,
   resolveConfig,
 } from "./config.ts";
-export {
-  buildVocabulary,
-  type Experiment,
-  prepareExperiment,
-  tokenize,
-  type Vocabulary,
-} from "./tokenizer.ts";
+export { buildVocabulary, tokenize, type Vocabulary } from "./tokenizer.ts";
+export { type Experiment, prepareExperiment } from "./experiment.ts";
 export {
   checkParameters,
   cloneParameters,
+  type Dimension,
   type InitOptions,
   initParameters,
   MAX_SEED,
   PARAMETER_NAMES,
+  PARAMETER_SCHEMA,
+  type ParameterName,
   type Parameters,
   type ParameterShape,
+  parameterShape,
+  type ParameterSpec,
 } from "./parameters.ts";
 export {
   type AttentionGradients,
   AttentionModel,
   type AttentionSteps,
   type GradientOptions,
+  sizeLoss,
 } from "./model.ts";
 export {
-  sizeLoss,
+  createSizeLoss,
+  type Loss,
   sizeLossFloor,
   type SizeLossParts,
+  sizeLossParts,
   sizeMask,
+  type Tfjs,
 } from "./loss.ts";
 export {
   type Engine,
+  ENGINE_NAMES,
+  type EngineName,
+  type RowState,
+  type Stepper,
+  type TrainingProblem,
+} from "./engine.ts";
+export {
+  HANDWRITTEN_ENGINE,
+  HandwrittenAttention,
+  type HandwrittenProblem,
+  type HandwrittenStep,
+} from "./handwritten.ts";
+export { AUTODIFF_ENGINE } from "./autodiff.ts";
+export {
+  type EngineChoice,
   type EpochReport,
   train,
   type TrainOptions,

@@ -6,12 +6,47 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { sizeLoss, sizeMask } from "./loss.ts";
-import { checkParameters, type Parameters } from "./parameters.ts";
+import { type SizeLossParts, sizeLossParts, sizeMask } from "./loss.ts";
+import {
+  checkParameters,
+  PARAMETER_SCHEMA,
+  type ParameterName,
+  type Parameters,
+} from "./parameters.ts";
 
 // tfjs prints a "use the Node.js backend" banner on first use unless
 // production mode is on; readers should never see it.
 tf.enableProdMode();
+
+/**
+ * The original demo's size loss for one row of attention weights, in tfjs
+ * ops: `mean(1 − w[size]) + mean(w[other])`. (As a value for `train()`,
+ * see `createSizeLoss`.)
+ *
+ * Because the weights sum to 1, the loss depends only on the total weight on
+ * the size words; it lies between `sizeLossFloor` (all weight on size words)
+ * and `1 + 1/|other positions|` (none on them).
+ *
+ * @param weights The focus word's attention weights, `[seqLen]`.
+ * @param sizePositions Positions of the size words (at least one, not all).
+ * @returns The loss and its parts; the caller owns and disposes them.
+ * @throws {RangeError} When no position, or every position, is a size word.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { sizeLoss } from "./model.ts";
+ * const w = tf.tensor1d([0.5, 0.5, 0]);
+ * const { loss } = sizeLoss(w, [0, 1]);
+ * if (Math.abs(loss.dataSync()[0] - 0.5) > 1e-6) throw new Error();
+ * ```
+ */
+export function sizeLoss(
+  weights: tf.Tensor1D,
+  sizePositions: number[],
+): SizeLossParts {
+  return sizeLossParts(tf, weights, sizeMask(weights.shape[0], sizePositions));
+}
 
 /** Every intermediate of one forward pass. The caller owns these tensors. */
 export type AttentionSteps = {
@@ -46,7 +81,7 @@ export type AttentionGradients = {
   /** ∂loss/∂scaledScores, `[seqLen]`. */
   scaledScores: tf.Tensor1D;
   /** ∂loss/∂parameter for every parameter, same shapes as the parameters. */
-  parameters: Record<keyof Parameters, tf.Tensor>;
+  parameters: Record<ParameterName, tf.Tensor>;
 };
 
 /** Options for {@linkcode AttentionModel.gradients}. */
@@ -71,20 +106,8 @@ export interface GradientOptions {
  * ```
  */
 export class AttentionModel {
-  /** `[vocabSize, dModel]` */
-  readonly embedding: tf.Variable;
-  /** `[dModel, dModel]` */
-  readonly queryWeight: tf.Variable;
-  /** `[dModel]` */
-  readonly queryBias: tf.Variable;
-  /** `[dModel, dModel]` */
-  readonly keyWeight: tf.Variable;
-  /** `[dModel]` */
-  readonly keyBias: tf.Variable;
-  /** `[dModel, dModel]` */
-  readonly valueWeight: tf.Variable;
-  /** `[dModel]` */
-  readonly valueBias: tf.Variable;
+  /** One tfjs variable per row of `PARAMETER_SCHEMA`, e.g. `embedding` `[vocabSize, dModel]`. */
+  readonly variable: Readonly<Record<ParameterName, tf.Variable>>;
   /** Width of embeddings and projections. */
   readonly dModel: number;
   /** Number of embedding rows. */
@@ -104,19 +127,29 @@ export class AttentionModel {
       vocabSize: this.vocabSize,
       dModel: this.dModel,
     });
-    const variable = (values: number[][] | number[]) => {
-      const initial = tf.tensor(values, undefined, "float32");
-      const v = tf.variable(initial); // copies; the initial tensor is ours to free
-      initial.dispose();
-      return v;
-    };
-    this.embedding = variable(parameters.embedding);
-    this.queryWeight = variable(parameters.queryWeight);
-    this.queryBias = variable(parameters.queryBias);
-    this.keyWeight = variable(parameters.keyWeight);
-    this.keyBias = variable(parameters.keyBias);
-    this.valueWeight = variable(parameters.valueWeight);
-    this.valueBias = variable(parameters.valueBias);
+    this.variable = Object.fromEntries(
+      PARAMETER_SCHEMA.map((spec) => {
+        const initial = tf.tensor(parameters[spec.name], undefined, "float32");
+        const v = tf.variable(initial); // copies; the initial tensor is ours to free
+        initial.dispose();
+        return [spec.name, v];
+      }),
+    ) as Record<ParameterName, tf.Variable>;
+  }
+
+  /** The embedding table, `[vocabSize, dModel]`. */
+  get embedding(): tf.Variable {
+    return this.variable.embedding;
+  }
+
+  /** The query projection, `[dModel, dModel]`. */
+  get queryWeight(): tf.Variable {
+    return this.variable.queryWeight;
+  }
+
+  /** The query bias, `[dModel]`. */
+  get queryBias(): tf.Variable {
+    return this.variable.queryBias;
   }
 
   /**
@@ -131,9 +164,21 @@ export class AttentionModel {
     return tf.tidy(() => {
       const ids = tf.tensor1d(tokenIds, "int32"); // [seqLen]
       const x = tf.gather(this.embedding, ids) as tf.Tensor2D; // [vocabSize, dModel] → [seqLen, dModel]
-      const queries = this.#project(x, this.queryWeight, this.queryBias); // [seqLen, dModel]
-      const keys = this.#project(x, this.keyWeight, this.keyBias); // [seqLen, dModel]
-      const values = this.#project(x, this.valueWeight, this.valueBias); // [seqLen, dModel]
+      const queries = this.#project(
+        x,
+        this.variable.queryWeight,
+        this.variable.queryBias,
+      ); // [seqLen, dModel]
+      const keys = this.#project(
+        x,
+        this.variable.keyWeight,
+        this.variable.keyBias,
+      ); // [seqLen, dModel]
+      const values = this.#project(
+        x,
+        this.variable.valueWeight,
+        this.variable.valueBias,
+      ); // [seqLen, dModel]
       const query = tf.gather(queries, focusPosition).as1D(); // [seqLen, dModel] → [dModel]
       const rawScores = tf.matMul(keys, query.expandDims(1)).squeeze([
         1,
@@ -183,10 +228,14 @@ export class AttentionModel {
       const xFocus = tf.gather(x, [focusPosition]); // [1, dModel]
       const query = this.#project(
         xFocus as tf.Tensor2D,
-        this.queryWeight,
-        this.queryBias,
+        this.variable.queryWeight,
+        this.variable.queryBias,
       ); // [1, dModel]
-      const keys = this.#project(x, this.keyWeight, this.keyBias); // [seqLen, dModel]
+      const keys = this.#project(
+        x,
+        this.variable.keyWeight,
+        this.variable.keyBias,
+      ); // [seqLen, dModel]
       const scores = tf.matMul(query, keys, false, true).squeeze([0]); // [1, dModel] · [dModel, seqLen] → [seqLen]
       return tf.softmax(tf.div(scores, Math.sqrt(this.dModel))) as tf.Tensor1D;
     });
@@ -218,14 +267,14 @@ export class AttentionModel {
       () =>
         sizeLoss(this.focusWeights(tokenIds, focusPosition), sizePositions)
           .loss,
-      this.#variables(),
+      this.variables(),
     );
     const loss = value.dataSync()[0];
     value.dispose();
-    const parameters = {} as Record<keyof Parameters, tf.Tensor>;
-    for (const [name, variable] of Object.entries(this.#named())) {
-      parameters[name as keyof Parameters] = grads[variable.name] ??
-        tf.zerosLike(variable);
+    const parameters = {} as Record<ParameterName, tf.Tensor>;
+    for (const spec of PARAMETER_SCHEMA) {
+      const variable = this.variable[spec.name];
+      parameters[spec.name] = grads[variable.name] ?? tf.zerosLike(variable);
     }
     return { loss, scaledScores: scoreGradient, parameters };
   }
@@ -236,42 +285,22 @@ export class AttentionModel {
    * @returns A snapshot of the parameters.
    */
   parameters(): Parameters {
-    const named = this.#named();
-    return {
-      embedding: named.embedding.arraySync() as number[][],
-      queryWeight: named.queryWeight.arraySync() as number[][],
-      queryBias: named.queryBias.arraySync() as number[],
-      keyWeight: named.keyWeight.arraySync() as number[][],
-      keyBias: named.keyBias.arraySync() as number[],
-      valueWeight: named.valueWeight.arraySync() as number[][],
-      valueBias: named.valueBias.arraySync() as number[],
-    };
+    return Object.fromEntries(
+      PARAMETER_SCHEMA.map((spec) => [
+        spec.name,
+        this.variable[spec.name].arraySync(),
+      ]),
+    ) as Parameters;
   }
 
-  /** The trainable variables, in a fixed order. */
+  /** The trainable variables, in schema order. */
   variables(): tf.Variable[] {
-    return this.#variables();
+    return Object.values(this.variable);
   }
 
   /** Frees every variable of the model. */
   dispose(): void {
-    tf.dispose(this.#variables());
-  }
-
-  #named(): Record<keyof Parameters, tf.Variable> {
-    return {
-      embedding: this.embedding,
-      queryWeight: this.queryWeight,
-      queryBias: this.queryBias,
-      keyWeight: this.keyWeight,
-      keyBias: this.keyBias,
-      valueWeight: this.valueWeight,
-      valueBias: this.valueBias,
-    };
-  }
-
-  #variables(): tf.Variable[] {
-    return Object.values(this.#named());
+    tf.dispose(this.variables());
   }
 
   // x · W + b: [n, dModel] · [dModel, dModel] + [dModel] → [n, dModel]

@@ -14,7 +14,7 @@ import {
 } from "./charts.ts";
 import { lossHistory, weightBars } from "./figures.ts";
 import { sizeLossFloor } from "./loss.ts";
-import type { Experiment } from "./tokenizer.ts";
+import type { Experiment } from "./experiment.ts";
 import { train, type TrainOptions, type TrainResult } from "./trainer.ts";
 
 /** What {@linkcode keep} can free: tensors, containers of tensors, or anything with `dispose()`. */

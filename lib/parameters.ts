@@ -5,34 +5,105 @@
  * @module
  */
 
-/** Every learnable parameter, as nested number arrays (float32 values). */
-export interface Parameters {
-  /** One row per vocabulary entry, `[vocabSize, dModel]`. */
-  embedding: number[][];
-  /** Query projection, `q = x · W + b`, `[dModel, dModel]`. */
-  queryWeight: number[][];
-  /** Query bias, `[dModel]`. */
-  queryBias: number[];
-  /** Key projection, `[dModel, dModel]`. */
-  keyWeight: number[][];
-  /** Key bias, `[dModel]`. */
-  keyBias: number[];
-  /** Value projection, `[dModel, dModel]`. */
-  valueWeight: number[][];
-  /** Value bias, `[dModel]`. */
-  valueBias: number[];
+/** A dimension of a parameter's shape, named as everywhere in the tutorial. */
+export type Dimension = "vocabSize" | "dModel";
+
+/** One row of {@linkcode PARAMETER_SCHEMA}: everything there is to know about one parameter. */
+export interface ParameterSpec {
+  /** The field name in {@linkcode Parameters}. */
+  readonly name: string;
+  /** The shape, `[rows, cols]` for a matrix or `[length]` for a vector. */
+  readonly shape: readonly Dimension[];
+  /** PyTorch's initialiser: `normal` N(0, 1) for `nn.Embedding`; `uniform` U(−1/√dModel, 1/√dModel) for `nn.Linear`. */
+  readonly init: "normal" | "uniform";
+  /** What it is, in a few words (shown in docs and error messages). */
+  readonly what: string;
 }
 
-/** The parameter names in a fixed order (also the order of their seeds). */
-export const PARAMETER_NAMES: readonly (keyof Parameters)[] = [
-  "embedding",
-  "queryWeight",
-  "queryBias",
-  "keyWeight",
-  "keyBias",
-  "valueWeight",
-  "valueBias",
-];
+/**
+ * The one table of the model's parameters, in a fixed order: row `k` draws
+ * its initial values from seed stream `k`. The {@linkcode Parameters} type,
+ * {@linkcode initParameters}, {@linkcode checkParameters}, the tfjs model's
+ * variables and the hand-written engine's buffers are all derived from it.
+ */
+export const PARAMETER_SCHEMA = [
+  {
+    name: "embedding",
+    shape: ["vocabSize", "dModel"],
+    init: "normal",
+    what: "one row per vocabulary entry",
+  },
+  {
+    name: "queryWeight",
+    shape: ["dModel", "dModel"],
+    init: "uniform",
+    what: "query projection, q = x · W + b",
+  },
+  {
+    name: "queryBias",
+    shape: ["dModel"],
+    init: "uniform",
+    what: "query bias",
+  },
+  {
+    name: "keyWeight",
+    shape: ["dModel", "dModel"],
+    init: "uniform",
+    what: "key projection, k = x · W + b",
+  },
+  { name: "keyBias", shape: ["dModel"], init: "uniform", what: "key bias" },
+  {
+    name: "valueWeight",
+    shape: ["dModel", "dModel"],
+    init: "uniform",
+    what: "value projection, v = x · W + b",
+  },
+  {
+    name: "valueBias",
+    shape: ["dModel"],
+    init: "uniform",
+    what: "value bias",
+  },
+] as const satisfies readonly ParameterSpec[];
+
+/** A parameter's name: `"embedding"`, `"queryWeight"`, … */
+export type ParameterName = (typeof PARAMETER_SCHEMA)[number]["name"];
+
+/**
+ * Every learnable parameter, as nested number arrays (float32 values):
+ * a matrix (`[vocabSize, dModel]` or `[dModel, dModel]`) or a vector
+ * (`[dModel]`) per row of {@linkcode PARAMETER_SCHEMA}.
+ */
+export type Parameters = {
+  -readonly [S in (typeof PARAMETER_SCHEMA)[number] as S["name"]]:
+    S["shape"]["length"] extends 2 ? number[][] : number[];
+};
+
+/** The parameter names in schema order (also the order of their seeds). */
+export const PARAMETER_NAMES: readonly ParameterName[] = PARAMETER_SCHEMA.map(
+  (spec) => spec.name,
+);
+
+/**
+ * The concrete shape of one parameter.
+ *
+ * @param spec A row of {@linkcode PARAMETER_SCHEMA}.
+ * @param sizes The vocabulary size and the width.
+ * @returns For example `[12, 4]` for the embedding of the demo.
+ *
+ * @example
+ * ```ts
+ * import { PARAMETER_SCHEMA, parameterShape } from "./parameters.ts";
+ * const shape = parameterShape(PARAMETER_SCHEMA[0], { vocabSize: 12, dModel: 4 });
+ * if (shape.join() !== "12,4") throw new Error();
+ * ```
+ */
+export function parameterShape(
+  spec: ParameterSpec,
+  sizes: ParameterShape,
+): number[] {
+  return spec.shape.map((dimension) => sizes[dimension]);
+}
 
 /** Options for {@linkcode initParameters}. */
 export interface InitOptions {
@@ -82,35 +153,26 @@ export function initParameters(
     );
   }
   const bound = 1 / Math.sqrt(dModel);
-  const uniform = (k: number, rows: number, cols: number) => {
+  const parameters = {} as Record<ParameterName, number[][] | number[]>;
+  PARAMETER_SCHEMA.forEach((spec, k) => {
     const next = randomStream(seed, k);
-    return matrix(rows, cols, () => (2 * next() - 1) * bound);
-  };
-  const normal = (k: number, rows: number, cols: number) => {
-    const next = randomStream(seed, k);
-    // Box–Muller: two uniforms → one standard normal.
-    return matrix(
-      rows,
-      cols,
-      () =>
-        Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()),
-    );
-  };
-  return {
-    embedding: normal(0, vocabSize, dModel),
-    queryWeight: uniform(1, dModel, dModel),
-    queryBias: uniform(2, 1, dModel)[0],
-    keyWeight: uniform(3, dModel, dModel),
-    keyBias: uniform(4, 1, dModel)[0],
-    valueWeight: uniform(5, dModel, dModel),
-    valueBias: uniform(6, 1, dModel)[0],
-  };
+    const draw = spec.init === "normal"
+      // Box–Muller: two uniforms → one standard normal.
+      ? () =>
+        Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next())
+      : () => (2 * next() - 1) * bound;
+    const [rows, cols] = parameterShape(spec, { vocabSize, dModel });
+    parameters[spec.name] = cols === undefined
+      ? matrix(1, rows, draw)[0]
+      : matrix(rows, cols, draw);
+  });
+  return parameters as Parameters;
 }
 
 /** The largest seed: seeds are 32-bit, so larger ones would repeat smaller ones. */
 export const MAX_SEED = 2 ** 32 - 1;
 
-/** The shapes {@linkcode checkParameters} expects. */
+/** The sizes every parameter shape is made of. */
 export interface ParameterShape {
   /** Rows of the embedding table. */
   vocabSize: number;
@@ -136,28 +198,18 @@ export function checkParameters(
   parameters: Parameters,
   shape: ParameterShape,
 ): void {
-  const { vocabSize, dModel } = shape;
-  const expected: Record<keyof Parameters, number[]> = {
-    embedding: [vocabSize, dModel],
-    queryWeight: [dModel, dModel],
-    queryBias: [dModel],
-    keyWeight: [dModel, dModel],
-    keyBias: [dModel],
-    valueWeight: [dModel, dModel],
-    valueBias: [dModel],
-  };
-  for (const name of PARAMETER_NAMES) {
-    const value: unknown = parameters?.[name];
-    const [rows, cols] = expected[name];
+  for (const spec of PARAMETER_SCHEMA) {
+    const value: unknown = parameters?.[spec.name];
+    const [rows, cols] = parameterShape(spec, shape);
     const fits = cols === undefined
       ? isVector(value, rows)
       : Array.isArray(value) && value.length === rows &&
         value.every((row) => isVector(row, cols));
     if (!fits) {
       throw new RangeError(
-        `parameter ${name} must be a [${
-          expected[name].join(", ")
-        }] array of finite numbers (vocabSize ${vocabSize}, dModel ${dModel})`,
+        `parameter ${spec.name} must be a [${
+          parameterShape(spec, shape).join(", ")
+        }] array of finite numbers (vocabSize ${shape.vocabSize}, dModel ${shape.dModel})`,
       );
     }
   }

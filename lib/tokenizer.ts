@@ -1,11 +1,8 @@
 /**
  * Sentence → tokens → vocabulary → ids: the first step of the attention
- * pipeline, plus {@linkcode prepareExperiment}, which locates the focus word and
- * the size words among the tokens.
+ * pipeline.
  * @module
  */
-
-import { type AttentionConfig, resolveConfig } from "./config.ts";
 
 // A word starts with a letter or digit and goes on with letters, combining
 // marks, digits and the zero-width (non-)joiners some scripts write inside
@@ -63,125 +60,4 @@ export function buildVocabulary(tokens: string[]): Vocabulary {
     if (!ids.has(token)) ids.set(token, ids.size);
   }
   return { words: [...ids.keys()], ids };
-}
-
-/** A configuration together with its tokens and the positions that matter. */
-export interface Experiment {
-  /** The complete, validated configuration (words as the reader wrote them). */
-  config: AttentionConfig;
-  /** The sentence's tokens, `[seqLen]`. */
-  tokens: string[];
-  /** The vocabulary built from the tokens. */
-  vocabulary: Vocabulary;
-  /** The id of every token, `[seqLen]`. */
-  tokenIds: number[];
-  /** The normalised focus word. */
-  focusWord: string;
-  /** Position of the focus word's first occurrence. */
-  focusPosition: number;
-  /** The normalised, de-duplicated size words. */
-  sizeWords: string[];
-  /** Every position holding a size word, ascending. */
-  sizePositions: number[];
-}
-
-/**
- * Resolves a configuration and finds the focus word and the size words in
- * the sentence. Words are normalised like the sentence ("Too." matches "too").
- *
- * @param overrides Fields to change from the defaults.
- * @returns The experiment: tokens, vocabulary, ids and positions.
- * @throws {RangeError} When the sentence has no words, a word is missing from
- *   the sentence, there are no size words, every token is a size word, or a
- *   number is out of range.
- *
- * @example
- * ```ts
- * import { prepareExperiment } from "./tokenizer.ts";
- * const experiment = prepareExperiment();
- * if (experiment.focusPosition !== 10) throw new Error("'it' is token 10");
- * if (experiment.sizePositions.join() !== "2,8,12") throw new Error();
- * ```
- */
-export function prepareExperiment(
-  overrides: Partial<AttentionConfig> = {},
-): Experiment {
-  const config = resolveConfig(overrides);
-  const tokens = tokenize(config.sentence);
-  if (tokens.length === 0) {
-    throw new RangeError(
-      `the sentence ${
-        JSON.stringify(config.sentence)
-      } has no words: write a sentence such as "${DEFAULT_EXAMPLE}"`,
-    );
-  }
-  if (tokens.length * config.epochs > MAX_WEIGHT_HISTORY) {
-    throw new RangeError(
-      `${tokens.length} tokens × ${config.epochs} epochs is too much to record: training keeps the focus word's weights for every epoch, at most ${MAX_WEIGHT_HISTORY} numbers; use fewer epochs or a shorter text`,
-    );
-  }
-  const vocabulary = buildVocabulary(tokens);
-  const focusWord = singleWord("focus word", config.focusWord);
-  const focusPosition = tokens.indexOf(focusWord);
-  if (focusPosition < 0) {
-    throw new RangeError(
-      `the focus word "${focusWord}" is not in the sentence; pick one of: ${
-        vocabulary.words.join(", ")
-      }`,
-    );
-  }
-  if (config.sizeWords.length === 0) {
-    throw new RangeError(
-      "no size words: give at least one word of the sentence for the focus word to attend to",
-    );
-  }
-  const sizeWords = [
-    ...new Set(config.sizeWords.map((w) => singleWord("size word", w))),
-  ];
-  const missing = sizeWords.filter((w) => !vocabulary.ids.has(w));
-  if (missing.length > 0) {
-    throw new RangeError(
-      `the size word${missing.length > 1 ? "s" : ""} ${
-        missing.map((w) => `"${w}"`).join(", ")
-      } ${missing.length > 1 ? "are" : "is"} not in the sentence; pick from: ${
-        vocabulary.words.join(", ")
-      }`,
-    );
-  }
-  const sizePositions = tokens.flatMap((t, i) =>
-    sizeWords.includes(t) ? [i] : []
-  );
-  if (sizePositions.length === tokens.length) {
-    throw new RangeError(
-      "every token is a size word, so nothing is left for the loss to push attention away from; leave at least one word of the sentence out of the size words",
-    );
-  }
-  return {
-    config,
-    tokens,
-    vocabulary,
-    tokenIds: tokens.map((t) => vocabulary.ids.get(t)!),
-    focusWord,
-    focusPosition,
-    sizeWords,
-    sizePositions,
-  };
-}
-
-// Training records seqLen weights per epoch (TrainResult.weightHistory);
-// this bound keeps that history within a few hundred MB.
-const MAX_WEIGHT_HISTORY = 20_000_000;
-
-const DEFAULT_EXAMPLE = "The pink elephant tried to get into the car";
-
-function singleWord(role: string, text: string): string {
-  const words = tokenize(text);
-  if (words.length !== 1) {
-    throw new RangeError(
-      `the ${role} ${JSON.stringify(text)} must be exactly one word, found ${
-        words.length === 0 ? "none" : words.length + ` (${words.join(", ")})`
-      }`,
-    );
-  }
-  return words[0];
 }

@@ -1,25 +1,26 @@
 /**
- * Training: Adam on the size loss for a number of epochs, reporting each
- * epoch through a callback and returning the whole history. The default
- * engine is the fast one; the "tfjs" engine runs the same training with
- * tfjs's automatic differentiation and optimizer, for teaching and checking.
+ * Training: Adam on a loss for a number of epochs, reporting each epoch
+ * through a callback and returning the whole history. `train()` picks the
+ * engine: the hand-written one when it supports the problem, else tfjs's
+ * automatic differentiation (loaded only then), and says which ran and why.
  * @module
  */
 
-import * as tf from "@tensorflow/tfjs";
-import { ADAM, FastAttention } from "./_fast.ts";
-import { sizeLoss } from "./loss.ts";
-import { AttentionModel } from "./model.ts";
+import {
+  type Engine,
+  ENGINE_NAMES,
+  type EngineName,
+  type TrainingProblem,
+} from "./engine.ts";
+import type { Experiment } from "./experiment.ts";
+import { HANDWRITTEN_ENGINE } from "./handwritten.ts";
+import { createSizeLoss, type Loss } from "./loss.ts";
 import {
   checkParameters,
   cloneParameters,
   initParameters,
   type Parameters,
 } from "./parameters.ts";
-import type { Experiment } from "./tokenizer.ts";
-
-/** Which implementation runs the training steps. */
-export type Engine = "fast" | "tfjs";
 
 /** The state at the start of one epoch, before its update. */
 export interface EpochReport {
@@ -33,16 +34,28 @@ export interface EpochReport {
 
 /** Options for {@linkcode train}. */
 export interface TrainOptions {
-  /** `"fast"` (default): hand-written gradients; `"tfjs"`: tfjs autodiff and `tf.train.adam`. */
-  engine?: Engine;
+  /** `"auto"` (default): the hand-written engine when it supports the problem, else `"tfjs"`; or an engine by name. */
+  engine?: EngineName | "auto";
+  /** What to minimise; default the size loss of the experiment's size words. */
+  loss?: Loss;
   /** Parameters to start from; default `initParameters(vocabSize, dModel, {seed})`. */
   initialParameters?: Parameters;
   /** Called once per epoch; training waits for a returned promise. */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
 }
 
+/** Which engine ran a training, and why that one. */
+export interface EngineChoice {
+  /** The engine's name. */
+  name: EngineName;
+  /** Why it ran: asked for, or why the automatic choice fell on it. */
+  reason: string;
+}
+
 /** Everything a training run produced. */
 export interface TrainResult {
+  /** The engine that ran, and why. */
+  engine: EngineChoice;
   /** The parameters before the first update. */
   initialParameters: Parameters;
   /** The parameters after the last update. */
@@ -58,47 +71,56 @@ export interface TrainResult {
 }
 
 /**
- * Trains the attention of the focus word towards the size words with Adam,
- * as the original demo's `AttentionTrainer` does.
+ * Trains the attention of the focus word with Adam, as the original demo's
+ * `AttentionTrainer` does (by default on its size loss).
  *
  * @param experiment The prepared experiment (see `prepareExperiment`).
- * @param options Engine, starting parameters and a per-epoch callback.
- * @returns The history and the parameters before and after.
+ * @param options Engine, loss, starting parameters and a per-epoch callback.
+ * @returns The history, the parameters before and after, and the engine used.
  * @throws {RangeError} When `initialParameters` do not fit the experiment's
- *   vocabulary and `dModel`, or `engine` is unknown.
+ *   vocabulary and `dModel`, `engine` is unknown, or the engine asked for
+ *   does not support the problem.
  *
  * @example
  * ```ts
  * import { prepareExperiment, train } from "./mod.ts";
  * const result = await train(prepareExperiment({ epochs: 5 }));
  * if (result.history.length !== 5) throw new Error();
+ * if (result.engine.name !== "handwritten") throw new Error(result.engine.reason);
  * ```
  */
 export async function train(
   experiment: Experiment,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const { config, vocabulary } = experiment;
+  const { config, vocabulary, tokenIds, focusPosition } = experiment;
   const vocabSize = vocabulary.words.length;
+  const asked = options.engine ?? "auto";
+  if (asked !== "auto" && !ENGINE_NAMES.includes(asked)) {
+    throw new RangeError(
+      `engine must be "auto", ${
+        ENGINE_NAMES.map((n) => `"${n}"`).join(" or ")
+      }, got ${JSON.stringify(asked)}`,
+    );
+  }
   if (options.initialParameters !== undefined) {
     checkParameters(options.initialParameters, {
       vocabSize,
       dModel: config.dModel,
     });
   }
-  const initialParameters = cloneParameters(
-    options.initialParameters ??
-      initParameters(vocabSize, config.dModel, { seed: config.seed }),
-  );
-  const engine = options.engine ?? "fast";
-  const stepper = engine === "fast"
-    ? fastStepper(experiment, initialParameters)
-    : engine === "tfjs"
-    ? tfjsStepper(experiment, initialParameters)
-    : undefined;
-  if (stepper === undefined) {
-    throw new RangeError(`engine must be "fast" or "tfjs", got "${engine}"`);
-  }
+  const problem: TrainingProblem = {
+    tokenIds,
+    focusPosition,
+    loss: options.loss ??
+      createSizeLoss(tokenIds.length, experiment.sizePositions),
+    initialParameters: cloneParameters(
+      options.initialParameters ??
+        initParameters(vocabSize, config.dModel, { seed: config.seed }),
+    ),
+  };
+  const { engine, reason } = await chooseEngine(asked, problem);
+  const stepper = engine.start(problem);
   const history: TrainResult["history"] = [];
   const weightHistory: number[][] = [];
   try {
@@ -109,76 +131,52 @@ export async function train(
       const pending = options.onEpoch?.({ epoch, loss, weights });
       if (pending) await pending;
     }
+    const final = stepper.final();
     return {
-      initialParameters,
+      engine: { name: engine.name, reason },
+      initialParameters: problem.initialParameters,
       finalParameters: stepper.parameters(),
       history,
       weightHistory,
-      ...stepper.final(),
+      finalWeights: final.weights,
+      finalLoss: final.loss,
     };
   } finally {
     stepper.dispose();
   }
 }
 
-interface Stepper {
-  step(learningRate: number): { loss: number; weights: number[] };
-  final(): { finalWeights: number[]; finalLoss: number };
-  parameters(): Parameters;
-  dispose(): void;
+// The tfjs engine, and tfjs with it, load only when chosen.
+async function loadEngine(name: EngineName): Promise<Engine> {
+  return name === "handwritten"
+    ? HANDWRITTEN_ENGINE
+    : (await import("./autodiff.ts")).AUTODIFF_ENGINE;
 }
 
-function fastStepper(experiment: Experiment, start: Parameters): Stepper {
-  const kernel = new FastAttention(experiment, start);
-  return {
-    step: (learningRate) => kernel.step(learningRate),
-    final: () => {
-      const { loss, weights } = kernel.evaluate();
-      return { finalWeights: weights, finalLoss: loss };
-    },
-    parameters: () => kernel.parameters(),
-    dispose: () => {},
-  };
-}
-
-function tfjsStepper(experiment: Experiment, start: Parameters): Stepper {
-  const { tokenIds, focusPosition, sizePositions } = experiment;
-  const model = new AttentionModel(start);
-  let optimizer: tf.AdamOptimizer | undefined;
-  return {
-    step: (learningRate) => {
-      optimizer ??= tf.train.adam(
-        learningRate,
-        ADAM.beta1,
-        ADAM.beta2,
-        ADAM.epsilon,
+async function chooseEngine(
+  asked: EngineName | "auto",
+  problem: TrainingProblem,
+): Promise<{ engine: Engine; reason: string }> {
+  if (asked !== "auto") {
+    const engine = await loadEngine(asked);
+    const why = engine.unsupported(problem);
+    if (why !== undefined) {
+      throw new RangeError(
+        `the ${asked} engine cannot train this: ${why}; use engine "auto" or "tfjs"`,
       );
-      let weights: number[] = [];
-      const cost = optimizer.minimize(
-        () => {
-          const w = model.focusWeights(tokenIds, focusPosition);
-          weights = [...w.dataSync()];
-          return sizeLoss(w, sizePositions).loss;
-        },
-        true,
-        model.variables(),
-      )!;
-      const loss = cost.dataSync()[0];
-      cost.dispose();
-      return { loss, weights };
-    },
-    final: () =>
-      tf.tidy(() => {
-        const w = model.focusWeights(tokenIds, focusPosition);
-        return {
-          finalWeights: [...w.dataSync()],
-          finalLoss: sizeLoss(w, sizePositions).loss.dataSync()[0],
-        };
-      }),
-    parameters: () => model.parameters(),
-    dispose: () => {
-      optimizer?.dispose();
-      model.dispose();
-    },
+    }
+    return { engine, reason: "asked for" };
+  }
+  const why = HANDWRITTEN_ENGINE.unsupported(problem);
+  if (why === undefined) {
+    return {
+      engine: HANDWRITTEN_ENGINE,
+      reason:
+        `automatic: the hand-written engine supports the ${problem.loss.name} loss on the focus row`,
+    };
+  }
+  return {
+    engine: await loadEngine("tfjs"),
+    reason: `automatic: the hand-written engine does not support it (${why})`,
   };
 }

@@ -29,7 +29,7 @@ const TORCH = (await torchAvailable()).ok;
 
 Deno.test({
   name:
-    "the fast trainer matches PyTorch (float64) to the last digits, from the same start",
+    "the hand-written engine matches PyTorch (float64) to the last digits, from the same start",
   ignore: !TORCH,
   fn: async (t) => {
     const cases: string[][] = [
@@ -142,7 +142,7 @@ Deno.test("the smoke benchmark runs and prints the table", async () => {
   assertEquals(out.code, 0, decode(out.stderr));
   assertStringIncludes(
     stdout,
-    "| seqLen | dModel | fast ms/epoch | tfjs ms/epoch | pytorch ms/epoch | fast/pytorch | tfjs/pytorch |",
+    "| seqLen | dModel | handwritten ms/epoch | tfjs ms/epoch | pytorch ms/epoch | handwritten/pytorch | tfjs/pytorch |",
   );
   assertStringIncludes(stdout, "## Whole CLI process");
 });

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "@std/assert";
-import { ADAM, FastAttention } from "../lib/_fast.ts";
+import { ADAM, createSizeLoss, HandwrittenAttention } from "../lib/mod.ts";
 import {
   initParameters,
   PARAMETER_NAMES,
@@ -18,11 +18,11 @@ import {
 const SMALL_PROBLEM = {
   tokenIds: SMALL_IDS,
   focusPosition: SMALL_FOCUS,
-  sizePositions: SMALL_SIZE,
+  loss: createSizeLoss(SMALL_IDS.length, SMALL_SIZE),
 };
 
-Deno.test("the fast engine's hand-written gradients match finite differences", async (t) => {
-  const grads = new FastAttention(SMALL_PROBLEM, SMALL).gradients();
+Deno.test("the hand-written engine's hand-written gradients match finite differences", async (t) => {
+  const grads = new HandwrittenAttention(SMALL_PROBLEM, SMALL).gradients();
   for (const name of PARAMETER_NAMES) {
     await t.step(name, () => {
       const gap = maxAbsDiff(
@@ -34,17 +34,21 @@ Deno.test("the fast engine's hand-written gradients match finite differences", a
   }
 });
 
-Deno.test("the fast engine's loss and weights match the float64 reference", () => {
-  const { loss, weights } = new FastAttention(SMALL_PROBLEM, SMALL).evaluate();
+Deno.test("the hand-written engine's loss and weights match the float64 reference", () => {
+  const { loss, weights } = new HandwrittenAttention(SMALL_PROBLEM, SMALL)
+    .evaluate();
   const ref = referenceForward(SMALL, SMALL_IDS, SMALL_FOCUS, SMALL_SIZE);
   assert(Math.abs(loss - ref.loss) < 1e-14);
   assert(maxAbsDiff(weights, ref.weights) < 1e-14);
 });
 
-Deno.test("one fast step is exactly one Adam update with PyTorch's constants", () => {
+Deno.test("one hand-written step is exactly one Adam update with PyTorch's constants", () => {
   const experiment = prepareExperiment();
   const start = initParameters(12, 4, { seed: 5 });
-  const kernel = new FastAttention(experiment, start);
+  const kernel = new HandwrittenAttention({
+    ...experiment,
+    loss: createSizeLoss(13, experiment.sizePositions),
+  }, start);
   const g = kernel.gradients();
   const learningRate = 0.01;
   kernel.step(learningRate);

@@ -2,8 +2,10 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import {
   analyzeAttention,
-  type Engine,
+  createSizeLoss,
+  type EngineName,
   initParameters,
+  type Loss,
   PARAMETER_NAMES,
   prepareExperiment,
   train,
@@ -36,7 +38,7 @@ Deno.test("with the default seed, the three size words rank first", async () => 
 });
 
 Deno.test("history[e].loss is the loss before epoch e's update, as the reference computes it", async () => {
-  const result = await train(experiment, { engine: "fast" });
+  const result = await train(experiment, { engine: "handwritten" });
   const { tokenIds, focusPosition, sizePositions } = experiment;
   const start = referenceForward(
     result.initialParameters,
@@ -71,7 +73,7 @@ Deno.test("the fast engine and the tfjs engine agree to float32 tolerance", asyn
   for (const overrides of configs) {
     await t.step(JSON.stringify(overrides), async () => {
       const exp = prepareExperiment(overrides);
-      const fast = await train(exp, { engine: "fast" });
+      const fast = await train(exp, { engine: "handwritten" });
       const slow = await train(exp, { engine: "tfjs" });
       assertEquals(fast.initialParameters, slow.initialParameters);
       const losses = (r: typeof fast) => r.history.map((h) => h.loss);
@@ -105,7 +107,7 @@ Deno.test("the fast engine and the tfjs engine agree to float32 tolerance", asyn
 });
 
 Deno.test("the same seed gives bit-identical runs; another seed does not", async () => {
-  for (const engine of ["fast", "tfjs"] as Engine[]) {
+  for (const engine of ["handwritten", "tfjs"] as EngineName[]) {
     const a = await train(experiment, { engine });
     const b = await train(experiment, { engine });
     assertEquals(a.history, b.history);
@@ -143,9 +145,9 @@ Deno.test("initialParameters option is used and not modified", async () => {
 
 Deno.test("an unknown engine is a RangeError", async () => {
   await assertRejects(
-    () => train(experiment, { engine: "gpu" as Engine }),
+    () => train(experiment, { engine: "gpu" as EngineName }),
     RangeError,
-    `engine must be "fast" or "tfjs"`,
+    `engine must be "auto", "handwritten" or "tfjs", got "gpu"`,
   );
 });
 
@@ -161,14 +163,84 @@ Deno.test("training and analysis leak no tensors, and tensor count does not grow
   // after the optimizer's state exists (epoch 1 on), the count is constant
   assertEquals(new Set(counts.slice(1)).size, 1, `counts ${counts}`);
   assertEquals(tf.memory().numTensors, before);
-  const result = await train(experiment);
-  analyzeAttention(experiment, result.finalWeights);
-  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("train() reports which engine ran and why", async (t) => {
+  const short = prepareExperiment({ epochs: 2 });
+  await t.step(
+    "automatic: the hand-written engine for the size loss",
+    async () => {
+      const { engine } = await train(short);
+      assertEquals(engine.name, "handwritten");
+      assert(engine.reason.includes("size loss"), engine.reason);
+    },
+  );
+  await t.step(
+    "automatic: tfjs for a loss without a float64 form",
+    async () => {
+      const sized = createSizeLoss(13, short.sizePositions);
+      const tensorOnly: Loss = { name: "tensor-only", tensor: sized.tensor };
+      const viaTfjs = await train(short, { loss: tensorOnly });
+      assertEquals(viaTfjs.engine.name, "tfjs");
+      assert(viaTfjs.engine.reason.includes("float64"), viaTfjs.engine.reason);
+      // the same loss, so the same numbers as the hand-written engine's
+      const viaHand = await train(short);
+      assert(maxAbsDiff(viaTfjs.finalWeights, viaHand.finalWeights) < 1e-5);
+    },
+  );
+  await t.step("asked for", async () => {
+    const { engine } = await train(short, { engine: "tfjs" });
+    assertEquals(engine, { name: "tfjs", reason: "asked for" });
+  });
+  await t.step(
+    "asking the hand-written engine for a loss it cannot run is a RangeError",
+    async () => {
+      const tensorOnly: Loss = {
+        name: "tensor-only",
+        tensor: createSizeLoss(13, short.sizePositions).tensor,
+      };
+      await assertRejects(
+        () => train(short, { engine: "handwritten", loss: tensorOnly }),
+        RangeError,
+        "the handwritten engine cannot train this: the tensor-only loss has no float64 form",
+      );
+    },
+  );
+});
+
+Deno.test("a custom loss trains: pushing all attention onto one word", async () => {
+  // A loss of our own, not the size loss: 1 − w[0]. Its float64 form lets the
+  // hand-written engine run it; the tfjs engine runs its tensor form.
+  const onFirst: Loss = {
+    name: "first-word",
+    tensor: (tfjs, w) => tfjs.sub(1, w.slice(0, 1).sum()) as tf.Scalar,
+    evaluate: (w, slope) => {
+      slope?.fill(0);
+      if (slope) slope[0] = -1;
+      return 1 - w[0];
+    },
+  };
+  const short = prepareExperiment({ epochs: 50, learningRate: 0.05 });
+  const hand = await train(short, { loss: onFirst });
+  const auto = await train(short, { loss: onFirst, engine: "tfjs" });
+  const start = referenceForward(
+    hand.initialParameters,
+    short.tokenIds,
+    short.focusPosition,
+    short.sizePositions,
+  ).weights[0];
+  assertEquals(hand.engine.name, "handwritten");
+  assert(
+    hand.finalWeights[0] > start + 0.1,
+    `${start} → ${hand.finalWeights[0]}`,
+  );
+  assert(Math.abs(hand.finalLoss - (1 - hand.finalWeights[0])) < 1e-12);
+  assert(maxAbsDiff(hand.finalWeights, auto.finalWeights) < 1e-4);
 });
 
 Deno.test("initialParameters that do not fit the experiment are a RangeError", async () => {
   const before = tf.memory().numTensors;
-  for (const engine of ["fast", "tfjs"] as Engine[]) {
+  for (const engine of ["handwritten", "tfjs"] as EngineName[]) {
     await assertRejects(
       () =>
         train(experiment, { engine, initialParameters: initParameters(3, 4) }),
