@@ -92,3 +92,12 @@ export {
   trainLive,
   type TrainLiveOptions,
 } from "./notebook.ts";
+export {
+  check,
+  checkAnswer,
+  type CheckResult,
+  type Exercise,
+  EXERCISES,
+  near,
+  sameText,
+} from "./exercises.ts";
