@@ -1,0 +1,121 @@
+/**
+ * Exercises with checked answers. Each chapter lists its exercises in
+ * `lib/exercises/NN.ts` (an array of {@linkcode Exercise}); this module
+ * collects them and answers `check(id, answer)` in a notebook cell with ✓, or
+ * ✗ and a hint (never the answer).
+ *
+ * To add a chapter's exercises: create `lib/exercises/NN.ts` exporting
+ * `EXERCISES: Exercise[]` (ids `"NN.name"`), and add one import line below.
+ * @module
+ */
+
+import type { Exercise } from "./exercises/_kit.ts";
+
+export { type Exercise, near, sameText } from "./exercises/_kit.ts";
+
+/** Every chapter's exercises, by id. */
+export const EXERCISES: ReadonlyMap<string, Exercise> = collect([
+  // one line per chapter, e.g. `CHAPTER_05,` after `import { EXERCISES as CHAPTER_05 } from "./exercises/05.ts";`
+]);
+
+/** What {@linkcode check} returns: the verdict, shown as the cell's output. */
+export interface CheckResult {
+  /** The exercise's id. */
+  id: string;
+  /** `"correct"`, `"wrong"`, or `"unanswered"` (the answer was `undefined`). */
+  verdict: "correct" | "wrong" | "unanswered";
+  /** The line shown to the reader. */
+  message: string;
+}
+
+/**
+ * Checks a reader's answer to an exercise. Leave the answer `undefined` to
+ * see the question: the cell then runs without error, so a notebook with
+ * unanswered exercises still runs top to bottom.
+ *
+ * @param id The exercise's id, e.g. `"05.floor"`.
+ * @param answer The reader's answer.
+ * @returns The verdict; a notebook cell displays its message.
+ * @throws {RangeError} For an unknown id (the message lists the known ones).
+ */
+export function check(id: string, answer: unknown): CheckResult {
+  const exercise = EXERCISES.get(id);
+  if (!exercise) {
+    const known = [...EXERCISES.keys()];
+    throw new RangeError(
+      `no exercise "${String(id)}"; known: ${
+        known.length ? known.join(", ") : "none"
+      }`,
+    );
+  }
+  return checkAnswer(exercise, answer);
+}
+
+/**
+ * Checks an answer against one exercise (what {@linkcode check} does after
+ * looking the exercise up).
+ *
+ * @param exercise The exercise.
+ * @param answer The reader's answer; `undefined` means not answered yet.
+ * @returns The verdict, displayable in a notebook.
+ *
+ * @example
+ * ```ts
+ * import { checkAnswer, near } from "./exercises.ts";
+ * const exercise = {
+ *   id: "00.two", prompt: "What is 1 + 1?", hint: "Count.",
+ *   isCorrect: near(2), solution: 2,
+ * };
+ * if (checkAnswer(exercise, 2).verdict !== "correct") throw new Error();
+ * if (checkAnswer(exercise, 3).message.includes("2")) throw new Error();
+ * ```
+ */
+export function checkAnswer(exercise: Exercise, answer: unknown): CheckResult {
+  let verdict: CheckResult["verdict"];
+  if (answer === undefined) verdict = "unanswered";
+  else {
+    let correct = false;
+    try {
+      correct = exercise.isCorrect(answer);
+    } catch {
+      correct = false; // an answer of the wrong kind is simply wrong
+    }
+    verdict = correct ? "correct" : "wrong";
+  }
+  const message = {
+    unanswered:
+      `Exercise ${exercise.id}: ${exercise.prompt} (put your answer in place of undefined and run the cell)`,
+    correct: `✓ ${exercise.id}: correct.`,
+    wrong: `✗ ${exercise.id}: not yet. Hint: ${exercise.hint}`,
+  }[verdict];
+  return {
+    id: exercise.id,
+    verdict,
+    message,
+    // shown by the Deno kernel as the cell's output
+    [Symbol.for("Jupyter.display")]: () => ({
+      "text/plain": message,
+      "text/html": `<p style="padding:4px 8px;border-left:4px solid ${
+        { unanswered: "#888", correct: "#1a7f37", wrong: "#cf222e" }[verdict]
+      }">${escapeHtml(message)}</p>`,
+    }),
+  } as CheckResult;
+}
+
+function collect(lists: Exercise[][]): Map<string, Exercise> {
+  const byId = new Map<string, Exercise>();
+  for (const exercise of lists.flat()) {
+    if (byId.has(exercise.id)) {
+      throw new Error(`two exercises share the id ${exercise.id}`);
+    }
+    byId.set(exercise.id, exercise);
+  }
+  return byId;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(
+    />/g,
+    "&gt;",
+  );
+}
