@@ -85,13 +85,14 @@ export function createSizeLoss(seqLen: number, sizePositions: number[]): Loss {
   };
   return {
     name: "size",
+    // Linear in the weights: 1 + Σ_j slope_j w_j (the same number as
+    // sizeLossParts's sizeLoss + otherLoss, in two ops).
     tensor: (tfjs, weights) => {
       checkLength(weights.shape[0]);
-      return sizeLossParts(tfjs, weights, isSize).loss;
+      return tfjs.add(1, tfjs.dot(weights, slopes)) as tf.Scalar; // [seqLen] · [seqLen] → []
     },
     evaluate: (weights, slope) => {
       checkLength(weights.length);
-      // The loss is linear in the weights: 1 + Σ_j slope_j w_j.
       let loss = 1;
       for (let j = 0; j < seqLen; j++) loss += slopes[j] * weights[j];
       slope?.set(slopes);

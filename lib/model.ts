@@ -1,11 +1,13 @@
 /**
- * The attention model in TensorFlow.js, one readable op per step: embedding
- * lookup, Q/K/V projections, scaled scores, softmax, context. This is the
- * teaching path; every intermediate tensor is returned so notebooks can show it.
+ * The original demo's attention model in TensorFlow.js: one head, built from
+ * the general ops of `attention.ts` (embedding lookup, scaled dot-product
+ * attention) plus the Q/K/V projections. Every intermediate tensor is
+ * returned so notebooks can show it; the tfjs engine trains its focus row.
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { embeddingLookup, scaledDotProductAttention } from "./attention.ts";
 import { type SizeLossParts, sizeLossParts, sizeMask } from "./loss.ts";
 import {
   checkParameters,
@@ -153,7 +155,10 @@ export class AttentionModel {
   }
 
   /**
-   * Runs attention step by step for the word at `focusPosition`.
+   * Runs attention step by step for the word at `focusPosition`, with the
+   * general ops of `attention.ts`: {@linkcode embeddingLookup}, the three
+   * projections, then {@linkcode scaledDotProductAttention} for the focus
+   * row (`weights`, `context`) and for every row (`attentionMatrix`).
    *
    * @param tokenIds The sentence as token ids, `[seqLen]`.
    * @param focusPosition Which position's query attends to the others.
@@ -163,37 +168,20 @@ export class AttentionModel {
     this.#checkInput(tokenIds, focusPosition);
     return tf.tidy(() => {
       const ids = tf.tensor1d(tokenIds, "int32"); // [seqLen]
-      const x = tf.gather(this.embedding, ids) as tf.Tensor2D; // [vocabSize, dModel] → [seqLen, dModel]
-      const queries = this.#project(
-        x,
-        this.variable.queryWeight,
-        this.variable.queryBias,
-      ); // [seqLen, dModel]
-      const keys = this.#project(
-        x,
-        this.variable.keyWeight,
-        this.variable.keyBias,
-      ); // [seqLen, dModel]
-      const values = this.#project(
-        x,
-        this.variable.valueWeight,
-        this.variable.valueBias,
-      ); // [seqLen, dModel]
-      const query = tf.gather(queries, focusPosition).as1D(); // [seqLen, dModel] → [dModel]
-      const rawScores = tf.matMul(keys, query.expandDims(1)).squeeze([
-        1,
-      ]) as tf.Tensor1D; // [seqLen, dModel] · [dModel, 1] → [seqLen]
+      const x = embeddingLookup(this.embedding as tf.Tensor2D, tokenIds); // [vocabSize, dModel] → [seqLen, dModel]
+      const queries = this.#project(x, "query"); // [seqLen, dModel]
+      const keys = this.#project(x, "key"); // [seqLen, dModel]
+      const values = this.#project(x, "value"); // [seqLen, dModel]
+      const queryRow = queries.slice([focusPosition, 0], [1, this.dModel]); // [1, dModel]
+      const query = queryRow.as1D(); // [dModel]
+      // The scores, spelled out for the notebooks; the op below computes them too.
+      const rawScores = tf.matMul(keys, queryRow, false, true).as1D(); // [seqLen, dModel] · [dModel, 1] → [seqLen]
       const scaledScores = tf.div(
         rawScores,
         Math.sqrt(this.dModel),
       ) as tf.Tensor1D; // [seqLen]
-      const weights = tf.softmax(scaledScores) as tf.Tensor1D; // [seqLen]
-      const context = tf.matMul(weights.expandDims(0), values).squeeze([
-        0,
-      ]) as tf.Tensor1D; // [1, seqLen] · [seqLen, dModel] → [dModel]
-      const attentionMatrix = tf.softmax(
-        tf.div(tf.matMul(queries, keys, false, true), Math.sqrt(this.dModel)),
-      ) as tf.Tensor2D; // [seqLen, dModel] · [dModel, seqLen] → [seqLen, seqLen]
+      const focus = scaledDotProductAttention(queryRow, keys, values); // output [1, dModel], weights [1, seqLen]
+      const attention = scaledDotProductAttention(queries, keys, values); // weights [seqLen, seqLen]
       return {
         tokenIds: ids,
         embeddings: x,
@@ -203,16 +191,24 @@ export class AttentionModel {
         query,
         rawScores,
         scaledScores,
-        weights,
-        context,
-        attentionMatrix,
+        weights: focus.weights.as1D(), // [1, seqLen] → [seqLen]
+        context: focus.output.as1D(), // [1, dModel] → [dModel]
+        attentionMatrix: attention.weights as tf.Tensor2D, // [seqLen, seqLen]
       };
     });
   }
 
   /**
    * Only the focus word's attention weights: the part of {@linkcode forward}
-   * that the loss needs.
+   * that a loss needs, and what the tfjs engine differentiates.
+   *
+   * Same numbers as `forward(…).weights`, computed without the keys: with
+   * `k_j = x_j · Wk + bk`, the score `q · k_j = (q · Wkᵀ) · x_j + q · bk`, and
+   * the last term is the same for every `j`, which softmax ignores. So the
+   * focus row is {@linkcode scaledDotProductAttention} of the query
+   * `q · Wkᵀ` over the embeddings themselves: `O(seqLen·dModel + dModel²)`
+   * instead of `O(seqLen·dModel²)`, and the key bias (whose gradient is
+   * exactly 0) drops out.
    *
    * @param tokenIds The sentence as token ids, `[seqLen]`.
    * @param focusPosition The focus word's position.
@@ -221,24 +217,59 @@ export class AttentionModel {
   focusWeights(tokenIds: number[], focusPosition: number): tf.Tensor1D {
     this.#checkInput(tokenIds, focusPosition);
     return tf.tidy(() => {
-      const x = tf.gather(
-        this.embedding,
-        tf.tensor1d(tokenIds, "int32"),
-      ) as tf.Tensor2D; // [seqLen, dModel]
-      const xFocus = tf.gather(x, [focusPosition]); // [1, dModel]
-      const query = this.#project(
-        xFocus as tf.Tensor2D,
-        this.variable.queryWeight,
-        this.variable.queryBias,
-      ); // [1, dModel]
-      const keys = this.#project(
-        x,
-        this.variable.keyWeight,
-        this.variable.keyBias,
-      ); // [seqLen, dModel]
-      const scores = tf.matMul(query, keys, false, true).squeeze([0]); // [1, dModel] · [dModel, seqLen] → [seqLen]
-      return tf.softmax(tf.div(scores, Math.sqrt(this.dModel))) as tf.Tensor1D;
+      const x = embeddingLookup(this.embedding as tf.Tensor2D, tokenIds); // [seqLen, dModel]
+      const xFocus = x.slice([focusPosition, 0], [1, this.dModel]); // [1, dModel]
+      const query = this.#project(xFocus, "query"); // [1, dModel]
+      const keyWeight = this.variable.keyWeight as tf.Tensor2D;
+      const keyQuery = tf.matMul(query, keyWeight, false, true); // [1, dModel] · [dModel, dModel]ᵀ → [1, dModel]
+      // The embeddings stand in for the values too: only the weights are used.
+      const { weights } = scaledDotProductAttention(keyQuery, x, x); // [1, seqLen]
+      return weights.as1D(); // [seqLen]
     });
+  }
+
+  /**
+   * The model's weights in PyTorch's `nn.MultiheadAttention` layout, for
+   * {@linkcode multiHeadAttention} with one head: `inProjWeight` stacks
+   * `Wqᵀ`, `Wkᵀ`, `Wvᵀ` (PyTorch applies `x · Wᵀ`, the demo `x · W`), and the
+   * output projection is the identity (the demo has none).
+   *
+   * @returns New tensors the caller disposes.
+   *
+   * @example
+   * ```ts
+   * import * as tf from "@tensorflow/tfjs";
+   * import { AttentionModel, initParameters, multiHeadAttention } from "./mod.ts";
+   * const model = new AttentionModel(initParameters(3, 4));
+   * const weights = model.multiHeadWeights();
+   * if (weights.inProjWeight.shape.join() !== "12,4") throw new Error();
+   * const x = tf.gather(model.embedding, [0, 1, 2]).expandDims(0); // [1, 3, 4]
+   * const result = multiHeadAttention(x, weights); // weights [1, 1, 3, 3]
+   * tf.dispose([weights, x, result]);
+   * model.dispose();
+   * ```
+   */
+  multiHeadWeights(): {
+    inProjWeight: tf.Tensor2D;
+    inProjBias: tf.Tensor1D;
+    outProjWeight: tf.Tensor2D;
+    outProjBias: tf.Tensor1D;
+  } {
+    const v = this.variable;
+    return tf.tidy(() => ({
+      inProjWeight: tf.concat([
+        v.queryWeight.transpose(),
+        v.keyWeight.transpose(),
+        v.valueWeight.transpose(),
+      ]) as tf.Tensor2D, // 3 × [dModel, dModel] → [3·dModel, dModel]
+      inProjBias: tf.concat([
+        v.queryBias,
+        v.keyBias,
+        v.valueBias,
+      ]) as tf.Tensor1D, // [3·dModel]
+      outProjWeight: tf.eye(this.dModel), // [dModel, dModel]
+      outProjBias: tf.zeros([this.dModel]), // [dModel]
+    }));
   }
 
   /**
@@ -304,12 +335,9 @@ export class AttentionModel {
   }
 
   // x · W + b: [n, dModel] · [dModel, dModel] + [dModel] → [n, dModel]
-  #project(
-    x: tf.Tensor2D,
-    weight: tf.Variable,
-    bias: tf.Variable,
-  ): tf.Tensor2D {
-    return tf.add(tf.matMul(x, weight as tf.Tensor2D), bias);
+  #project(x: tf.Tensor2D, which: "query" | "key" | "value"): tf.Tensor2D {
+    const weight = this.variable[`${which}Weight`] as tf.Tensor2D;
+    return tf.add(tf.matMul(x, weight), this.variable[`${which}Bias`]);
   }
 
   #checkInput(tokenIds: number[], focusPosition: number): void {
