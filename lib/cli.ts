@@ -202,20 +202,43 @@ export function toCliJson(
   };
 }
 
+/** Where {@linkcode main} writes: the console by default, anything in tests. */
+export interface CliOutput {
+  /** Writes one line (or several) to standard output. */
+  log(text: string): void;
+  /** Writes one line to standard error. */
+  error(text: string): void;
+}
+
 /**
  * Runs the command line: parses, trains, prints. Never throws for a user
  * mistake: it prints one line on stderr and returns exit code 2.
  *
  * @param args The arguments, without the program name.
+ * @param output Where to print; default the console.
  * @returns The process exit code.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./cli.ts";
+ * const lines: string[] = [];
+ * const code = await main(["--epochs", "abc"], {
+ *   log: (text) => lines.push(text),
+ *   error: (text) => lines.push(text),
+ * });
+ * if (code !== 2 || !lines[0].startsWith("error: --epochs")) throw new Error();
+ * ```
  */
-export async function main(args: string[]): Promise<number> {
+export async function main(
+  args: string[],
+  output: CliOutput = console,
+): Promise<number> {
   let request: CliRequest;
   let experiment: Experiment;
   try {
     request = parseArgs(args);
     if (request.help) {
-      console.log(USAGE);
+      output.log(USAGE);
       return 0;
     }
     experiment = prepareExperiment(request.config);
@@ -225,22 +248,22 @@ export async function main(args: string[]): Promise<number> {
       error instanceof UsageError || error instanceof RangeError ||
       error instanceof TypeError
     ) {
-      console.error(`error: ${error.message}`);
+      output.error(`error: ${error.message}`);
       return 2;
     }
     throw error;
   }
-  if (!request.json) console.log("Starting training...");
+  if (!request.json) output.log("Starting training...");
   const result = await train(experiment, {
     engine: request.engine,
     onEpoch: request.json ? undefined : ({ epoch, loss }) => {
-      if (epoch % 20 === 0) console.log(formatEpoch(epoch, loss));
+      if (epoch % 20 === 0) output.log(formatEpoch(epoch, loss));
     },
   });
   if (request.json) {
-    console.log(JSON.stringify(toCliJson(experiment, result)));
+    output.log(JSON.stringify(toCliJson(experiment, result)));
   } else {
-    console.log(
+    output.log(
       "\n" + formatAnalysis(analyzeAttention(experiment, result.finalWeights)),
     );
   }
@@ -258,7 +281,7 @@ export async function main(args: string[]): Promise<number> {
       );
     }
     if (!request.json) {
-      console.log(
+      output.log(
         `\nWrote ${Object.keys(charts).length} charts to ${request.svgDir}`,
       );
     }

@@ -57,7 +57,7 @@ Deno.test("history[e].loss is the loss before epoch e's update, as the reference
   assert(maxAbsDiff(end.weights, result.finalWeights) < 1e-12);
 });
 
-Deno.test("the hand engine and the tfjs engine agree to float32 tolerance", async (t) => {
+Deno.test("the hand-written engine and the tfjs engine agree to float32 tolerance", async (t) => {
   const configs = [
     {},
     {
