@@ -1,29 +1,23 @@
+// The CLI in-process: main() returns the exit code and prints through an
+// output object, so no Deno process is started. The real-process cases are
+// in tests/integration/cli_process_test.ts.
 import {
   assert,
   assertEquals,
   assertMatch,
   assertStringIncludes,
+  assertThrows,
 } from "@std/assert";
-import { parseArgs, UsageError } from "../lib/cli.ts";
-import { assertThrows } from "@std/assert";
+import { main, parseArgs, UsageError } from "../lib/cli.ts";
 
-const CLI = new URL("../lib/cli.ts", import.meta.url).pathname;
-
-// Runs the CLI as a user would, with the same (absent) permissions as
-// `deno task attention`, plus any extra deno flags.
-async function run(args: string[], denoFlags: string[] = []) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...denoFlags, CLI, ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-  };
+// Runs main() and collects what it prints.
+async function run(args: string[]) {
+  const out: string[] = [], err: string[] = [];
+  const code = await main(args, {
+    log: (text) => out.push(text + "\n"),
+    error: (text) => err.push(text + "\n"),
+  });
+  return { code, stdout: out.join(""), stderr: err.join("") };
 }
 
 Deno.test("the default run prints the original demo's report, size words first", async () => {
@@ -36,18 +30,31 @@ Deno.test("the default run prints the original demo's report, size words first",
   assertEquals(epochs.length, 10);
   assertMatch(epochs[0], /^Epoch: 0, Loss: \d\.\d{4}$/);
   assertMatch(epochs[9], /^Epoch: 180, Loss: \d\.\d{4}$/);
-  assertStringIncludes(
-    stdout,
-    "\nAttention Pattern Analysis:\nToken Importance Ranking:\n",
-  );
   const ranked = lines.filter((l) => l.startsWith("Token: "));
   assertEquals(ranked.length, 13);
-  for (const line of ranked) {
-    assertMatch(line, /^Token: \S+ +Attention Weight: \d\.\d{4}$/);
-  }
   const top3 = ranked.slice(0, 3).map((l) => l.split(/\s+/)[1]).sort();
   assertEquals(top3, ["car", "elephant", "too"]);
-  assertMatch(stdout, /\nCombined weight for size-related words: 0\.\d{4}\n$/);
+});
+
+Deno.test("--engine tfjs prints the same report as the hand-written engine, to 4 decimals", async () => {
+  const hand = await run([]);
+  const tfjs = await run(["--engine", "tfjs"]);
+  const handwritten = await run(["--engine", "handwritten"]);
+  assertEquals(tfjs.code, 0, tfjs.stderr);
+  assertEquals(tfjs.stdout, hand.stdout);
+  assertEquals(handwritten.stdout, hand.stdout);
+  // and the numbers behind it are close, not just equally rounded
+  const json = async (engine: string) =>
+    JSON.parse((await run(["--json", "--engine", engine])).stdout);
+  const [a, b] = [await json("handwritten"), await json("tfjs")];
+  assertEquals(a.engine.name, "handwritten");
+  assertEquals(b.engine, { name: "tfjs", reason: "asked for" });
+  const gap = Math.max(
+    ...a.weights.map((w: { weight: number }, i: number) =>
+      Math.abs(w.weight - b.weights[i].weight)
+    ),
+  );
+  assert(gap < 1e-6, `weights differ by ${gap}`);
 });
 
 Deno.test("--json prints exactly the documented fields", async () => {
@@ -63,6 +70,7 @@ Deno.test("--json prints exactly the documented fields", async () => {
   assertEquals(Object.keys(doc).sort(), [
     "combinedSizeWeight",
     "config",
+    "engine",
     "finalParameters",
     "history",
     "initialParameters",
@@ -195,6 +203,11 @@ Deno.test("bad flags or values print one line and exit with code 2", async (t) =
     [["--learning-rate", "Infinity"], "--learning-rate takes a number"],
     [["--learning-rate", "100"], "learningRate must be at most 10"],
     [["--d-model", "4096"], "dModel must be at most 1024"],
+    [
+      ["--engine", "gpu"],
+      `--engine takes auto, handwritten or tfjs, got "gpu"`,
+    ],
+    [["--engine"], "--engine needs a value"],
   ];
   for (const [args, message] of cases) {
     await t.step(args.join(" "), async () => {
@@ -206,50 +219,6 @@ Deno.test("bad flags or values print one line and exit with code 2", async (t) =
       assertStringIncludes(stderr, message);
     });
   }
-});
-
-Deno.test("--svg without write permission says which permission to grant", async () => {
-  const dir = await Deno.makeTempDir();
-  const { code, stderr } = await run(["--svg", dir]);
-  assertEquals(code, 2);
-  assertStringIncludes(stderr, `--allow-write=${dir}`);
-  await Deno.remove(dir, { recursive: true });
-});
-
-Deno.test("--svg DIR writes every chart as a standalone SVG file", async () => {
-  const dir = await Deno.makeTempDir();
-  const target = `${dir}/charts`;
-  const { code, stdout, stderr } = await run([
-    "--svg",
-    target,
-    "--epochs",
-    "20",
-  ], [`--allow-write=${target}`]);
-  assertEquals(code, 0, stderr);
-  assertStringIncludes(stdout, `charts to ${target}`);
-  const files = [...Deno.readDirSync(target)].map((e) => e.name).sort();
-  assert(files.length >= 5, `files: ${files}`);
-  for (const name of files) {
-    assertMatch(name, /\.svg$/);
-    const text = await Deno.readTextFile(`${target}/${name}`);
-    assert(text.startsWith("<svg"), `${name} starts with ${text.slice(0, 20)}`);
-    assertStringIncludes(text, `xmlns="http://www.w3.org/2000/svg"`);
-  }
-  await Deno.remove(dir, { recursive: true });
-});
-
-Deno.test("--svg pointing at a file is a one-line error before any training", async () => {
-  const dir = await Deno.makeTempDir();
-  const file = `${dir}/not-a-folder`;
-  await Deno.writeTextFile(file, "");
-  const { code, stdout, stderr } = await run(["--svg", file], [
-    `--allow-write=${file}`,
-  ]);
-  assertEquals(code, 2);
-  assertEquals(stdout, "");
-  assertStringIncludes(stderr, `--svg ${file}: cannot create that folder`);
-  assertEquals(stderr.trimEnd().split("\n").length, 1);
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("--help prints the usage and every flag", async () => {
@@ -266,6 +235,7 @@ Deno.test("--help prints the usage and every flag", async () => {
       "--seed",
       "--json",
       "--svg",
+      "--engine",
     ]
   ) {
     assertStringIncludes(stdout, flag);

@@ -1,8 +1,8 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { benchSentence, torchAvailable } from "../bench/bench.ts";
-import { prepareExperiment } from "../lib/mod.ts";
+import { benchSentence, torchAvailable } from "../../bench/bench.ts";
+import { prepareExperiment } from "../../lib/mod.ts";
 
-const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
+const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 const PYTHON = "/usr/bin/python3";
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

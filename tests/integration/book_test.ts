@@ -1,9 +1,11 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildBook, renderMarkdown } from "../tools/book.ts";
+import { buildBook, renderMarkdown } from "../../tools/book.ts";
 
-const NOTEBOOKS_DIR = fileURLToPath(new URL("../notebooks", import.meta.url));
+const NOTEBOOKS_DIR = fileURLToPath(
+  new URL("../../notebooks", import.meta.url),
+);
 
 /** The chapter notebooks as committed, in order, read independently of lib. */
 async function readChapters(): Promise<

@@ -28,9 +28,9 @@ import {
   MIN_CHARTS,
   type Notebook,
   type Output,
-} from "../tools/jupyter.ts";
+} from "../../tools/jupyter.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
 const SCREENSHOTS = `${ROOT}screenshots/`;
 const CHROMIUM = "/usr/bin/chromium";
 /** The flags that run Debian's Chromium headless as root (PLATFORM.md). */

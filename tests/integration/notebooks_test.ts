@@ -19,7 +19,7 @@ import {
   readNotebook,
   stderrOutputs,
   textOf,
-} from "../tools/jupyter.ts";
+} from "../../tools/jupyter.ts";
 
 /** The first output of every notebook (lib/setup.ts's formatSetup). */
 const SETUP_LINE =

@@ -1,0 +1,137 @@
+// The CLI as a user runs it: a real process with `deno task attention`'s
+// (absent) permissions. The in-process cases are in tests/cli_test.ts.
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
+
+const CLI = new URL("../../lib/cli.ts", import.meta.url).pathname;
+
+// Runs the CLI as a user would, with the same (absent) permissions as
+// `deno task attention`, plus any extra deno flags.
+async function run(args: string[], denoFlags: string[] = []) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...denoFlags, CLI, ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return {
+    code: output.code,
+    stdout: decode(output.stdout),
+    stderr: decode(output.stderr),
+  };
+}
+
+Deno.test("the default run prints the original demo's report, size words first", async () => {
+  const { code, stdout, stderr } = await run([]);
+  assertEquals(code, 0);
+  assertEquals(stderr, "");
+  const lines = stdout.split("\n");
+  assertEquals(lines[0], "Starting training...");
+  const epochs = lines.filter((l) => l.startsWith("Epoch: "));
+  assertEquals(epochs.length, 10);
+  assertMatch(epochs[0], /^Epoch: 0, Loss: \d\.\d{4}$/);
+  assertMatch(epochs[9], /^Epoch: 180, Loss: \d\.\d{4}$/);
+  assertStringIncludes(
+    stdout,
+    "\nAttention Pattern Analysis:\nToken Importance Ranking:\n",
+  );
+  const ranked = lines.filter((l) => l.startsWith("Token: "));
+  assertEquals(ranked.length, 13);
+  for (const line of ranked) {
+    assertMatch(line, /^Token: \S+ +Attention Weight: \d\.\d{4}$/);
+  }
+  const top3 = ranked.slice(0, 3).map((l) => l.split(/\s+/)[1]).sort();
+  assertEquals(top3, ["car", "elephant", "too"]);
+  assertMatch(stdout, /\nCombined weight for size-related words: 0\.\d{4}\n$/);
+});
+
+Deno.test("a bad flag in a real process: one line on stderr, exit code 2", async () => {
+  const { code, stdout, stderr } = await run(["--epochs", "ten"]);
+  assertEquals(code, 2);
+  assertEquals(stdout, "");
+  assertEquals(stderr, `error: --epochs takes a number, got "ten"\n`);
+});
+
+Deno.test("the CLI's static imports load neither tfjs nor the chart libraries", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", CLI],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+  const graph = JSON.parse(new TextDecoder().decode(output.stdout));
+  type Dependency = { code?: { specifier: string }; isDynamic?: boolean };
+  const modules = new Map<string, Dependency[]>(
+    graph.modules.map((
+      m: { specifier: string; dependencies?: Dependency[] },
+    ) => [m.specifier, m.dependencies ?? []]),
+  );
+  // What the CLI loads at start: its static imports, transitively.
+  const loaded = new Set<string>();
+  const visit = (specifier: string) => {
+    if (loaded.has(specifier)) return;
+    loaded.add(specifier);
+    for (const dependency of modules.get(specifier) ?? []) {
+      if (dependency.code && !dependency.isDynamic) {
+        visit(dependency.code.specifier);
+      }
+    }
+  };
+  visit(graph.roots[0]);
+  const npm = [...loaded].filter((s) => s.startsWith("npm:"));
+  assertEquals(npm, [], `the CLI loads ${npm.join(", ")} at start`);
+  // the heavy modules are still reachable, dynamically, for --engine tfjs and --svg
+  const all = [...modules.keys()].join(" ");
+  assertStringIncludes(all, "lib/autodiff.ts");
+  assertStringIncludes(all, "lib/figures.ts");
+  assertStringIncludes(all, "@tensorflow/tfjs");
+});
+
+Deno.test("--svg without write permission says which permission to grant", async () => {
+  const dir = await Deno.makeTempDir();
+  const { code, stderr } = await run(["--svg", dir]);
+  assertEquals(code, 2);
+  assertStringIncludes(stderr, `--allow-write=${dir}`);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("--svg DIR writes every chart as a standalone SVG file", async () => {
+  const dir = await Deno.makeTempDir();
+  const target = `${dir}/charts`;
+  const { code, stdout, stderr } = await run([
+    "--svg",
+    target,
+    "--epochs",
+    "20",
+  ], [`--allow-write=${target}`]);
+  assertEquals(code, 0, stderr);
+  assertStringIncludes(stdout, `charts to ${target}`);
+  const files = [...Deno.readDirSync(target)].map((e) => e.name).sort();
+  assert(files.length >= 5, `files: ${files}`);
+  for (const name of files) {
+    assertMatch(name, /\.svg$/);
+    const text = await Deno.readTextFile(`${target}/${name}`);
+    assert(text.startsWith("<svg"), `${name} starts with ${text.slice(0, 20)}`);
+    assertStringIncludes(text, `xmlns="http://www.w3.org/2000/svg"`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("--svg pointing at a file is a one-line error before any training", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/not-a-folder`;
+  await Deno.writeTextFile(file, "");
+  const { code, stdout, stderr } = await run(["--svg", file], [
+    `--allow-write=${file}`,
+  ]);
+  assertEquals(code, 2);
+  assertEquals(stdout, "");
+  assertStringIncludes(stderr, `--svg ${file}: cannot create that folder`);
+  assertEquals(stderr.trimEnd().split("\n").length, 1);
+  await Deno.remove(dir, { recursive: true });
+});
