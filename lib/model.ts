@@ -245,7 +245,7 @@ export class AttentionModel {
    * if (weights.inProjWeight.shape.join() !== "12,4") throw new Error();
    * const x = tf.gather(model.embedding, [0, 1, 2]).expandDims(0); // [1, 3, 4]
    * const result = multiHeadAttention(x, weights); // weights [1, 1, 3, 3]
-   * tf.dispose([weights, x, result]);
+   * tf.dispose([weights, x, result.output, result.weights]);
    * model.dispose();
    * ```
    */
