@@ -294,7 +294,7 @@ async function ensureWritable(dir: string): Promise<void> {
   const status = await Deno.permissions.request({ name: "write", path: dir });
   if (status.state !== "granted") {
     throw new UsageError(
-      `--svg ${dir} needs write access to that folder: run deno run --allow-write=${dir} lib/cli.ts --svg ${dir} …`,
+      `--svg ${dir} needs write access to that folder: run deno run --allow-read=lib --allow-write=${dir} lib/cli.ts --svg ${dir} …`,
     );
   }
   try {

@@ -264,9 +264,10 @@ async function run(
 }
 
 /**
- * Copies what the notebooks need into `dir`: the notebooks, lib/, deno.json
- * and deno.lock (so "../lib/mod.ts" and the import map resolve as in the
- * repository), and links node_modules/ when the repository has one.
+ * Copies what the notebooks need into `dir`: the notebooks, lib/, deno.json,
+ * its workspace members' deno.json files and deno.lock (so "../lib/mod.ts"
+ * and the import map resolve as in the repository), and links node_modules/
+ * when the repository has one.
  */
 async function copyTutorial(dir: string, notebooks: string[]): Promise<void> {
   await Deno.mkdir(`${dir}notebooks`, { recursive: true });
@@ -274,7 +275,14 @@ async function copyTutorial(dir: string, notebooks: string[]): Promise<void> {
     await Deno.copyFile(`${ROOT}notebooks/${name}`, `${dir}notebooks/${name}`);
   }
   await copyDirectory(`${ROOT}lib`, `${dir}lib`);
-  for (const file of ["deno.json", "deno.lock"]) {
+  // deno.json names workspace members; each needs its own deno.json.
+  const { workspace = [] } = JSON.parse(
+    await Deno.readTextFile(`${ROOT}deno.json`),
+  ) as { workspace?: string[] };
+  const members = workspace.map((member) => `${member}/deno.json`);
+  for (const file of ["deno.json", "deno.lock", ...members]) {
+    const folder = file.slice(0, file.lastIndexOf("/") + 1); // "" or "tools/"
+    await Deno.mkdir(dir + folder, { recursive: true });
     await Deno.copyFile(ROOT + file, dir + file).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });

@@ -8,12 +8,14 @@ import {
 } from "@std/assert";
 
 const CLI = new URL("../../lib/cli.ts", import.meta.url).pathname;
+const LIB = new URL("../../lib", import.meta.url).pathname;
 
-// Runs the CLI as a user would, with the same (absent) permissions as
-// `deno task attention`, plus any extra deno flags.
+// Runs the CLI as a user would, with the same permissions as
+// `deno task attention` (read lib/ for the lazily loaded modules), plus any
+// extra deno flags.
 async function run(args: string[], denoFlags: string[] = []) {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...denoFlags, CLI, ...args],
+    args: ["run", `--allow-read=${LIB}`, ...denoFlags, CLI, ...args],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
