@@ -39,6 +39,7 @@ Options:
   --no-torch        skip everything PyTorch
   --require-torch   fail if PyTorch cannot be imported by ${"/usr/bin/python3"}
   --no-notebooks    skip executing the notebooks
+  --no-cold         skip the cold-cache first runs (they download from npm)
   --help            show this help`;
 
 /** Where the repository is, whatever the working directory. */
@@ -447,6 +448,101 @@ async function compareClis(plan: Plan, torch: boolean): Promise<CliRow[]> {
 }
 
 // --------------------------------------------------------------------------
+// First run on an empty cache
+
+/** One command run once with an empty Deno cache. */
+interface ColdRun {
+  label: string;
+  /** Seconds from start to exit, downloads included. */
+  seconds: number;
+  /** npm packages (name@version) in the cache afterwards. */
+  packages: number;
+}
+
+/** The same measurement before this layout (commit ea3789a, this machine, loaded). */
+const COLD_BEFORE =
+  "before the workspace split and lazy loading (commit ea3789a): " +
+  "`deno run lib/cli.ts` took 29.0 s and downloaded 132 npm packages " +
+  "(the issue measured 26 s and 135 for `deno task attention`)";
+
+/**
+ * Runs commands the way a reader's first run does: each with its own empty
+ * `DENO_DIR` (inside the results folder, deleted afterwards), counting the
+ * npm packages Deno downloaded.
+ */
+async function coldRuns(outDir: string): Promise<ColdRun[]> {
+  const commands: [string, string[]][] = [
+    ["deno task attention", ["deno", "task", "attention"]],
+    ["deno task attention --engine tfjs", [
+      "deno",
+      "task",
+      "attention",
+      "--engine",
+      "tfjs",
+    ]],
+    ["deno cache lib/mod.ts (what a notebook imports)", [
+      "deno",
+      "cache",
+      "lib/mod.ts",
+    ]],
+  ];
+  const runs: ColdRun[] = [];
+  for (const [label, command] of commands) {
+    const cache = `${outDir}/cold-cache.tmp`;
+    await Deno.remove(cache, { recursive: true }).catch(() => {});
+    await Deno.mkdir(cache, { recursive: true });
+    try {
+      const start = performance.now();
+      const out = await new Deno.Command(command[0], {
+        args: command.slice(1),
+        cwd: ROOT,
+        env: { NO_COLOR: "1", DENO_DIR: cache },
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      const seconds = (performance.now() - start) / 1000;
+      if (!out.success) {
+        throw new Error(
+          `${label} failed on an empty cache: ${
+            decode(out.stderr).trim().split("\n").at(-1)
+          }`,
+        );
+      }
+      runs.push({ label, seconds, packages: await countPackages(cache) });
+    } finally {
+      await Deno.remove(cache, { recursive: true }).catch(() => {});
+    }
+  }
+  return runs;
+}
+
+// name@version folders under the cache's npm registry folder (scoped too).
+async function countPackages(cache: string): Promise<number> {
+  const registry = `${cache}/npm/registry.npmjs.org`;
+  const folders = async (path: string) => {
+    const names: string[] = [];
+    try {
+      for await (const e of Deno.readDir(path)) {
+        if (e.isDirectory) names.push(e.name);
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    return names;
+  };
+  let count = 0;
+  for (const name of await folders(registry)) {
+    const packages = name.startsWith("@")
+      ? (await folders(`${registry}/${name}`)).map((n) => `${name}/${n}`)
+      : [name];
+    for (const p of packages) {
+      count += (await folders(`${registry}/${p}`)).length;
+    }
+  }
+  return count;
+}
+
+// --------------------------------------------------------------------------
 // Memory
 
 let sampledRss = 0;
@@ -750,6 +846,7 @@ interface Flags {
   torch: boolean;
   requireTorch: boolean;
   notebooks: boolean;
+  cold: boolean;
 }
 
 function parseFlags(args: string[]): Flags | "help" {
@@ -758,12 +855,14 @@ function parseFlags(args: string[]): Flags | "help" {
     torch: true,
     requireTorch: false,
     notebooks: true,
+    cold: true,
   };
   for (const arg of args) {
     if (arg === "--smoke") flags.smoke = true;
     else if (arg === "--no-torch") flags.torch = false;
     else if (arg === "--require-torch") flags.requireTorch = true;
     else if (arg === "--no-notebooks") flags.notebooks = false;
+    else if (arg === "--no-cold") flags.cold = false;
     else if (arg === "--help" || arg === "-h") return "help";
     else {
       throw new RangeError(
@@ -874,6 +973,21 @@ async function main(args: string[]): Promise<number> {
     );
   }
 
+  // First runs on an empty cache.
+  let cold: ColdRun[] = [];
+  let coldNote: string | undefined;
+  if (flags.smoke || !flags.cold) {
+    coldNote = `not measured (${flags.smoke ? "--smoke" : "--no-cold"}).`;
+  } else {
+    console.log("\ncold-cache first runs…");
+    try {
+      cold = await coldRuns(`${ROOT}${plan.outDir}`);
+    } catch (error) {
+      failures.push(errorMessage(error));
+      console.log(`  FAILED: ${errorMessage(error)}`);
+    }
+  }
+
   // Tensors.
   const tensors = await watchTensors(plan);
 
@@ -931,6 +1045,18 @@ async function main(args: string[]): Promise<number> {
     cliRows.length > 0 ? cliTable(cliRows) : "Not measured.",
     "",
     ...cliVerdicts(cliRows).map((v) => `- ${v}`),
+    "",
+    "## First run on an empty cache",
+    "",
+    ...(coldNote !== undefined ? [coldNote] : [
+      markdownTable(
+        ["command", "seconds", "npm packages downloaded"],
+        cold.map((r) => [r.label, fmt(r.seconds), String(r.packages)]),
+        ["l", "r", "r"],
+      ),
+      "",
+      `Each with an empty DENO_DIR, downloads included; ${COLD_BEFORE}.`,
+    ]),
     "",
     "## Memory",
     "",
