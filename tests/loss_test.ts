@@ -1,6 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
-import { sizeLoss, sizeLossFloor, sizeMask } from "../lib/mod.ts";
+import {
+  createSizeLoss,
+  sizeLoss,
+  sizeLossFloor,
+  sizeMask,
+} from "../lib/mod.ts";
 import { referenceLoss } from "./_reference.ts";
 
 function lossOf(weights: number[], sizePositions: number[]) {
@@ -71,6 +76,49 @@ Deno.test("size loss leaves no tensors behind", () => {
   const before = tf.memory().numTensors;
   const w = tf.tensor1d([0.2, 0.8]);
   tf.dispose(sizeLoss(w, [1]));
+  w.dispose();
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("createSizeLoss: float64 form, tensor form and the reference agree", () => {
+  const weights = [0.1, 0.3, 0.4, 0.2, 0];
+  const loss = createSizeLoss(5, [0, 2]);
+  assertEquals(loss.name, "size");
+  const expected = referenceLoss(weights, [0, 2]);
+  assertAlmostEquals(loss.evaluate!(weights), expected, 1e-15);
+  const tensorValue = tf.tidy(() =>
+    loss.tensor(tf, tf.tensor1d(weights)).dataSync()[0]
+  );
+  assertAlmostEquals(tensorValue, expected, 1e-6);
+});
+
+Deno.test("createSizeLoss's slope matches finite differences of the reference", () => {
+  const weights = [0.05, 0.25, 0.3, 0.15, 0.25];
+  const slope = new Float64Array(5);
+  createSizeLoss(5, [1, 4]).evaluate!(weights, slope);
+  for (let j = 0; j < 5; j++) {
+    const h = 1e-6;
+    const plus = [...weights], minus = [...weights];
+    plus[j] += h;
+    minus[j] -= h;
+    const numeric = (referenceLoss(plus, [1, 4]) - referenceLoss(minus, [1, 4])) /
+      (2 * h);
+    assertAlmostEquals(slope[j], numeric, 1e-8);
+  }
+});
+
+Deno.test("createSizeLoss rejects bad positions and weights of the wrong length", () => {
+  assertThrows(() => createSizeLoss(3, []), RangeError, "at least one size");
+  assertThrows(() => createSizeLoss(3, [5]), RangeError, "outside the sentence");
+  const loss = createSizeLoss(3, [0]);
+  assertThrows(
+    () => loss.evaluate!([0.5, 0.5]),
+    RangeError,
+    "the size loss was made for 3 weights, got 2",
+  );
+  const before = tf.memory().numTensors;
+  const w = tf.tensor1d([0.5, 0.5]);
+  assertThrows(() => loss.tensor(tf, w), RangeError, "made for 3 weights");
   w.dispose();
   assertEquals(tf.memory().numTensors, before);
 });

@@ -8,6 +8,7 @@ import {
 import {
   AttentionModel,
   initParameters,
+  multiHeadAttention,
   PARAMETER_NAMES,
   type Parameters,
 } from "../lib/mod.ts";
@@ -218,5 +219,60 @@ Deno.test("gradients with bad size positions throw before creating any tensor", 
     "outside the sentence",
   );
   assertEquals(tf.memory().numTensors, before);
+  model.dispose();
+});
+
+Deno.test("focusWeights (query q·Wkᵀ over the embeddings) equals the forward pass's focus row", () => {
+  const p = initParameters(12, 8, { seed: 4 });
+  const model = new AttentionModel(p);
+  const ids = [0, 1, 2, 3, 4, 5, 6, 0, 7, 8, 9, 10, 11];
+  for (const focus of [0, 7, 10]) {
+    const steps = model.forward(ids, focus);
+    const w = model.focusWeights(ids, focus);
+    const gap = maxAbsDiff(array(w), array(steps.weights));
+    assert(gap < 1e-6, `focus ${focus}: differs by ${gap}`);
+    const ref = referenceForward(p, ids, focus, [2]).weights;
+    assert(maxAbsDiff(array(w), ref) < 1e-6);
+    tf.dispose([w, steps]);
+  }
+  model.dispose();
+});
+
+Deno.test("the one-head model in nn.MultiheadAttention's layout gives the same attention", () => {
+  const model = new AttentionModel(SMALL);
+  const steps = model.forward(SMALL_IDS, SMALL_FOCUS);
+  const weights = model.multiHeadWeights();
+  assertEquals(weights.inProjWeight.shape, [6, 2]); // [3·dModel, dModel]
+  assertEquals(weights.inProjBias.shape, [6]);
+  // PyTorch applies x · Wᵀ: row r of inProjWeight is column r of Wq, then Wk, Wv
+  assertEquals(
+    (weights.inProjWeight.arraySync() as number[][])[3],
+    SMALL.keyWeight.map((row) => Math.fround(row[1])),
+  );
+  const x = steps.embeddings.expandDims(0); // [1, seqLen, dModel]
+  const result = multiHeadAttention(x, weights, { numHeads: 1 });
+  assertEquals(result.weights.shape, [1, 1, 4, 4]);
+  const ref = referenceForward(SMALL, SMALL_IDS, SMALL_FOCUS, SMALL_SIZE);
+  assert(
+    maxAbsDiff(array(result.weights), ref.attentionMatrix.flat()) < 1e-6,
+    "per-head weights = the demo's attention matrix",
+  );
+  // with the identity output projection, the focus row's output is the context
+  const row = (result.output.arraySync() as number[][][])[0][SMALL_FOCUS];
+  assert(maxAbsDiff(row, ref.context) < 1e-6, "output row = context");
+  tf.dispose([steps, weights, x, result.output, result.weights]);
+  model.dispose();
+});
+
+Deno.test("the key bias never reaches the focus row: its gradient is exactly 0", () => {
+  const model = new AttentionModel(SMALL);
+  const g = model.gradients(SMALL_IDS, {
+    focusPosition: SMALL_FOCUS,
+    sizePositions: SMALL_SIZE,
+  });
+  assertEquals(array(g.parameters.keyBias), [0, 0]);
+  // while the key weight's is not
+  assert(array(g.parameters.keyWeight).some((v) => v !== 0));
+  tf.dispose([g.scaledScores, ...Object.values(g.parameters)]);
   model.dispose();
 });

@@ -4,7 +4,13 @@ import {
   assertNotEquals,
   assertThrows,
 } from "@std/assert";
-import { initParameters } from "../lib/mod.ts";
+import {
+  checkParameters,
+  initParameters,
+  PARAMETER_NAMES,
+  PARAMETER_SCHEMA,
+  parameterShape,
+} from "../lib/mod.ts";
 
 Deno.test("the same seed gives bit-identical parameters", () => {
   assertEquals(
@@ -81,4 +87,49 @@ Deno.test("initParameters rejects sizes and seeds it cannot honour", () => {
     "got 4294967296",
   );
   assertEquals(initParameters(3, 4), initParameters(3, 4, { seed: 0 }));
+});
+
+Deno.test("the schema is the one list: names, shapes and initialisers follow it", () => {
+  assertEquals(PARAMETER_NAMES, PARAMETER_SCHEMA.map((s) => s.name));
+  const sizes = { vocabSize: 7, dModel: 3 };
+  const p = initParameters(sizes.vocabSize, sizes.dModel, { seed: 2 });
+  assertEquals(Object.keys(p), PARAMETER_NAMES); // in schema order
+  for (const spec of PARAMETER_SCHEMA) {
+    const value = p[spec.name];
+    const shape = Array.isArray(value[0])
+      ? [value.length, (value[0] as number[]).length]
+      : [value.length];
+    assertEquals(shape, parameterShape(spec, sizes), spec.name);
+    const flat = (value as number[] | number[][]).flat();
+    const bound = 1 / Math.sqrt(sizes.dModel);
+    const inBound = flat.every((x) => Math.abs(x) <= bound);
+    // a normal draw leaves ±1/√3 among 21 values (P > 0.99); uniform never does
+    assertEquals(inBound, spec.init === "uniform", spec.name);
+  }
+});
+
+Deno.test("checkParameters names the field and the shape the schema expects", () => {
+  const p = initParameters(5, 2);
+  checkParameters(p, { vocabSize: 5, dModel: 2 });
+  assertThrows(
+    () =>
+      checkParameters({ ...p, keyBias: [0, 1, 2] }, { vocabSize: 5, dModel: 2 }),
+    RangeError,
+    "parameter keyBias must be a [2] array of finite numbers",
+  );
+  assertThrows(
+    () =>
+      checkParameters({ ...p, embedding: p.embedding.slice(1) }, {
+        vocabSize: 5,
+        dModel: 2,
+      }),
+    RangeError,
+    "parameter embedding must be a [5, 2] array",
+  );
+  assertThrows(
+    () =>
+      checkParameters({ ...p, queryBias: [NaN, 0] }, { vocabSize: 5, dModel: 2 }),
+    RangeError,
+    "parameter queryBias",
+  );
 });
