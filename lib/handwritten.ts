@@ -85,6 +85,8 @@ export class HandwrittenAttention {
   readonly #slope: Float64Array;
 
   /**
+   * Copies the parameters into flat float64 buffers, one per schema row.
+   *
    * @param problem The sentence as ids, the focus position and the loss.
    * @param parameters Starting values (copied).
    * @throws {TypeError} When the loss has no float64 form.
