@@ -41,6 +41,7 @@ export {
   type ScaledDotProductAttentionOptions,
   type TensorOrArray,
 } from "./attention.ts";
+export * from "./block.ts";
 export {
   type AttentionGradients,
   AttentionModel,
@@ -68,6 +69,7 @@ export {
   type TokenWeight,
 } from "./analysis.ts";
 export * from "./charts.ts";
+export * from "./charts_heads.ts";
 export {
   experimentCharts,
   lossHistory,
