@@ -276,6 +276,37 @@ Deno.test("transformerBlock equals the loop reference: post-LN and pre-LN, 1/2/4
   }
 });
 
+Deno.test("transformerBlock's gradient matches finite differences of the loop reference", () => {
+  const next = random(41);
+  const x = randomMatrix(3, 4, next); // [T, dModel]
+  const w = randomBlock(4, 6, 43);
+  const c = randomMatrix(3, 4, next); // loss = Σ output · c
+  for (const normFirst of [false, true]) {
+    const opts = { numHeads: 2, causal: true, normFirst };
+    const grad = tf.grad((input: tf.Tensor) =>
+      tf.sum(tf.mul(transformerBlock(input, w, opts).output, tf.tensor3d([c])))
+    )(tf.tensor3d([x]));
+    const analytic = (grad.arraySync() as M[])[0];
+    grad.dispose();
+    const loss = (xs: M) =>
+      blockSeq(xs, w, { heads: 2, causal: true, normFirst }).reduce(
+        (s, row, i) => s + row.reduce((r, v, j) => r + v * c[i][j], 0),
+        0,
+      );
+    const h = 1e-6;
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 4; j++) {
+        const plus = x.map((r) => [...r]);
+        const minus = x.map((r) => [...r]);
+        plus[i][j] += h;
+        minus[i][j] -= h;
+        const numeric = (loss(plus) - loss(minus)) / (2 * h);
+        assertAlmostEquals(analytic[i][j], numeric, 1e-4, `∂/∂x[${i}][${j}]`);
+      }
+    }
+  }
+});
+
 Deno.test("post-LN output rows are normalised, pre-LN ones are not (the residual stream passes through)", () => {
   const next = random(29);
   const x = [randomMatrix(4, 8, next).map((r) => r.map((v) => 3 * v + 1))];
