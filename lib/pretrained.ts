@@ -159,6 +159,48 @@ export function tokenizeSubwords(
   return result;
 }
 
+/** A word of the sentence and the subword tokens it was split into. */
+export interface SubwordWord {
+  /** The word as written, without the "▁" mark, e.g. `"elephant"`. */
+  word: string;
+  /** Positions of its pieces among the tokens, e.g. `[2, 3, 4, 5]`. */
+  positions: number[];
+}
+
+/**
+ * Groups subword pieces back into words: a piece starting with "▁" starts a
+ * new word, the others continue the current one. A lone "▁" (a double space)
+ * joins the next word.
+ *
+ * @param pieces The pieces, `[T]`.
+ * @returns The words in order, each with its token positions.
+ *
+ * @example
+ * ```ts
+ * import { subwordWords } from "./pretrained.ts";
+ * const words = subwordWords(["▁The", "▁e", "le", "ph", "ant"]);
+ * if (words[1].word !== "elephant" || words[1].positions.join() !== "1,2,3,4") throw new Error();
+ * ```
+ */
+export function subwordWords(pieces: string[]): SubwordWord[] {
+  const words: SubwordWord[] = [];
+  for (const [position, piece] of pieces.entries()) {
+    const current = words.at(-1);
+    if (piece.startsWith(WORD_START) && current?.word !== "") {
+      words.push({
+        word: piece.slice(WORD_START.length),
+        positions: [position],
+      });
+    } else if (current === undefined) {
+      words.push({ word: piece, positions: [position] });
+    } else {
+      current.word += piece.replace(WORD_START, "");
+      current.positions.push(position);
+    }
+  }
+  return words;
+}
+
 interface PieceIndex {
   byText: Map<string, { id: number; score: number }>;
   /** Longest piece, in code points. */

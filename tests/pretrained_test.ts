@@ -14,6 +14,7 @@ import {
   loadPretrained,
   type Piece,
   PRETRAINED_MODEL,
+  subwordWords,
   tokenizeSubwords,
   WORD_START,
 } from "../lib/pretrained.ts";
@@ -288,4 +289,17 @@ Deno.test("the model loads and runs in a process without network access", async 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("subwordWords groups the pieces back into the words of the sentence", () => {
+  for (
+    const text of [PINK_ELEPHANT, TROPHY, "Hello,  world!", "it's well-known"]
+  ) {
+    const { pieces } = tokenizeSubwords(text);
+    const words = subwordWords(pieces);
+    assertEquals(words.map((w) => w.word), text.split(/ +/), text);
+    assertEquals(words.flatMap((w) => w.positions), pieces.map((_, i) => i));
+  }
+  const elephant = subwordWords(tokenizeSubwords(PINK_ELEPHANT).pieces)[2];
+  assertEquals(elephant, { word: "elephant", positions: [2, 3, 4, 5] });
 });
