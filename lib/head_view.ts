@@ -267,9 +267,10 @@ export function headRowBars(
   }) as unknown as ChartElement;
 }
 
-function frame(options: ChartOptions) {
+function frame(options: ChartOptions): Plot.PlotOptions {
   return {
-    document: options.document ?? document,
+    // as in charts.ts: Plot types this as the DOM's Document
+    document: (options.document ?? document) as Plot.PlotOptions["document"],
     ...(options.title === undefined ? {} : { title: options.title }),
     ...(options.subtitle === undefined ? {} : { subtitle: options.subtitle }),
   };
