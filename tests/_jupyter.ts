@@ -73,6 +73,7 @@ export const MIN_CHARTS: Readonly<Record<string, number>> = {
   "05": 6,
   "06": 10,
   "08": 6,
+  "09": 5,
 };
 
 /**
