@@ -10,12 +10,16 @@
  */
 
 import type { Exercise } from "./exercises/_kit.ts";
+import { EXERCISES as CHAPTER_08 } from "./exercises/08.ts";
+import { EXERCISES as CHAPTER_09 } from "./exercises/09.ts";
 
 export { type Exercise, near, sameText } from "./exercises/_kit.ts";
 
 /** Every chapter's exercises, by id. */
 export const EXERCISES: ReadonlyMap<string, Exercise> = collect([
   // one line per chapter, e.g. `CHAPTER_05,` after `import { EXERCISES as CHAPTER_05 } from "./exercises/05.ts";`
+  CHAPTER_08,
+  CHAPTER_09,
 ]);
 
 /** What {@linkcode check} returns: the verdict, shown as the cell's output. */

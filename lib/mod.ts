@@ -6,6 +6,10 @@
  * context) → a {@linkcode Loss} (the size loss) → {@linkcode train} (an
  * engine: hand-written or tfjs autodiff) → {@linkcode analyzeAttention},
  * with chart builders for every step.
+ *
+ * Not re-exported here: chapter 9's pretrained model, `./pretrained.ts` (with
+ * its charts in `./head_view.ts`); importing it makes Deno download the 26 MB
+ * model package, which only that chapter needs.
  * @module
  */
 
@@ -43,6 +47,7 @@ export {
   type ScaledDotProductAttentionOptions,
   type TensorOrArray,
 } from "./attention.ts";
+export * from "./block.ts";
 export {
   type AttentionGradients,
   AttentionModel,
@@ -89,6 +94,7 @@ export {
   type TokenWeight,
 } from "./analysis.ts";
 export * from "./charts.ts";
+export * from "./charts_heads.ts";
 export {
   experimentCharts,
   lossHistory,
