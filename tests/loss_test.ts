@@ -101,7 +101,8 @@ Deno.test("createSizeLoss's slope matches finite differences of the reference", 
     const plus = [...weights], minus = [...weights];
     plus[j] += h;
     minus[j] -= h;
-    const numeric = (referenceLoss(plus, [1, 4]) - referenceLoss(minus, [1, 4])) /
+    const numeric =
+      (referenceLoss(plus, [1, 4]) - referenceLoss(minus, [1, 4])) /
       (2 * h);
     assertAlmostEquals(slope[j], numeric, 1e-8);
   }
@@ -109,7 +110,11 @@ Deno.test("createSizeLoss's slope matches finite differences of the reference", 
 
 Deno.test("createSizeLoss rejects bad positions and weights of the wrong length", () => {
   assertThrows(() => createSizeLoss(3, []), RangeError, "at least one size");
-  assertThrows(() => createSizeLoss(3, [5]), RangeError, "outside the sentence");
+  assertThrows(
+    () => createSizeLoss(3, [5]),
+    RangeError,
+    "outside the sentence",
+  );
   const loss = createSizeLoss(3, [0]);
   assertThrows(
     () => loss.evaluate!([0.5, 0.5]),

@@ -113,7 +113,10 @@ Deno.test("checkParameters names the field and the shape the schema expects", ()
   checkParameters(p, { vocabSize: 5, dModel: 2 });
   assertThrows(
     () =>
-      checkParameters({ ...p, keyBias: [0, 1, 2] }, { vocabSize: 5, dModel: 2 }),
+      checkParameters({ ...p, keyBias: [0, 1, 2] }, {
+        vocabSize: 5,
+        dModel: 2,
+      }),
     RangeError,
     "parameter keyBias must be a [2] array of finite numbers",
   );
@@ -128,7 +131,10 @@ Deno.test("checkParameters names the field and the shape the schema expects", ()
   );
   assertThrows(
     () =>
-      checkParameters({ ...p, queryBias: [NaN, 0] }, { vocabSize: 5, dModel: 2 }),
+      checkParameters({ ...p, queryBias: [NaN, 0] }, {
+        vocabSize: 5,
+        dModel: 2,
+      }),
     RangeError,
     "parameter queryBias",
   );
