@@ -99,6 +99,19 @@ export {
   type AttentionLinesOptions,
 } from "./charts/attention_lines.ts";
 export { headView, type HeadViewOptions } from "./charts/heads.ts";
+export {
+  PIPELINE_STEPS,
+  pipelineMap,
+  type PipelineMapOptions,
+  type PipelineStep,
+} from "./charts/pipeline.ts";
+export {
+  geometryPoints,
+  type ParameterSnapshot,
+  queryKeyGeometry,
+  type QueryKeyGeometryOptions,
+  type VectorPoint,
+} from "./charts/geometry.ts";
 export { chartRow, toSvgString } from "./charts/svg.ts";
 export {
   EXPERIMENT_CHARTS,
