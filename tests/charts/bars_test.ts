@@ -207,3 +207,45 @@ Deno.test("attentionBars on a shared scale and with many tokens", async (t) => {
     },
   );
 });
+
+Deno.test("attentionBars labels never stack and bars are never cut", async (t) => {
+  const records = Array.from({ length: 100 }, (_, i) => ({
+    label: `${i} w`,
+    value: (i % 7) / 100,
+    highlight: i === 51,
+  }));
+
+  await t.step(
+    "narrow bars print spaced tick labels, the highlighted one first",
+    () => {
+      const svg = chartSvg(attentionBars(records, { maxBars: 100 }));
+      const shown = tickLabels(svg, "x").map((l) => Number(l.split(" ")[0]));
+      assert(shown.includes(51), "the highlighted label is missing");
+      const band = (640 - 56 - 20) / 100;
+      const gap = Math.ceil(16 / band);
+      for (let i = 1; i < shown.length; i++) {
+        assert(
+          shown[i] - shown[i - 1] >= gap,
+          `${shown[i - 1]} and ${shown[i]}`,
+        );
+      }
+    },
+  );
+
+  await t.step("30 bars (the default most) print every label", () => {
+    const svg = chartSvg(attentionBars(records.slice(0, 30)));
+    assertEquals(tickLabels(svg, "x").length, 30);
+  });
+
+  await t.step("a yDomain lower than a bar rises to the bar", () => {
+    const svg = chartSvg(
+      attentionBars([{ label: "a", value: 0.9 }, { label: "b", value: 0.1 }], {
+        yDomain: [0, 0.5],
+      }),
+    );
+    assert(
+      Number(tickLabels(svg, "y").at(-1)) >= 0.8,
+      tickLabels(svg, "y").join(),
+    );
+  });
+});
