@@ -98,7 +98,7 @@ export function attentionBars(
   );
   const valued = spacedSubset(
     order((i) => 2 * Number(i === summed) + isHighlight(i)),
-    Math.ceil((CHAR_WIDTH * (decimals + 3)) / band),
+    Math.ceil((CHAR_WIDTH * (decimals + 2) + 2) / band), // "0.137" and a gap
   );
   return Plot.plot({
     ...frame(options),

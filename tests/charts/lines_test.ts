@@ -113,6 +113,8 @@ Deno.test("lineChart on long and degenerate series", async (t) => {
       !tickLabels(svg, "x").some((l) => l.startsWith("−")),
       "negative epochs",
     );
+    // and the point itself is drawn, as a dot (a line needs two)
+    assertEquals(select(svg, 'g[aria-label="dot"] circle').length, 1);
   });
 
   await t.step("xDomain and yDomain fix the axes", () => {
