@@ -1,0 +1,328 @@
+#!/usr/bin/python3
+"""The tutorial's Jupyter kernel: Deno's kernel behind a small relay that files
+every output under the cell that made it.
+
+Why: Deno's kernel (2.8.2 and later, `cli/js/jupyter_kernel.js`) queues a
+cell's printed output and displays, stamps each with the request that is
+current *when it is sent*, and reports the cell finished ("idle") without
+waiting for that queue. Jupyter's clients stop listening for a cell at its
+"idle", so a late output was lost (nbclient, nbconvert) or filed under the
+next cell (the browser's Run All). This relay closes that race:
+
+- it forwards the next `execute_request` only after the previous cell's
+  "idle" has been passed on, so late outputs are stamped with the right cell;
+- it holds each cell's "idle" until the kernel's IOPub has been quiet for
+  QUIET_SECONDS, so every output reaches the client before the cell ends.
+
+How: it binds the five sockets of Jupyter's connection file, starts
+`deno jupyter --kernel` on other local ports with the same key (so signed
+messages pass through unchanged, never re-signed), and relays. Deno's kernel
+keeps only the first routing identity of a request, so the relay remembers
+each request's routing frames by `msg_id` and puts them back on the replies.
+Heartbeats are answered here (the relay exits when Deno's kernel exits).
+SIGINT (Jupyter's "interrupt") is forwarded to Deno's kernel; Deno 2.9 exits
+on it, and the relay exits with it, so Jupyter restarts the kernel as it would
+without the relay. SIGTERM, SIGHUP and a `shutdown_request` stop Deno's
+kernel; if the relay itself is killed, Linux stops Deno's kernel too
+(PR_SET_PDEATHSIG): no orphan kernels.
+
+Usage (the kernelspec's argv, written by `deno task setup`):
+    /usr/bin/python3 tools/deno_kernel_shim.py --deno /usr/bin/deno {connection_file}
+Needs python3-zmq (installed with Jupyter). Prints nothing except on failure.
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+
+import zmq
+
+# How long IOPub must be quiet after a cell's "idle" before it is passed on.
+# Deno's late outputs follow "idle" within about 1 ms; 30 ms is the measured
+# margin that closed the race under CPU load.
+QUIET_SECONDS = 0.03
+# An execute_request whose reply came but whose "idle" never did is closed
+# after this long, so one odd request cannot stall the queue.
+MISSING_IDLE_SECONDS = 2.0
+DELIMITER = b"<IDS|MSG>"
+PR_SET_PDEATHSIG = 1
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--deno", default="deno", help="the Deno binary")
+    parser.add_argument("connection_file", help="Jupyter's connection file")
+    return parser.parse_args(argv)
+
+
+def free_ports(ip, count):
+    """`count` distinct ports the OS says are free on `ip` right now."""
+    holders = []
+    try:
+        for _ in range(count):
+            holder = socket.socket()
+            holder.bind((ip, 0))
+            holders.append(holder)
+        return [holder.getsockname()[1] for holder in holders]
+    finally:
+        for holder in holders:
+            holder.close()
+
+
+def split(frames):
+    """Routing frames and the message (from the delimiter on)."""
+    index = frames.index(DELIMITER)
+    return frames[:index], frames[index:]
+
+
+def header_of(message):
+    """The message's header and its parent's msg_id (frames from DELIMITER)."""
+    header = json.loads(message[2])
+    parent = json.loads(message[3]) if len(message) > 3 else {}
+    return header, parent.get("msg_id")
+
+
+def stop_with_parent():
+    """Runs in Deno's kernel before exec: die when the relay dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+class Relay:
+    def __init__(self, connection_file, deno):
+        with open(connection_file) as file:
+            connection = json.load(file)
+        self.context = zmq.Context()
+        ip = connection["ip"]
+        transport = connection.get("transport", "tcp")
+
+        def url(port):
+            return f"{transport}://{ip}:{port}"
+
+        def bound(kind, port):
+            sock = self.context.socket(kind)
+            sock.linger = 0
+            sock.bind(url(port))
+            return sock
+
+        # The client's side: the ports of Jupyter's connection file.
+        self.shell = bound(zmq.ROUTER, connection["shell_port"])
+        self.control = bound(zmq.ROUTER, connection["control_port"])
+        self.stdin = bound(zmq.ROUTER, connection["stdin_port"])
+        self.iopub = bound(zmq.PUB, connection["iopub_port"])
+        self.heartbeat = bound(zmq.REP, connection["hb_port"])
+
+        # Deno's side: its own connection file with fresh ports, same key.
+        names = ["shell_port", "control_port", "stdin_port", "iopub_port", "hb_port"]
+        inner = dict(connection)
+        inner.update(zip(names, free_ports(ip, len(names))))
+        folder = os.path.dirname(os.path.abspath(connection_file))
+        handle, self.inner_file = tempfile.mkstemp(
+            prefix="deno-behind-shim-", suffix=".json", dir=folder
+        )
+        with os.fdopen(handle, "w") as file:
+            json.dump(inner, file)
+        identity = os.urandom(8).hex().encode()
+
+        def connected(kind, port):
+            sock = self.context.socket(kind)
+            sock.linger = 0
+            if kind == zmq.SUB:
+                sock.setsockopt(zmq.SUBSCRIBE, b"")
+            else:
+                # one identity on shell and stdin, as Jupyter's clients do, so
+                # Deno's input requests find their way back
+                sock.setsockopt(zmq.IDENTITY, identity)
+            sock.connect(url(port))
+            return sock
+
+        self.deno_shell = connected(zmq.DEALER, inner["shell_port"])
+        self.deno_control = connected(zmq.DEALER, inner["control_port"])
+        self.deno_stdin = connected(zmq.DEALER, inner["stdin_port"])
+        self.deno_iopub = connected(zmq.SUB, inner["iopub_port"])
+
+        self.child = subprocess.Popen(
+            [deno, "jupyter", "--kernel", "--conn", self.inner_file],
+            preexec_fn=stop_with_parent,
+        )
+        self.routes = {}  # msg_id → routing frames of the client's request
+        self.waiting = deque()  # execute_requests not yet sent to Deno
+        self.running = None  # the execute_request Deno is working on
+        self.held_idle = None  # its "idle" status, held back
+        self.reply_seen = False
+        self.last_iopub = time.monotonic()
+        self.reply_at = None
+        self.stopping = False
+
+    # --- client → Deno ----------------------------------------------------
+
+    def from_client(self, front, back):
+        routing, message = split(front.recv_multipart())
+        header, _ = header_of(message)
+        self.routes[header["msg_id"]] = routing
+        if front is self.shell and header["msg_type"] == "execute_request":
+            self.waiting.append(message)
+            self.send_next()
+            return
+        if front is self.control and header["msg_type"] == "shutdown_request":
+            self.stopping = True
+        back.send_multipart(message)
+
+    def send_next(self):
+        if self.running is not None or not self.waiting:
+            return
+        message = self.waiting.popleft()
+        self.running = header_of(message)[0]["msg_id"]
+        self.held_idle = None
+        self.reply_seen = False
+        self.reply_at = None
+        self.deno_shell.send_multipart(message)
+
+    # --- Deno → client ----------------------------------------------------
+
+    def to_client(self, back, front):
+        message = back.recv_multipart()
+        _, message = split(message)
+        _, parent = header_of(message)
+        routing = self.routes.get(parent)
+        if routing is None:
+            return  # a reply to nobody we know: nowhere to send it
+        if back is self.deno_shell and parent == self.running:
+            self.reply_seen = True
+            self.reply_at = time.monotonic()
+        elif back is not self.deno_stdin and parent != self.running:
+            del self.routes[parent]  # its one reply: the route is done
+        front.send_multipart(routing + message)
+
+    def from_iopub(self):
+        frames = self.deno_iopub.recv_multipart()
+        self.last_iopub = time.monotonic()
+        routing, message = split(frames)
+        header, parent = header_of(message)
+        if (
+            parent is not None
+            and parent == self.running
+            and header["msg_type"] == "status"
+            and json.loads(message[5]).get("execution_state") == "idle"
+        ):
+            self.held_idle = frames
+            return
+        self.iopub.send_multipart(frames)
+
+    def finish_running(self, now):
+        """Passes a held "idle" on once IOPub has been quiet long enough."""
+        if self.running is None:
+            return
+        if self.held_idle is not None:
+            if now - self.last_iopub < QUIET_SECONDS:
+                return
+            self.iopub.send_multipart(self.held_idle)
+        elif not (
+            self.reply_seen
+            and now - self.reply_at >= MISSING_IDLE_SECONDS
+            and now - self.last_iopub >= MISSING_IDLE_SECONDS
+        ):
+            return
+        self.routes.pop(self.running, None)
+        self.running = None
+        self.held_idle = None
+        self.send_next()
+
+    # --- the loop -----------------------------------------------------------
+
+    def run(self):
+        poller = zmq.Poller()
+        pairs = {
+            self.shell: self.deno_shell,
+            self.control: self.deno_control,
+            self.stdin: self.deno_stdin,
+        }
+        backs = {back: front for front, back in pairs.items()}
+        for sock in [*pairs, *backs, self.deno_iopub, self.heartbeat]:
+            poller.register(sock, zmq.POLLIN)
+        while self.child.poll() is None:
+            timeout = 5 if self.held_idle is not None else 100
+            events = dict(poller.poll(timeout))
+            # IOPub first: a cell's outputs go out before its reply's effects
+            if self.deno_iopub in events:
+                while self.deno_iopub.poll(0):
+                    self.from_iopub()
+            for sock in events:
+                if sock in pairs:
+                    self.from_client(sock, pairs[sock])
+                elif sock in backs:
+                    self.to_client(sock, backs[sock])
+                elif sock is self.heartbeat:
+                    self.heartbeat.send(self.heartbeat.recv())
+            self.finish_running(time.monotonic())
+        # Deno's kernel exited: pass on what it said last, then go.
+        deadline = time.monotonic() + 0.2
+        while time.monotonic() < deadline:
+            events = dict(poller.poll(20))
+            if not events:
+                break
+            for sock in events:
+                if sock is self.deno_iopub:
+                    self.iopub.send_multipart(sock.recv_multipart())
+                elif sock in backs:
+                    self.to_client(sock, backs[sock])
+                elif sock in pairs:
+                    sock.recv_multipart()
+                elif sock is self.heartbeat:
+                    self.heartbeat.send(self.heartbeat.recv())
+        return self.child.returncode
+
+    def stop_child(self, signum=signal.SIGTERM):
+        if self.child.poll() is None:
+            self.child.send_signal(signum)
+            try:
+                self.child.wait(5)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+                self.child.wait()
+
+    def close(self):
+        self.stop_child()
+        try:
+            os.remove(self.inner_file)
+        except OSError:
+            pass
+        self.context.destroy(linger=0)
+
+
+def main():
+    args = parse_args(sys.argv[1:])
+    relay = Relay(args.connection_file, args.deno)
+
+    def forward(signum, _frame):
+        if relay.child.poll() is None:
+            relay.child.send_signal(signum)
+
+    def terminate(signum, _frame):
+        relay.stop_child()
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGHUP, terminate)
+    code = 1
+    try:
+        code = relay.run()
+    finally:
+        relay.close()
+    # Deno's exit status, as a signal when it was killed by one
+    return 128 - code if code < 0 else code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
