@@ -456,17 +456,18 @@ export function differingCells(run: Notebook, reference: Notebook): string[] {
         JSON.stringify(output).replace(/Deno \d+\.\d+\.\d+\S* ·/, "Deno · ")
       )
     );
-    if (got.join("\n") === want.join("\n")) continue;
-    const summary = (outputs: string[]) =>
-      outputs.length === 0
-        ? "no output"
-        : outputs.map((o) => JSON.stringify(o.slice(0, 60))).join(", ");
+    const [x, y] = [got.join("\n"), want.join("\n")];
+    if (x === y) continue;
+    let at = 0;
+    while (at < x.length && at < y.length && x[at] === y[at]) at++;
+    const around = (text: string) =>
+      JSON.stringify(text.slice(Math.max(0, at - 30), at + 50));
     differences.push(
-      `${describeCell(a, index)}: ${got.length} output(s) ${
-        summary(got.filter((o) => !want.includes(o)))
-      } where the reference has ${want.length}: ${
-        summary(want.filter((o) => !got.includes(o)))
-      }`,
+      `${
+        describeCell(a, index)
+      }: ${got.length} output(s), expected ${want.length}; from character ${at}: ${
+        around(x)
+      } instead of ${around(y)}`,
     );
   }
   return differences;

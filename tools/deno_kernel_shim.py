@@ -33,6 +33,9 @@ Needs python3-zmq (installed with Jupyter). Prints nothing except on failure.
 
 import argparse
 import ctypes
+import datetime
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -54,6 +57,13 @@ QUIET_SECONDS = 0.03
 MISSING_IDLE_SECONDS = 2.0
 DELIMITER = b"<IDS|MSG>"
 PR_SET_PDEATHSIG = 1
+DEBUG = os.environ.get("DENO_KERNEL_SHIM_DEBUG") == "1"
+
+
+def debug(*parts):
+    """With DENO_KERNEL_SHIM_DEBUG=1: one line per relayed message, on stderr."""
+    if DEBUG:
+        print(f"shim {time.monotonic():.3f}", *parts, file=sys.stderr, flush=True)
 
 
 def parse_args(argv):
@@ -120,7 +130,8 @@ class Relay:
         self.shell = bound(zmq.ROUTER, connection["shell_port"])
         self.control = bound(zmq.ROUTER, connection["control_port"])
         self.stdin = bound(zmq.ROUTER, connection["stdin_port"])
-        self.iopub = bound(zmq.PUB, connection["iopub_port"])
+        # XPUB: a PUB that also reports its subscribers (see run)
+        self.iopub = bound(zmq.XPUB, connection["iopub_port"])
         self.heartbeat = bound(zmq.REP, connection["hb_port"])
 
         # Deno's side: its own connection file with fresh ports, same key.
@@ -156,6 +167,11 @@ class Relay:
             [deno, "jupyter", "--kernel", "--conn", self.inner_file],
             preexec_fn=stop_with_parent,
         )
+        self.key = connection.get("key", "").encode()
+        self.digest = connection.get("signature_scheme", "hmac-sha256")[5:]
+        self.ready = False  # whether Deno's IOPub reaches us yet
+        self.probes = 0
+        self.probe_answered = True  # whether the next probe may be sent
         self.routes = {}  # msg_id → routing frames of the client's request
         self.waiting = deque()  # execute_requests not yet sent to Deno
         self.running = None  # the execute_request Deno is working on
@@ -165,11 +181,39 @@ class Relay:
         self.reply_at = None
         self.stopping = False
 
+    # --- start-up ---------------------------------------------------------
+
+    def probe(self):
+        """Asks Deno's kernel for its info, signed with the shared key.
+
+        Until an IOPub message answers a probe, Deno's IOPub may not reach us
+        yet (a subscriber that connects late misses what was published
+        before), so client requests wait in their sockets till then.
+        """
+        self.probes += 1
+        header = {
+            "msg_id": f"deno-kernel-shim-probe-{self.probes}",
+            "session": "deno-kernel-shim",
+            "username": "deno-kernel-shim",
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "msg_type": "kernel_info_request",
+            "version": "5.3",
+        }
+        frames = [json.dumps(header).encode(), b"{}", b"{}", b"{}"]
+        signature = b""
+        if self.key:
+            mac = hmac.new(self.key, digestmod=getattr(hashlib, self.digest))
+            for frame in frames:
+                mac.update(frame)
+            signature = mac.hexdigest().encode()
+        self.deno_shell.send_multipart([DELIMITER, signature, *frames])
+
     # --- client → Deno ----------------------------------------------------
 
     def from_client(self, front, back):
         routing, message = split(front.recv_multipart())
         header, _ = header_of(message)
+        debug("client →", header["msg_type"], header["msg_id"][-8:])
         self.routes[header["msg_id"]] = routing
         if front is self.shell and header["msg_type"] == "execute_request":
             self.waiting.append(message)
@@ -194,7 +238,11 @@ class Relay:
     def to_client(self, back, front):
         message = back.recv_multipart()
         _, message = split(message)
-        _, parent = header_of(message)
+        header, parent = header_of(message)
+        if (parent or "").startswith("deno-kernel-shim-probe-"):
+            self.probe_answered = True  # Deno is up; its IOPub may not be
+            return
+        debug("→ client", header["msg_type"], (parent or "")[-8:])
         routing = self.routes.get(parent)
         if routing is None:
             return  # a reply to nobody we know: nowhere to send it
@@ -210,6 +258,10 @@ class Relay:
         self.last_iopub = time.monotonic()
         routing, message = split(frames)
         header, parent = header_of(message)
+        debug("iopub", header["msg_type"], (parent or "")[-8:])
+        if (parent or "").startswith("deno-kernel-shim-probe-"):
+            self.ready = True  # Deno's IOPub reaches us: let clients in
+            return
         if (
             parent is not None
             and parent == self.running
@@ -249,15 +301,43 @@ class Relay:
             self.stdin: self.deno_stdin,
         }
         backs = {back: front for front, back in pairs.items()}
-        for sock in [*pairs, *backs, self.deno_iopub, self.heartbeat]:
+        for sock in [*backs, self.deno_iopub, self.heartbeat]:
             poller.register(sock, zmq.POLLIN)
+        poller.register(self.iopub, zmq.POLLIN)
+        started = next_probe = time.monotonic()
+        subscribed = False
         while self.child.poll() is None:
-            timeout = 5 if self.held_idle is not None else 100
+            # one probe at a time, so none pile up while Deno starts
+            if (
+                not self.ready
+                and self.probe_answered
+                and time.monotonic() >= next_probe
+            ):
+                self.probe_answered = False
+                self.probe()
+                next_probe = time.monotonic() + 0.05
+            timeout = 5 if self.held_idle is not None or not self.ready else 100
             events = dict(poller.poll(timeout))
             # IOPub first: a cell's outputs go out before its reply's effects
             if self.deno_iopub in events:
                 while self.deno_iopub.poll(0):
                     self.from_iopub()
+            if self.iopub in events:
+                while self.iopub.poll(0):
+                    self.iopub.recv()  # a client's SUB (re)connected
+                subscribed = True
+            # A client's requests wait until Deno's IOPub reaches us and the
+            # client's IOPub reaches us (or 2 s passed): what Deno publishes
+            # then is never lost, even for a client that just reconnected
+            # after a restart.
+            if (
+                self.ready
+                and (subscribed or time.monotonic() - started > 2)
+                and self.shell not in poller
+            ):
+                debug("ready for clients")
+                for sock in pairs:
+                    poller.register(sock, zmq.POLLIN)
             for sock in events:
                 if sock in pairs:
                     self.from_client(sock, pairs[sock])
@@ -277,7 +357,7 @@ class Relay:
                     self.iopub.send_multipart(sock.recv_multipart())
                 elif sock in backs:
                     self.to_client(sock, backs[sock])
-                elif sock in pairs:
+                elif sock in pairs or sock is self.iopub:
                     sock.recv_multipart()
                 elif sock is self.heartbeat:
                     self.heartbeat.send(self.heartbeat.recv())
