@@ -10,10 +10,10 @@
  * @module
  */
 
-import pinned from "../deno-version.json" with { type: "json" };
+import { TESTED_DENO_VERSION } from "../lib/setup.ts";
 
 /** The Deno version the tutorial is tested with (`deno-version.json`). */
-export const DENO_VERSION: string = pinned.deno;
+export const DENO_VERSION: string = TESTED_DENO_VERSION;
 
 /** The relay, as an absolute path. */
 export const SHIM: string = decodeURIComponent(
