@@ -27,7 +27,7 @@ const PYTHONS = ["/usr/bin/python3", "python3"];
 export const KERNEL_NAME = "deno";
 
 /** The name Jupyter shows in its Kernel menu. */
-export const DISPLAY_NAME = "Deno (attention tutorial)";
+export const DISPLAY_NAME = "Deno (Attention, cell by cell)";
 
 /** What {@linkcode installKernel} registered. */
 export interface Kernel {
