@@ -63,7 +63,8 @@ export const NOTEBOOKS_DIR: string = new URL("../notebooks/", import.meta.url)
 /** What to tell a reader whose machine lacks Jupyter. */
 export const INSTALL_HINT: string =
   "Jupyter with nbconvert and nbclient is needed to run the notebooks. Install it with " +
-  "`sudo apt-get install jupyter-notebook jupyter-nbconvert python3-nbclient` (Debian/Ubuntu) " +
+  "`apt-get update && apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient python3-zmq` " +
+  "(Debian/Ubuntu; with sudo unless root) " +
   "or `pip install notebook nbconvert nbclient`, then run `deno task setup`.";
 
 /** Fewest charts (outputs holding an SVG) each notebook must show, by number. */
