@@ -94,9 +94,11 @@ Deno.test({
   name: "tutorial notebooks run, draw their charts and rerun alike in Chromium",
   async fn(t) {
     await checkTools();
+    // ATTENTION_NOTEBOOK=02 runs only the notebooks whose names start so
+    const only = Deno.env.get("ATTENTION_NOTEBOOK") ?? "";
     const notebooks = (await listNotebooks()).map((path) =>
       path.slice(path.lastIndexOf("/") + 1)
-    );
+    ).filter((name) => name.startsWith(only));
     assert(notebooks.length > 0, "no notebooks/NN_*.ipynb to test");
     const work = await Deno.makeTempDir({ prefix: "attention-browser-" });
     let server: Server | undefined;
@@ -148,6 +150,15 @@ async function runAll(
     if (restart) notebook.restart_run_all({ confirm: false });
     else notebook.execute_all_cells();
   }, options.restart);
+  // Run All has begun once a cell is queued ("*"), after any restart
+  await page.waitForFunction(
+    () =>
+      (globalThis as PageWindow).Jupyter!.notebook!.get_cells().some((cell) =>
+        cell.input_prompt_number === "*"
+      ),
+    undefined,
+    { timeout: 120_000, polling: 10 },
+  );
   await waitUntilIdle(page, name);
   const notebook = await snapshot(page);
   assertRanCleanly(notebook, name);
@@ -276,8 +287,8 @@ async function run(
 }
 
 /**
- * Copies what the notebooks need into `dir`: the notebooks, lib/, deno.json
- * and deno.lock (so "../lib/mod.ts" and the import map resolve as in the
+ * Copies what the notebooks need into `dir`: the notebooks, lib/, deno.json,
+ * deno.lock and deno-version.json (so "../lib/mod.ts" and the import map resolve as in the
  * repository), and links node_modules/ when the repository has one.
  */
 async function copyTutorial(dir: string, notebooks: string[]): Promise<void> {
@@ -286,7 +297,7 @@ async function copyTutorial(dir: string, notebooks: string[]): Promise<void> {
     await Deno.copyFile(`${ROOT}notebooks/${name}`, `${dir}notebooks/${name}`);
   }
   await copyDirectory(`${ROOT}lib`, `${dir}lib`);
-  for (const file of ["deno.json", "deno.lock"]) {
+  for (const file of ["deno.json", "deno.lock", "deno-version.json"]) {
     await Deno.copyFile(ROOT + file, dir + file).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
