@@ -7,7 +7,13 @@
 // relay (README); the relay-only checks are then ignored.
 
 import { assert, assertEquals } from "@std/assert";
-import { DENO_VERSION, installKernel, type Kernel } from "../tools/kernel.ts";
+import {
+  DENO_VERSION,
+  DISPLAY_NAME,
+  installKernel,
+  type Kernel,
+  SHIM,
+} from "../tools/kernel.ts";
 import { ensureJupyter } from "./_jupyter.ts";
 
 const CLIENT = decodeURIComponent(
@@ -160,4 +166,33 @@ Deno.test({
       );
     });
   },
+});
+
+Deno.test("installKernel registers the relay in front of this Deno, or Deno's kernel alone", async () => {
+  const jupyterPath = await Deno.makeTempDir({ prefix: "attention-spec-" });
+  try {
+    const relay = await installKernel({ jupyterPath, plain: false });
+    const spec = JSON.parse(
+      await Deno.readTextFile(`${jupyterPath}/kernels/deno/kernel.json`),
+    );
+    assertEquals(spec.argv, relay.argv);
+    assertEquals(spec.argv.slice(1), [
+      SHIM,
+      "--deno",
+      Deno.execPath(),
+      "{connection_file}",
+    ]);
+    assertEquals(spec.display_name, DISPLAY_NAME);
+    assertEquals(relay.deno, Deno.version.deno);
+    const plain = await installKernel({ jupyterPath, plain: true });
+    assertEquals(plain.shim, false);
+    assertEquals(
+      JSON.parse(
+        await Deno.readTextFile(`${jupyterPath}/kernels/deno/kernel.json`),
+      ).argv,
+      [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"],
+    );
+  } finally {
+    await Deno.remove(jupyterPath, { recursive: true });
+  }
 });
