@@ -10,13 +10,18 @@ waiting for that queue. Jupyter's clients stop listening for a cell at its
 next cell (the browser's Run All). This relay closes that race:
 
 - it forwards the next `execute_request` only after the previous cell's
-  "idle" has been passed on, so late outputs are stamped with the right cell;
-- it holds each cell's "idle" until the kernel's IOPub has been quiet for
-  QUIET_SECONDS, so every output reaches the client before the cell ends.
+  "idle" has been passed on, so no output is stamped with a later cell;
+- it holds each cell's "idle" and sends Deno's kernel a flush marker of its
+  own (a request that prints and displays a token). Deno's output queues are
+  first in, first out, so once both tokens are back every output of the cell
+  has been sent; outputs that Deno stamped with the marker are the cell's and
+  are passed on as the cell's (re-signed). Then the cell's "idle" goes out.
+  No timing guess: this holds on a loaded machine too.
 
 How: it binds the five sockets of Jupyter's connection file, starts
 `deno jupyter --kernel` on other local ports with the same key (so signed
-messages pass through unchanged, never re-signed), and relays. Deno's kernel
+messages pass through unchanged; only re-stamped late outputs and the
+relay's own requests are signed here), and relays. Deno's kernel
 keeps only the first routing identity of a request, so the relay remembers
 each request's routing frames by `msg_id` and puts them back on the replies.
 Heartbeats are answered here (the relay exits when Deno's kernel exits).
@@ -48,13 +53,13 @@ from collections import deque
 
 import zmq
 
-# How long IOPub must be quiet after a cell's "idle" before it is passed on.
-# Deno's late outputs follow "idle" within about 1 ms; 30 ms is the measured
-# margin that closed the race under CPU load.
-QUIET_SECONDS = 0.03
 # An execute_request whose reply came but whose "idle" never did is closed
 # after this long, so one odd request cannot stall the queue.
 MISSING_IDLE_SECONDS = 2.0
+# Our own requests to Deno's kernel: readiness probes and flush markers.
+PROBE = "deno-kernel-shim-probe-"
+FLUSH = "deno-kernel-shim-flush-"
+OUTPUTS = {"stream", "display_data", "execute_result", "error", "update_display_data", "clear_output"}
 DELIMITER = b"<IDS|MSG>"
 PR_SET_PDEATHSIG = 1
 DEBUG = os.environ.get("DENO_KERNEL_SHIM_DEBUG") == "1"
@@ -171,6 +176,9 @@ class Relay:
         self.digest = connection.get("signature_scheme", "hmac-sha256")[5:]
         self.ready = False  # whether Deno's IOPub reaches us yet
         self.probes = 0
+        self.flushes = 0
+        self.flushing = None  # the flush marker in flight, if any
+        self.running_header = None
         self.probe_answered = True  # whether the next probe may be sent
         self.routes = {}  # msg_id → routing frames of the client's request
         self.waiting = deque()  # execute_requests not yet sent to Deno
@@ -183,30 +191,73 @@ class Relay:
 
     # --- start-up ---------------------------------------------------------
 
+    def sign(self, frames):
+        """The HMAC of a message's four JSON frames, with the shared key."""
+        if not self.key:
+            return b""
+        mac = hmac.new(self.key, digestmod=getattr(hashlib, self.digest))
+        for frame in frames:
+            mac.update(frame)
+        return mac.hexdigest().encode()
+
+    def request(self, msg_id, msg_type, content):
+        """Sends Deno's kernel a request of our own, signed with the shared key."""
+        header = {
+            "msg_id": msg_id,
+            "session": "deno-kernel-shim",
+            "username": "deno-kernel-shim",
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "msg_type": msg_type,
+            "version": "5.3",
+        }
+        frames = [json.dumps(header).encode(), b"{}", b"{}", json.dumps(content).encode()]
+        self.deno_shell.send_multipart([DELIMITER, self.sign(frames), *frames])
+
     def probe(self):
-        """Asks Deno's kernel for its info, signed with the shared key.
+        """Asks Deno's kernel for its info.
 
         Until an IOPub message answers a probe, Deno's IOPub may not reach us
         yet (a subscriber that connects late misses what was published
         before), so client requests wait in their sockets till then.
         """
         self.probes += 1
-        header = {
-            "msg_id": f"deno-kernel-shim-probe-{self.probes}",
-            "session": "deno-kernel-shim",
-            "username": "deno-kernel-shim",
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-            "msg_type": "kernel_info_request",
-            "version": "5.3",
-        }
-        frames = [json.dumps(header).encode(), b"{}", b"{}", b"{}"]
-        signature = b""
-        if self.key:
-            mac = hmac.new(self.key, digestmod=getattr(hashlib, self.digest))
-            for frame in frames:
-                mac.update(frame)
-            signature = mac.hexdigest().encode()
-        self.deno_shell.send_multipart([DELIMITER, signature, *frames])
+        self.request(f"{PROBE}{self.probes}", "kernel_info_request", {})
+
+    def flush(self):
+        """Asks Deno's kernel to print and display a token, after the cell.
+
+        Deno's kernel sends outputs through queues in order, so when both
+        tokens are back, everything the cell printed or displayed has been
+        sent. Outputs drained meanwhile are stamped with this request: they
+        are the cell's, and go to the client as the cell's (re-signed).
+        """
+        self.flushes += 1
+        self.flushing = f"{FLUSH}{self.flushes}"
+        self.token = f"{self.flushing}-{os.urandom(6).hex()}"
+        self.tokens_seen = set()
+        self.flush_idle = False
+        code = (
+            f"console.log({json.dumps(self.token)});\n"
+            f"await Deno.jupyter.display({{ \"text/plain\": {json.dumps(self.token)} }}, {{ raw: true }});"
+        )
+        self.request(
+            self.flushing,
+            "execute_request",
+            {
+                "code": code,
+                "silent": False,
+                "store_history": False,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": False,
+            },
+        )
+
+    def restamped(self, routing, message, content=None):
+        """The message with the running cell as its parent, signed again."""
+        frames = [message[2], self.running_header, message[4]]
+        frames.append(message[5] if content is None else json.dumps(content).encode())
+        return [*routing, DELIMITER, self.sign(frames), *frames, *message[6:]]
 
     # --- client → Deno ----------------------------------------------------
 
@@ -228,6 +279,8 @@ class Relay:
             return
         message = self.waiting.popleft()
         self.running = header_of(message)[0]["msg_id"]
+        self.running_header = message[2]
+        self.flushing = None
         self.held_idle = None
         self.reply_seen = False
         self.reply_at = None
@@ -239,9 +292,11 @@ class Relay:
         message = back.recv_multipart()
         _, message = split(message)
         header, parent = header_of(message)
-        if (parent or "").startswith("deno-kernel-shim-probe-"):
+        if (parent or "").startswith(PROBE):
             self.probe_answered = True  # Deno is up; its IOPub may not be
             return
+        if (parent or "").startswith(FLUSH):
+            return  # the reply to a flush marker: ours
         debug("→ client", header["msg_type"], (parent or "")[-8:])
         routing = self.routes.get(parent)
         if routing is None:
@@ -258,26 +313,51 @@ class Relay:
         self.last_iopub = time.monotonic()
         routing, message = split(frames)
         header, parent = header_of(message)
-        debug("iopub", header["msg_type"], (parent or "")[-8:])
-        if (parent or "").startswith("deno-kernel-shim-probe-"):
+        kind = header["msg_type"]
+        debug("iopub", kind, (parent or "")[-8:])
+        if (parent or "").startswith(PROBE):
             self.ready = True  # Deno's IOPub reaches us: let clients in
             return
+        if (parent or "").startswith(FLUSH):
+            if parent == self.flushing:
+                self.from_flush(routing, message, kind)
+            return  # a stale marker's own messages: dropped
         if (
             parent is not None
             and parent == self.running
-            and header["msg_type"] == "status"
+            and kind == "status"
             and json.loads(message[5]).get("execution_state") == "idle"
         ):
             self.held_idle = frames
+            self.flush()
             return
         self.iopub.send_multipart(frames)
 
+    def from_flush(self, routing, message, kind):
+        """A message stamped with the flush marker: a token, or the cell's."""
+        content = json.loads(message[5])
+        if kind == "status" and content.get("execution_state") == "idle":
+            self.flush_idle = True
+            return
+        if kind == "stream" and self.token in content.get("text", ""):
+            self.tokens_seen.add("stream")
+            content["text"] = content["text"].replace(self.token + "\n", "", 1)
+            if content["text"]:
+                self.iopub.send_multipart(self.restamped(routing, message, content))
+            return
+        if kind == "display_data" and content.get("data", {}).get("text/plain") == self.token:
+            self.tokens_seen.add("display")
+            return
+        if kind in OUTPUTS:
+            debug("late output of the cell, re-stamped:", kind)
+            self.iopub.send_multipart(self.restamped(routing, message))
+
     def finish_running(self, now):
-        """Passes a held "idle" on once IOPub has been quiet long enough."""
+        """Passes the cell's "idle" on once the flush marker is through."""
         if self.running is None:
             return
         if self.held_idle is not None:
-            if now - self.last_iopub < QUIET_SECONDS:
+            if not (self.flush_idle and self.tokens_seen == {"stream", "display"}):
                 return
             self.iopub.send_multipart(self.held_idle)
         elif not (
@@ -289,6 +369,7 @@ class Relay:
         self.routes.pop(self.running, None)
         self.running = None
         self.held_idle = None
+        self.flushing = None
         self.send_next()
 
     # --- the loop -----------------------------------------------------------
