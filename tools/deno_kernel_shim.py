@@ -319,9 +319,8 @@ class Relay:
             self.ready = True  # Deno's IOPub reaches us: let clients in
             return
         if (parent or "").startswith(FLUSH):
-            if parent == self.flushing:
-                self.from_flush(routing, message, kind)
-            return  # a stale marker's own messages: dropped
+            self.from_flush(routing, message, kind, parent == self.flushing)
+            return
         if (
             parent is not None
             and parent == self.running
@@ -333,9 +332,16 @@ class Relay:
             return
         self.iopub.send_multipart(frames)
 
-    def from_flush(self, routing, message, kind):
-        """A message stamped with the flush marker: a token, or the cell's."""
+    def from_flush(self, routing, message, kind, current):
+        """A message stamped with a flush marker: a token, or a cell's output."""
         content = json.loads(message[5])
+        if not current:
+            # an earlier marker's: only outputs matter, and they can only be
+            # the running cell's (or, between cells, the last cell's)
+            if kind in OUTPUTS and self.running_header is not None:
+                debug("output stamped with an old marker, re-stamped:", kind)
+                self.iopub.send_multipart(self.restamped(routing, message))
+            return
         if kind == "status" and content.get("execution_state") == "idle":
             self.flush_idle = True
             return
