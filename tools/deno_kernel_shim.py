@@ -56,6 +56,9 @@ import zmq
 # An execute_request whose reply came but whose "idle" never did is closed
 # after this long, so one odd request cannot stall the queue.
 MISSING_IDLE_SECONDS = 2.0
+# A cell whose flush marker has not come back after this long (it should take
+# milliseconds) is let go anyway, so nothing can hang a notebook for good.
+FLUSH_TIMEOUT_SECONDS = 30.0
 # Our own requests to Deno's kernel: readiness probes and flush markers.
 PROBE = "deno-kernel-shim-probe-"
 FLUSH = "deno-kernel-shim-flush-"
@@ -236,6 +239,7 @@ class Relay:
         self.token = f"{self.flushing}-{os.urandom(6).hex()}"
         self.tokens_seen = set()
         self.flush_idle = False
+        self.flush_sent = time.monotonic()
         code = (
             f"console.log({json.dumps(self.token)});\n"
             f"await Deno.jupyter.display({{ \"text/plain\": {json.dumps(self.token)} }}, {{ raw: true }});"
@@ -318,6 +322,10 @@ class Relay:
         if (parent or "").startswith(PROBE):
             self.ready = True  # Deno's IOPub reaches us: let clients in
             return
+        if self.flushing is not None and self.is_token(message, kind):
+            # whichever request Deno stamped it with
+            self.from_token(routing, message, kind)
+            return
         if (parent or "").startswith(FLUSH):
             self.from_flush(routing, message, kind, parent == self.flushing)
             return
@@ -332,29 +340,31 @@ class Relay:
             return
         self.iopub.send_multipart(frames)
 
-    def from_flush(self, routing, message, kind, current):
-        """A message stamped with a flush marker: a token, or a cell's output."""
-        content = json.loads(message[5])
-        if not current:
-            # an earlier marker's: only outputs matter, and they can only be
-            # the running cell's (or, between cells, the last cell's)
-            if kind in OUTPUTS and self.running_header is not None:
-                debug("output stamped with an old marker, re-stamped:", kind)
-                self.iopub.send_multipart(self.restamped(routing, message))
-            return
-        if kind == "status" and content.get("execution_state") == "idle":
-            self.flush_idle = True
-            return
-        if kind == "stream" and self.token in content.get("text", ""):
-            self.tokens_seen.add("stream")
-            content["text"] = content["text"].replace(self.token + "\n", "", 1)
-            if content["text"]:
-                self.iopub.send_multipart(self.restamped(routing, message, content))
-            return
-        if kind == "display_data" and content.get("data", {}).get("text/plain") == self.token:
+    def is_token(self, message, kind):
+        """Whether the message carries the current flush marker's token."""
+        if kind not in ("stream", "display_data"):
+            return False
+        return self.token.encode() in message[5]
+
+    def from_token(self, routing, message, kind):
+        """Counts a token; passes on, as the cell's, what came with it."""
+        if kind == "display_data":
             self.tokens_seen.add("display")
             return
-        if kind in OUTPUTS:
+        self.tokens_seen.add("stream")
+        content = json.loads(message[5])
+        content["text"] = content["text"].replace(self.token + "\n", "", 1)
+        if content["text"]:
+            self.iopub.send_multipart(self.restamped(routing, message, content))
+
+    def from_flush(self, routing, message, kind, current):
+        """Anything else stamped with a flush marker: its idle, or a cell's
+        output (re-stamped to the running cell, or between cells the last)."""
+        if current and kind == "status":
+            if json.loads(message[5]).get("execution_state") == "idle":
+                self.flush_idle = True
+            return
+        if kind in OUTPUTS and self.running_header is not None:
             debug("late output of the cell, re-stamped:", kind)
             self.iopub.send_multipart(self.restamped(routing, message))
 
@@ -363,8 +373,11 @@ class Relay:
         if self.running is None:
             return
         if self.held_idle is not None:
-            if not (self.flush_idle and self.tokens_seen == {"stream", "display"}):
+            flushed = self.flush_idle and self.tokens_seen == {"stream", "display"}
+            if not flushed and now - self.flush_sent < FLUSH_TIMEOUT_SECONDS:
                 return
+            if not flushed:
+                debug("flush marker incomplete after", FLUSH_TIMEOUT_SECONDS, "s")
             self.iopub.send_multipart(self.held_idle)
         elif not (
             self.reply_seen
