@@ -145,18 +145,30 @@ async function runAll(
   name: string,
   options: { restart: boolean },
 ): Promise<Notebook> {
-  await page.evaluate((restart) => {
+  // the highest execution count before: a Run All without restart has
+  // begun once a cell is queued ("*") or every cell counts above it
+  const before = await page.evaluate((restart) => {
     const notebook = (globalThis as PageWindow).Jupyter!.notebook!;
+    const counts = notebook.get_cells().map((cell) =>
+      typeof cell.input_prompt_number === "number"
+        ? cell.input_prompt_number
+        : 0
+    );
     if (restart) notebook.restart_run_all({ confirm: false });
     else notebook.execute_all_cells();
+    return restart ? Infinity : Math.max(0, ...counts);
   }, options.restart);
-  // Run All has begun once a cell is queued ("*"), after any restart
   await page.waitForFunction(
-    () =>
-      (globalThis as PageWindow).Jupyter!.notebook!.get_cells().some((cell) =>
-        cell.input_prompt_number === "*"
-      ),
-    undefined,
+    (before) => {
+      const cells = (globalThis as PageWindow).Jupyter!.notebook!.get_cells()
+        .filter((cell) => cell.cell_type === "code");
+      return cells.some((cell) => cell.input_prompt_number === "*") ||
+        cells.every((cell) =>
+          typeof cell.input_prompt_number === "number" &&
+          cell.input_prompt_number > before
+        );
+    },
+    before,
     { timeout: 120_000, polling: 10 },
   );
   await waitUntilIdle(page, name);
