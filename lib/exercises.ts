@@ -1,69 +1,133 @@
 /**
- * TEMPORARY stand-in for the integrator's lib/exercises.ts (lands on main);
- * replaced at merge. Exercises with checked answers: `check(id, answer)`.
+ * Exercises with checked answers. Each chapter lists its exercises in
+ * `lib/exercises/NN.ts` (an array of {@linkcode Exercise}); this module
+ * collects them and answers `check(id, answer)` in a notebook cell with ✓, or
+ * ✗ and a hint (never the answer).
+ *
+ * To add a chapter's exercises: create `lib/exercises/NN.ts` exporting
+ * `EXERCISES: Exercise[]` (ids `"NN.name"`), and add one import line below.
  * @module
  */
 
-import { EXERCISES_01 } from "./exercises/01.ts";
-import { EXERCISES_02 } from "./exercises/02.ts";
-import { EXERCISES_03 } from "./exercises/03.ts";
-import { EXERCISES_04 } from "./exercises/04.ts";
-import { EXERCISES_05 } from "./exercises/05.ts";
-import { EXERCISES_06 } from "./exercises/06.ts";
+import type { Exercise } from "./exercises/_kit.ts";
+import { EXERCISES as CHAPTER_01 } from "./exercises/01.ts";
+import { EXERCISES as CHAPTER_02 } from "./exercises/02.ts";
+import { EXERCISES as CHAPTER_03 } from "./exercises/03.ts";
+import { EXERCISES as CHAPTER_04 } from "./exercises/04.ts";
+import { EXERCISES as CHAPTER_05 } from "./exercises/05.ts";
+import { EXERCISES as CHAPTER_06 } from "./exercises/06.ts";
 
-/** One exercise with a checked answer. */
-export interface Exercise {
-  /** "NN.name", NN the notebook's number. */
-  id: string;
-  /** The question, shown while no answer is given. */
-  prompt: string;
-  /** Shown with ✗; never the answer. */
-  hint: string;
-  /** Whether `answer` is right. */
-  isCorrect(answer: unknown): boolean;
-  /** Code (a JavaScript expression) that computes the answer. */
-  solution: string;
-}
+export { type Exercise, near, sameText } from "./exercises/_kit.ts";
 
-/** Every registered exercise. */
-export const EXERCISES: readonly Exercise[] = [
-  ...EXERCISES_01,
-  ...EXERCISES_02,
-  ...EXERCISES_03,
-  ...EXERCISES_04,
-  ...EXERCISES_05,
-  ...EXERCISES_06,
-];
+/** Every chapter's exercises, by id. */
+export const EXERCISES: ReadonlyMap<string, Exercise> = collect([
+  // one line per chapter, e.g. `CHAPTER_05,` after `import { EXERCISES as CHAPTER_05 } from "./exercises/05.ts";`
+  CHAPTER_01,
+  CHAPTER_02,
+  CHAPTER_03,
+  CHAPTER_04,
+  CHAPTER_05,
+  CHAPTER_06,
+]);
 
-/** What {@linkcode check} returns: shown as text by the Deno kernel. */
+/** What {@linkcode check} returns: the verdict, shown as the cell's output. */
 export interface CheckResult {
-  /** The line shown. */
-  text: string;
-  /** Deno's Jupyter display hook. */
-  [key: symbol]: () => Record<string, string>;
+  /** The exercise's id. */
+  id: string;
+  /** `"correct"`, `"wrong"`, or `"unanswered"` (the answer was `undefined`). */
+  verdict: "correct" | "wrong" | "unanswered";
+  /** The line shown to the reader. */
+  message: string;
 }
 
 /**
- * Checks an answer: ✓, ✗ with the hint, or the prompt when `answer` is
- * `undefined`.
+ * Checks a reader's answer to an exercise. Leave the answer `undefined` to
+ * see the question: the cell then runs without error, so a notebook with
+ * unanswered exercises still runs top to bottom.
  *
- * @param id The exercise's id, e.g. "05.floor".
+ * @param id The exercise's id, e.g. `"05.floor"`.
  * @param answer The reader's answer.
- * @returns A displayable result.
- * @throws {RangeError} When no exercise has this id.
+ * @returns The verdict; a notebook cell displays its message.
+ * @throws {RangeError} For an unknown id (the message lists the known ones).
  */
 export function check(id: string, answer: unknown): CheckResult {
-  const exercise = EXERCISES.find((e) => e.id === id);
-  if (exercise === undefined) {
-    throw new RangeError(`no exercise "${id}"`);
+  const exercise = EXERCISES.get(id);
+  if (!exercise) {
+    const known = [...EXERCISES.keys()];
+    throw new RangeError(
+      `no exercise "${String(id)}"; known: ${
+        known.length ? known.join(", ") : "none"
+      }`,
+    );
   }
-  const text = answer === undefined
-    ? `Exercise ${id}: ${exercise.prompt}`
-    : exercise.isCorrect(answer)
-    ? `✓ ${id}: right.`
-    : `✗ ${id}: not yet. Hint: ${exercise.hint}`;
+  return checkAnswer(exercise, answer);
+}
+
+/**
+ * Checks an answer against one exercise (what {@linkcode check} does after
+ * looking the exercise up).
+ *
+ * @param exercise The exercise.
+ * @param answer The reader's answer; `undefined` means not answered yet.
+ * @returns The verdict, displayable in a notebook.
+ *
+ * @example
+ * ```ts
+ * import { checkAnswer, near } from "./exercises.ts";
+ * const exercise = {
+ *   id: "00.two", prompt: "What is 1 + 1?", hint: "Count.",
+ *   isCorrect: near(2), solution: 2,
+ * };
+ * if (checkAnswer(exercise, 2).verdict !== "correct") throw new Error();
+ * if (checkAnswer(exercise, 3).message.includes("2")) throw new Error();
+ * ```
+ */
+export function checkAnswer(exercise: Exercise, answer: unknown): CheckResult {
+  let verdict: CheckResult["verdict"];
+  if (answer === undefined) verdict = "unanswered";
+  else {
+    let correct = false;
+    try {
+      correct = exercise.isCorrect(answer);
+    } catch {
+      correct = false; // an answer of the wrong kind is simply wrong
+    }
+    verdict = correct ? "correct" : "wrong";
+  }
+  const message = {
+    unanswered:
+      `Exercise ${exercise.id}: ${exercise.prompt} (put your answer in place of undefined and run the cell)`,
+    correct: `✓ ${exercise.id}: correct.`,
+    wrong: `✗ ${exercise.id}: not yet. Hint: ${exercise.hint}`,
+  }[verdict];
   return {
-    text,
-    [Symbol.for("Jupyter.display")]: () => ({ "text/plain": text }),
-  };
+    id: exercise.id,
+    verdict,
+    message,
+    // shown by the Deno kernel as the cell's output
+    [Symbol.for("Jupyter.display")]: () => ({
+      "text/plain": message,
+      "text/html": `<p style="padding:4px 8px;border-left:4px solid ${
+        { unanswered: "#888", correct: "#1a7f37", wrong: "#cf222e" }[verdict]
+      }">${escapeHtml(message)}</p>`,
+    }),
+  } as CheckResult;
+}
+
+function collect(lists: Exercise[][]): Map<string, Exercise> {
+  const byId = new Map<string, Exercise>();
+  for (const exercise of lists.flat()) {
+    if (byId.has(exercise.id)) {
+      throw new Error(`two exercises share the id ${exercise.id}`);
+    }
+    byId.set(exercise.id, exercise);
+  }
+  return byId;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(
+    />/g,
+    "&gt;",
+  );
 }

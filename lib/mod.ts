@@ -31,6 +31,17 @@ export {
   type ParameterShape,
 } from "./parameters.ts";
 export {
+  type AttentionResult,
+  causalMask,
+  embeddingLookup,
+  multiHeadAttention,
+  type MultiHeadAttentionOptions,
+  type MultiHeadWeights,
+  scaledDotProductAttention,
+  type ScaledDotProductAttentionOptions,
+  type TensorOrArray,
+} from "./attention.ts";
+export {
   type AttentionGradients,
   AttentionModel,
   type AttentionSteps,
@@ -81,3 +92,12 @@ export {
   trainLive,
   type TrainLiveOptions,
 } from "./notebook.ts";
+export {
+  check,
+  checkAnswer,
+  type CheckResult,
+  type Exercise,
+  EXERCISES,
+  near,
+  sameText,
+} from "./exercises.ts";
