@@ -15,7 +15,7 @@ export const EXERCISES: Exercise[] = [
     hint:
       "Compute both dot products: the angle is only part of a score, the key's length is the other.",
     isCorrect: near(2, 0),
-    solution: 1 * 2 + 0 * 0 > 1 * 3 + 0 * 3 ? 1 : 2,
+    solution: 2,
   },
   {
     id: "03.scaled-score",
