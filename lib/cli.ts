@@ -11,9 +11,9 @@ import {
   formatAnalysis,
   formatEpoch,
 } from "./analysis.ts";
-import { toSvgString } from "./charts.ts";
+import { toSvgString } from "./charts/svg.ts";
 import type { AttentionConfig } from "./config.ts";
-import { experimentCharts } from "./figures.ts";
+import { experimentCharts } from "./charts/experiment.ts";
 import { type Experiment, prepareExperiment } from "./tokenizer.ts";
 import { train, type TrainResult } from "./trainer.ts";
 

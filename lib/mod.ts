@@ -67,13 +67,44 @@ export {
   formatEpoch,
   type TokenWeight,
 } from "./analysis.ts";
-export * from "./charts.ts";
 export {
-  experimentCharts,
-  lossHistory,
-  trajectoryPoints,
+  type ChartDocument,
+  type ChartElement,
+  type ChartOptions,
+  tokenLabels,
+} from "./charts/common.ts";
+export {
+  attentionBars,
+  type AttentionBarsOptions,
+  type BarRecord,
+  signedBars,
+  type SignedBarsOptions,
   weightBars,
-} from "./figures.ts";
+} from "./charts/bars.ts";
+export {
+  lineChart,
+  type LineChartOptions,
+  type LinePoint,
+  lossCurve,
+  type LossCurveOptions,
+  lossHistory,
+  type LossPoint,
+} from "./charts/lines.ts";
+export {
+  type TrajectoryPoint,
+  trajectoryPoints,
+  weightTrajectories,
+  type WeightTrajectoriesOptions,
+} from "./charts/trajectories.ts";
+export {
+  type HeatCell,
+  heatmap,
+  type HeatmapOptions,
+  matrixCells,
+  type MatrixCellsOptions,
+} from "./charts/heatmap.ts";
+export { toSvgString } from "./charts/svg.ts";
+export { experimentCharts } from "./charts/experiment.ts";
 export {
   checkSetup,
   type Component,

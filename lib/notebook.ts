@@ -6,13 +6,10 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import {
-  attentionBars,
-  type ChartElement,
-  lossCurve,
-  toSvgString,
-} from "./charts.ts";
-import { lossHistory, weightBars } from "./figures.ts";
+import { attentionBars, weightBars } from "./charts/bars.ts";
+import type { ChartElement } from "./charts/common.ts";
+import { lossCurve, lossHistory } from "./charts/lines.ts";
+import { toSvgString } from "./charts/svg.ts";
 import { sizeLossFloor } from "./loss.ts";
 import type { Experiment } from "./tokenizer.ts";
 import { train, type TrainOptions, type TrainResult } from "./trainer.ts";

@@ -1,96 +1,19 @@
 /**
- * From results to charts: turns an experiment's weights and training history
- * into the plain records the chart builders take, and draws the standard set
- * of figures for a trained experiment (used by the CLI's `--svg` and the
- * custom-sentence notebook).
+ * The standard figures of a trained experiment, drawn with the chart families
+ * of this folder: used by the CLI's `--svg` and the custom-sentence notebook.
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
-import {
-  attentionBars,
-  type BarRecord,
-  type ChartElement,
-  heatmap,
-  lossCurve,
-  matrixCells,
-  tokenLabels,
-  type TrajectoryPoint,
-  weightTrajectories,
-} from "./charts.ts";
-import { sizeLossFloor } from "./loss.ts";
-import { AttentionModel, type AttentionSteps } from "./model.ts";
-import type { Experiment } from "./tokenizer.ts";
-import type { TrainResult } from "./trainer.ts";
-
-/**
- * One bar per position for {@linkcode attentionBars}; size words highlighted.
- *
- * @param experiment The experiment the weights belong to.
- * @param weights The focus word's attention weights, `[seqLen]`.
- * @returns `[seqLen]` bar records labelled `"position token"`.
- *
- * @example
- * ```ts
- * import { prepareExperiment, weightBars } from "./mod.ts";
- * const bars = weightBars(prepareExperiment(), new Array(13).fill(1 / 13));
- * if (bars[2].label !== "2 elephant" || !bars[2].highlight) throw new Error();
- * ```
- */
-export function weightBars(
-  experiment: Experiment,
-  weights: ArrayLike<number>,
-): BarRecord[] {
-  const labels = tokenLabels(experiment.tokens);
-  return labels.map((label, position) => ({
-    label,
-    value: weights[position],
-    highlight: experiment.sizePositions.includes(position),
-  }));
-}
-
-/**
- * One point per epoch and position for {@linkcode weightTrajectories}: the
- * weights at the start of every epoch, then the final weights (at
- * `epoch = epochs`), so the lines end where the "after training" bars stand.
- *
- * @param experiment The experiment the weights belong to.
- * @param result The weights at the start of every epoch, `[epochs, seqLen]`, and after training, `[seqLen]`.
- * @returns `(epochs + 1) × seqLen` points; size words highlighted.
- */
-export function trajectoryPoints(
-  experiment: Experiment,
-  result: Pick<TrainResult, "weightHistory" | "finalWeights">,
-): TrajectoryPoint[] {
-  const labels = tokenLabels(experiment.tokens);
-  return [...result.weightHistory, result.finalWeights].flatMap((
-    weights,
-    epoch,
-  ) =>
-    labels.map((label, position) => ({
-      epoch,
-      label,
-      weight: weights[position],
-      highlight: experiment.sizePositions.includes(position),
-    }))
-  );
-}
-
-/**
- * The loss curve's points: the loss before each epoch's update, then the loss
- * after the last update (at `epoch = epochs`).
- *
- * @param result What {@linkcode train} returned.
- * @returns `[epochs + 1]` points.
- */
-export function lossHistory(
-  result: TrainResult,
-): { epoch: number; loss: number }[] {
-  return [
-    ...result.history,
-    { epoch: result.history.length, loss: result.finalLoss },
-  ];
-}
+import { sizeLossFloor } from "../loss.ts";
+import { AttentionModel, type AttentionSteps } from "../model.ts";
+import type { Experiment } from "../tokenizer.ts";
+import type { TrainResult } from "../trainer.ts";
+import { attentionBars, weightBars } from "./bars.ts";
+import { type ChartElement, tokenLabels } from "./common.ts";
+import { heatmap, matrixCells } from "./heatmap.ts";
+import { lossCurve, lossHistory } from "./lines.ts";
+import { trajectoryPoints, weightTrajectories } from "./trajectories.ts";
 
 /**
  * The standard figures of a trained experiment: the focus word's weights

@@ -1,0 +1,213 @@
+/**
+ * Bar charts: the focus word's attention weights (one bar per token) and
+ * signed values such as gradients, plus the records they take.
+ * @module
+ */
+
+import * as Plot from "@observablehq/plot";
+import type { Experiment } from "../tokenizer.ts";
+import {
+  bandAxisMargins,
+  BASE_COLOR,
+  type ChartElement,
+  type ChartOptions,
+  formatNumber,
+  frame,
+  HIGHLIGHT_COLOR,
+  NEGATIVE_COLOR,
+  POSITIVE_COLOR,
+  tickRotate,
+  tokenLabels,
+} from "./common.ts";
+
+/** One bar: its axis label and its height. */
+export interface BarRecord {
+  /** Axis label; labels must be unique (see {@linkcode tokenLabels}). */
+  label: string;
+  /** Height of the bar. */
+  value: number;
+  /** Draw this bar in the highlight colour (e.g. the size words). */
+  highlight?: boolean;
+}
+
+export interface AttentionBarsOptions extends ChartOptions {
+  /** Decimals of the value printed above each bar. Default 3. */
+  decimals?: number;
+}
+
+/**
+ * Bar chart of attention weights, one bar per token in the given order, with
+ * the weight printed above each bar and highlighted bars in orange.
+ *
+ * @param records One bar per token, e.g. from {@linkcode tokenLabels}.
+ * @param options Title, axis labels ("token", "attention weight"), decimals.
+ * @returns The chart element.
+ * @throws {RangeError} When `records` is empty, a label repeats or a value is not finite.
+ *
+ * @example
+ * ```ts
+ * import { attentionBars } from "./bars.ts";
+ * const chart = attentionBars([
+ *   { label: "0 the", value: 0.1 },
+ *   { label: "1 car", value: 0.9, highlight: true },
+ * ]);
+ * if (!chart.outerHTML.includes("0.900")) throw new Error("value not printed");
+ * ```
+ */
+export function attentionBars(
+  records: BarRecord[],
+  options: AttentionBarsOptions = {},
+): ChartElement {
+  checkBars(records, "attentionBars");
+  const decimals = options.decimals ?? 3;
+  const labels = records.map((r) => r.label);
+  return Plot.plot({
+    ...frame(options),
+    ...bandAxisMargins(labels),
+    x: {
+      domain: labels,
+      label: options.xLabel ?? "token",
+      ...tickRotate(labels),
+    },
+    y: { label: options.yLabel ?? "attention weight", grid: true },
+    marks: [
+      Plot.barY(records, {
+        x: "label",
+        y: "value",
+        fill: (r: BarRecord) => r.highlight ? HIGHLIGHT_COLOR : BASE_COLOR,
+      }),
+      Plot.ruleY([0]),
+      Plot.text(records, {
+        x: "label",
+        y: "value",
+        text: (r: BarRecord) => formatNumber(r.value, decimals),
+        lineAnchor: "bottom",
+        dy: -4,
+      }),
+    ],
+  });
+}
+
+/** Options for {@linkcode signedBars}. */
+export interface SignedBarsOptions extends ChartOptions {
+  /** Decimals of the value printed at the end of each bar. Default 3. */
+  decimals?: number;
+}
+
+/**
+ * Bar chart of values that can be negative (e.g. the gradient of the loss with
+ * respect to each score): positive bars blue, negative bars red, a rule at 0,
+ * each value printed beyond the end of its bar.
+ *
+ * @param records One bar per label; `highlight` is ignored.
+ * @param options Title, axis labels ("token", "value"), decimals.
+ * @returns The chart element.
+ * @throws {RangeError} When `records` is empty, a label repeats or a value is not finite.
+ *
+ * @example
+ * ```ts
+ * import { signedBars } from "./bars.ts";
+ * const chart = signedBars([
+ *   { label: "0 the", value: 0.25 },
+ *   { label: "1 car", value: -0.25 },
+ * ], { yLabel: "∂loss/∂score" });
+ * if (!chart.outerHTML.includes("−0.250")) throw new Error("value not printed");
+ * ```
+ */
+export function signedBars(
+  records: BarRecord[],
+  options: SignedBarsOptions = {},
+): ChartElement {
+  checkBars(records, "signedBars");
+  const decimals = options.decimals ?? 3;
+  const labels = records.map((r) => r.label);
+  const isNegative = (r: BarRecord): boolean => r.value < 0;
+  const value = (r: BarRecord): string => formatNumber(r.value, decimals);
+  return Plot.plot({
+    ...frame(options),
+    ...bandAxisMargins(labels),
+    marginTop: 24,
+    x: {
+      domain: labels,
+      label: options.xLabel ?? "token",
+      ...tickRotate(labels),
+    },
+    y: {
+      label: options.yLabel ?? "value",
+      grid: true,
+      insetTop: 12,
+      insetBottom: 12,
+    },
+    marks: [
+      Plot.barY(records, {
+        x: "label",
+        y: "value",
+        fill: (r: BarRecord) => isNegative(r) ? NEGATIVE_COLOR : POSITIVE_COLOR,
+      }),
+      Plot.ruleY([0]),
+      Plot.text(records, {
+        filter: (r: BarRecord) => !isNegative(r),
+        x: "label",
+        y: "value",
+        text: value,
+        lineAnchor: "bottom",
+        dy: -4,
+      }),
+      Plot.text(records, {
+        filter: isNegative,
+        x: "label",
+        y: "value",
+        text: value,
+        lineAnchor: "top",
+        dy: 4,
+      }),
+    ],
+  });
+}
+
+/** Checks bar records: not empty, unique labels, finite values. */
+function checkBars(records: BarRecord[], caller: string): void {
+  if (records.length === 0) {
+    throw new RangeError(`${caller}: records is empty; give at least one bar`);
+  }
+  const seen = new Set<string>();
+  for (const r of records) {
+    if (seen.has(r.label)) {
+      throw new RangeError(
+        `${caller}: the label "${r.label}" appears twice; labels must be unique (use tokenLabels for repeated tokens)`,
+      );
+    }
+    seen.add(r.label);
+    if (!Number.isFinite(r.value)) {
+      throw new RangeError(
+        `${caller}: bar "${r.label}" has value ${r.value}; values must be finite`,
+      );
+    }
+  }
+}
+
+/**
+ * One bar per position for {@linkcode attentionBars}; size words highlighted.
+ *
+ * @param experiment The experiment the weights belong to.
+ * @param weights The focus word's attention weights, `[seqLen]`.
+ * @returns `[seqLen]` bar records labelled `"position token"`.
+ *
+ * @example
+ * ```ts
+ * import { prepareExperiment, weightBars } from "../mod.ts";
+ * const bars = weightBars(prepareExperiment(), new Array(13).fill(1 / 13));
+ * if (bars[2].label !== "2 elephant" || !bars[2].highlight) throw new Error();
+ * ```
+ */
+export function weightBars(
+  experiment: Experiment,
+  weights: ArrayLike<number>,
+): BarRecord[] {
+  const labels = tokenLabels(experiment.tokens);
+  return labels.map((label, position) => ({
+    label,
+    value: weights[position],
+    highlight: experiment.sizePositions.includes(position),
+  }));
+}

@@ -1,0 +1,148 @@
+// Tests for lib/charts/bars.ts: one bar per record, values printed, colours
+// for highlights and signs, and the records built from an experiment.
+
+import {
+  assert,
+  assertEquals,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
+import { DOMParser } from "linkedom";
+import {
+  attentionBars,
+  signedBars,
+  weightBars,
+} from "../../lib/charts/bars.ts";
+import { tokenLabels } from "../../lib/charts/common.ts";
+import { prepareExperiment, train } from "../../lib/mod.ts";
+import { chartSvg, count, texts } from "./_svg.ts";
+
+Deno.test("attentionBars", async (t) => {
+  const labels = tokenLabels(["the", "car", "was", "the", "big"]);
+  const weights = [0.1, 0.2, 0.05, 0.15, 0.5];
+  const records = labels.map((label, i) => ({
+    label,
+    value: weights[i],
+    highlight: i === 4,
+  }));
+
+  await t.step("draws one bar per record and prints each weight", () => {
+    const svg = chartSvg(attentionBars(records));
+    assertEquals(count(svg, "<rect"), records.length);
+    const printed = texts(svg);
+    for (const w of weights) assert(printed.includes(w.toFixed(3)), `${w}`);
+  });
+
+  await t.step("keeps the given label order on the x axis", () => {
+    const printed = texts(chartSvg(attentionBars(records)));
+    const positions = labels.map((l) => printed.indexOf(l));
+    assert(positions.every((p) => p >= 0), "a label is missing");
+    assertEquals(positions, [...positions].sort((a, b) => a - b));
+  });
+
+  await t.step("draws highlighted bars in a second colour", () => {
+    const fills = [
+      ...chartSvg(attentionBars(records)).matchAll(
+        /<rect fill="([^"]+)"/g,
+      ),
+    ].map((m) => m[1]);
+    assertEquals(fills.length, 5);
+    assertEquals(new Set(fills.slice(0, 4)).size, 1);
+    assert(fills[4] !== fills[0], "the highlighted bar has the base colour");
+  });
+
+  await t.step("labels the axes and shows title and subtitle", () => {
+    const html = attentionBars(records, {
+      title: "Attention from it",
+      subtitle: "after training",
+    }).outerHTML;
+    assertStringIncludes(html, "<figure");
+    assertStringIncludes(html, "Attention from it");
+    assertStringIncludes(html, "after training");
+    assertStringIncludes(html, "attention weight");
+    assertStringIncludes(html, "token");
+  });
+
+  await t.step("is a plain <svg> without a title", () => {
+    assertEquals(attentionBars(records).tagName.toLowerCase(), "svg");
+  });
+
+  await t.step("rejects empty input, repeated labels and NaN", () => {
+    assertThrows(() => attentionBars([]), RangeError, "empty");
+    assertThrows(
+      () =>
+        attentionBars([{ label: "the", value: 1 }, {
+          label: "the",
+          value: 2,
+        }]),
+      RangeError,
+      "tokenLabels",
+    );
+    assertThrows(
+      () => attentionBars([{ label: "a", value: NaN }]),
+      RangeError,
+      "finite",
+    );
+  });
+
+  await t.step("draws into a document given in the options", () => {
+    const document = new DOMParser().parseFromString(
+      "<!DOCTYPE html><html></html>",
+      "text/html",
+    );
+    const chart = attentionBars(records, { document });
+    assertEquals(chart.tagName.toLowerCase(), "svg");
+  });
+});
+
+Deno.test("signedBars", async (t) => {
+  const records = [
+    { label: "0 the", value: 0.25 },
+    { label: "1 car", value: -0.125 },
+    { label: "2 big", value: -0.5 },
+  ];
+
+  await t.step("colours positive and negative bars differently", () => {
+    const svg = chartSvg(signedBars(records));
+    const fills = [...svg.matchAll(/<rect fill="([^"]+)"/g)].map((m) => m[1]);
+    assertEquals(fills.length, 3);
+    assert(fills[0] !== fills[1]);
+    assertEquals(fills[1], fills[2]);
+  });
+
+  await t.step("prints every value, negatives with a minus sign", () => {
+    const printed = texts(chartSvg(signedBars(records)));
+    for (const v of ["0.250", "−0.125", "−0.500"]) {
+      assert(printed.includes(v), `${v} not in ${printed}`);
+    }
+  });
+
+  await t.step("draws a rule at zero and labels the axes", () => {
+    const html = signedBars(records, {
+      title: "gradient",
+      yLabel: "∂loss/∂score",
+    }).outerHTML;
+    assertStringIncludes(html, 'aria-label="rule"');
+    assertStringIncludes(html, "∂loss/∂score");
+    assertStringIncludes(html, "token");
+    assertStringIncludes(html, "gradient");
+  });
+});
+
+const experiment = prepareExperiment({ epochs: 10 });
+const result = await train(experiment);
+
+Deno.test("weightBars labels every position and highlights the size words", () => {
+  const bars = weightBars(experiment, result.finalWeights);
+  assertEquals(bars.length, 13);
+  assertEquals(bars[7], {
+    label: "7 the",
+    value: result.finalWeights[7],
+    highlight: false,
+  });
+  assertEquals(bars.filter((b) => b.highlight).map((b) => b.label), [
+    "2 elephant",
+    "8 car",
+    "12 too",
+  ]);
+});
