@@ -93,18 +93,43 @@ export {
 export {
   type TrajectoryPoint,
   trajectoryPoints,
+  type TrajectoryPointsOptions,
   weightTrajectories,
   type WeightTrajectoriesOptions,
 } from "./charts/trajectories.ts";
 export {
+  colorDomain,
   type HeatCell,
   heatmap,
   type HeatmapOptions,
   matrixCells,
   type MatrixCellsOptions,
 } from "./charts/heatmap.ts";
-export { toSvgString } from "./charts/svg.ts";
-export { experimentCharts } from "./charts/experiment.ts";
+export {
+  attentionLines,
+  type AttentionLinesOptions,
+} from "./charts/attention_lines.ts";
+export { headView, type HeadViewOptions } from "./charts/heads.ts";
+export {
+  PIPELINE_STEPS,
+  pipelineMap,
+  type PipelineMapOptions,
+  type PipelineStep,
+} from "./charts/pipeline.ts";
+export {
+  geometryPoints,
+  type ParameterSnapshot,
+  queryKeyGeometry,
+  type QueryKeyGeometryOptions,
+  type VectorPoint,
+} from "./charts/geometry.ts";
+export { chartRow, toSvgString } from "./charts/svg.ts";
+export {
+  EXPERIMENT_CHARTS,
+  type ExperimentChartName,
+  experimentCharts,
+  type ExperimentChartsOptions,
+} from "./charts/experiment.ts";
 export {
   checkSetup,
   type Component,

@@ -30,9 +30,21 @@ export interface BarRecord {
   highlight?: boolean;
 }
 
+/** Options for {@linkcode attentionBars}. */
 export interface AttentionBarsOptions extends ChartOptions {
   /** Decimals of the value printed above each bar. Default 3. */
   decimals?: number;
+  /**
+   * Fixed value axis, e.g. `[0, 1]` for weights, or one domain for a before
+   * and an after chart so their bars compare. Default: from 0 to the top bar.
+   */
+  yDomain?: [number, number];
+  /**
+   * Most bars drawn. Beyond it the chart keeps the highlighted bars and the
+   * largest others, in their order, and sums the rest into one last bar
+   * labelled "… N others (sum)". Default 60.
+   */
+  maxBars?: number;
 }
 
 /**
@@ -60,7 +72,8 @@ export function attentionBars(
 ): ChartElement {
   checkBars(records, "attentionBars");
   const decimals = options.decimals ?? 3;
-  const labels = records.map((r) => r.label);
+  const shown = fewestBars(records, options.maxBars ?? 60);
+  const labels = shown.map((r) => r.label);
   return Plot.plot({
     ...frame(options),
     ...bandAxisMargins(labels),
@@ -69,15 +82,19 @@ export function attentionBars(
       label: options.xLabel ?? "token",
       ...tickRotate(labels),
     },
-    y: { label: options.yLabel ?? "attention weight", grid: true },
+    y: {
+      label: options.yLabel ?? "attention weight",
+      grid: true,
+      ...(options.yDomain ? { domain: options.yDomain, clamp: true } : {}),
+    },
     marks: [
-      Plot.barY(records, {
+      Plot.barY(shown, {
         x: "label",
         y: "value",
         fill: (r: BarRecord) => r.highlight ? HIGHLIGHT_COLOR : BASE_COLOR,
       }),
       Plot.ruleY([0]),
-      Plot.text(records, {
+      Plot.text(shown, {
         x: "label",
         y: "value",
         text: (r: BarRecord) => formatNumber(r.value, decimals),
@@ -86,6 +103,32 @@ export function attentionBars(
       }),
     ],
   });
+}
+
+/**
+ * At most `maxBars` bars: all when they fit; else the highlighted ones (and
+ * those `keep` accepts) and the largest others in their original order, and
+ * one bar with the sum of the rest, so the bars still add up to the same
+ * total. Shared with the line view of attention.
+ */
+export function fewestBars(
+  records: BarRecord[],
+  maxBars: number,
+  keep: (r: BarRecord) => boolean = () => false,
+): BarRecord[] {
+  if (records.length <= maxBars) return records;
+  const must = (r: BarRecord): boolean => r.highlight === true || keep(r);
+  const room = Math.max(0, maxBars - 1 - records.filter(must).length);
+  const largest = new Set(
+    records.filter((r) => !must(r))
+      .sort((a, b) => b.value - a.value)
+      .slice(0, room),
+  );
+  const kept = records.filter((r) => must(r) || largest.has(r));
+  let rest = 0;
+  for (const r of records) if (!must(r) && !largest.has(r)) rest += r.value;
+  const others = records.length - kept.length;
+  return [...kept, { label: `… ${others} others (sum)`, value: rest }];
 }
 
 /** Options for {@linkcode signedBars}. */
@@ -166,7 +209,7 @@ export function signedBars(
 }
 
 /** Checks bar records: not empty, unique labels, finite values. */
-function checkBars(records: BarRecord[], caller: string): void {
+export function checkBars(records: BarRecord[], caller: string): void {
   if (records.length === 0) {
     throw new RangeError(`${caller}: records is empty; give at least one bar`);
   }

@@ -69,14 +69,18 @@ export const SERIES_COLORS = [
   "#ff9da7",
   "#bab0ac",
 ];
-// Highlighted trajectories (the size words): warm colours, like the orange
-// size-word bars, distinct enough to tell the words apart.
-export const WARM_COLORS = [
-  "#f28e2b",
-  "#9c5a1b",
-  "#d4a017",
-  "#c0504d",
-  "#8c6d31",
+// Highlighted words (the size words) in trajectories and line views: the
+// Okabe–Ito palette, which readers with any common colour-vision deficiency
+// can tell apart (vermillion, blue, bluish green, reddish purple, orange,
+// sky blue, yellow).
+export const SIZE_COLORS = [
+  "#d55e00",
+  "#0072b2",
+  "#009e73",
+  "#cc79a7",
+  "#e69f00",
+  "#56b4e9",
+  "#f0e442",
 ];
 export const SVG_NS = "http://www.w3.org/2000/svg";
 export const CHAR_WIDTH = 6; // rough width of one character at Plot's 10px font
@@ -114,14 +118,14 @@ export function frame(options: ChartOptions): Plot.PlotOptions {
 
 /** Rotates band-axis labels when they would collide. */
 export function tickRotate(labels: string[]): { tickRotate?: number } {
-  const longest = Math.max(...labels.map((l) => l.length));
+  const longest = longestLength(labels);
   return labels.length > 8 || longest > 8 ? { tickRotate: -40 } : {};
 }
 
 /** Bottom margin fitting the (possibly rotated) band-axis labels and the axis label. */
 export function bandAxisMargins(labels: string[]): { marginBottom: number } {
   const rotated = tickRotate(labels).tickRotate !== undefined;
-  const longest = Math.max(...labels.map((l) => l.length));
+  const longest = longestLength(labels);
   return {
     marginBottom: rotated ? 36 + Math.ceil(0.65 * CHAR_WIDTH * longest) : 40,
   };
@@ -146,4 +150,163 @@ export function luminance(color: string): number {
     return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
   });
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/**
+ * The smallest and largest of some numbers, with a loop: `Math.max(...xs)`
+ * overflows the call stack past about 125,000 numbers. `[Infinity, -Infinity]`
+ * when there are none.
+ */
+export function extent(values: Iterable<number>): [number, number] {
+  let low = Infinity, high = -Infinity;
+  for (const v of values) {
+    if (v < low) low = v;
+    if (v > high) high = v;
+  }
+  return [low, high];
+}
+
+/** The length of the longest string, 0 for none (a loop, see {@linkcode extent}). */
+export function longestLength(strings: Iterable<string>): number {
+  let longest = 0;
+  for (const s of strings) longest = Math.max(longest, s.length);
+  return longest;
+}
+
+/** Options for {@linkcode colorLegend}. */
+export interface ColorLegendOptions {
+  /** The values at the two ends of the colour scale. */
+  domain: [number, number];
+  /** The colour of a value, the same function that colours the marks. */
+  color: (value: number) => string;
+  /** What the colour means, e.g. "attention weight". */
+  label: string;
+  /** Decimals of the printed values. Default 2. */
+  decimals?: number;
+  /** Number of swatches, ends included. Default 5 for a domain around 0, else 6. */
+  swatches?: number;
+}
+
+/** Height in pixels that {@linkcode colorLegend} needs under the chart. */
+export const LEGEND_HEIGHT = 40;
+
+/**
+ * A colour legend as a Plot mark drawn into the chart's bottom margin: a row
+ * of swatches, each the exact colour of the value printed under it, evenly
+ * spaced over the domain. Plot's own continuous legends need a canvas, which
+ * linkedom lacks; these swatches are plain SVG and survive `toSvgString`.
+ * The chart must reserve {@linkcode LEGEND_HEIGHT} pixels of bottom margin.
+ */
+export function colorLegend(options: ColorLegendOptions): Plot.Markish {
+  const { domain, color, label } = options;
+  // Five swatches put 0 in the middle of a signed domain; six suit [0, 1].
+  const n = Math.max(
+    2,
+    options.swatches ?? (domain[0] < 0 && domain[1] > 0 ? 5 : 6),
+  );
+  const decimals = options.decimals ?? 2;
+  const values = Array.from(
+    { length: n },
+    (_, i) => domain[0] + (domain[1] - domain[0]) * i / (n - 1),
+  );
+  const swatch = 28;
+  const render = (
+    _index: number[],
+    _scales: unknown,
+    _values: unknown,
+    dimensions: { height: number; marginLeft: number },
+    context: { document: { createElementNS(ns: string, name: string): Svg } },
+  ) => {
+    const doc = context.document;
+    const make = (
+      name: string,
+      attributes: Record<string, string | number>,
+    ) => {
+      const element = doc.createElementNS(SVG_NS, name);
+      for (const [k, v] of Object.entries(attributes)) {
+        element.setAttribute(k, String(v));
+      }
+      return element;
+    };
+    const top = dimensions.height - LEGEND_HEIGHT + 8;
+    const left = dimensions.marginLeft;
+    const g = make("g", { "aria-label": "color legend" });
+    const title = make("text", {
+      x: left,
+      y: top + 9,
+      "font-size": 10,
+      "text-anchor": "start",
+    });
+    title.textContent = `colour = ${label}:`;
+    g.appendChild(title);
+    const start = left + CHAR_WIDTH * (label.length + 11);
+    for (const [i, v] of values.entries()) {
+      const x = start + i * (swatch + 12);
+      g.appendChild(
+        make("rect", {
+          x,
+          y: top,
+          width: swatch,
+          height: 12,
+          fill: color(v),
+          stroke: "#999",
+          "stroke-width": 0.5,
+        }),
+      );
+      const text = make("text", {
+        x: x + swatch / 2,
+        y: top + 24,
+        "font-size": 10,
+        "text-anchor": "middle",
+      });
+      text.textContent = formatNumber(v, decimals);
+      g.appendChild(text);
+    }
+    return g;
+  };
+  // A mark with no data of its own, drawn once even in a faceted chart.
+  return Plot.frame({
+    facet: "super",
+    render: render as unknown as Plot.RenderFunction,
+  });
+}
+
+/** The SVG element members {@linkcode colorLegend} uses. */
+interface Svg {
+  setAttribute(name: string, value: string): void;
+  appendChild(child: Svg): unknown;
+  textContent: string | null;
+}
+
+/**
+ * At most about `maxPoints` points of a series sorted by x, keeping its envelope:
+ * the series is cut into buckets of consecutive points and each bucket keeps
+ * its first, lowest, highest and last point, in order. A line through them
+ * looks like the full line (no spike is lost) at any zoom a chart allows.
+ */
+export function thinSeries<T>(
+  sorted: T[],
+  y: (p: T) => number,
+  maxPoints: number,
+): T[] {
+  if (sorted.length <= maxPoints) return sorted;
+  const buckets = Math.max(1, Math.floor(maxPoints / 4));
+  const size = Math.ceil(sorted.length / buckets);
+  const kept: T[] = [];
+  for (let start = 0; start < sorted.length; start += size) {
+    const end = Math.min(sorted.length, start + size);
+    let lowest = start, highest = start;
+    for (let i = start; i < end; i++) {
+      if (y(sorted[i]) < y(sorted[lowest])) lowest = i;
+      if (y(sorted[i]) > y(sorted[highest])) highest = i;
+    }
+    for (
+      const i of [...new Set([start, lowest, highest, end - 1])].sort((a, b) =>
+        a - b
+      )
+    ) {
+      kept.push(sorted[i]);
+    }
+  }
+  return kept;
 }

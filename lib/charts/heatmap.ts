@@ -9,9 +9,13 @@ import {
   CHAR_WIDTH,
   type ChartElement,
   type ChartOptions,
+  colorLegend,
   DEFAULT_WIDTH,
+  extent,
   formatNumber,
   frame,
+  LEGEND_HEIGHT,
+  longestLength,
   luminance,
 } from "./common.ts";
 
@@ -77,27 +81,72 @@ export interface HeatmapOptions extends ChartOptions {
   /** Decimals of the value printed in each cell. Default 2. */
   decimals?: number;
   /**
-   * Colour scheme. Default "Blues" when all values are ≥ 0 (e.g. attention
-   * weights), "RdBu" with a domain symmetric around 0 otherwise.
+   * Colour scheme. Default "Blues" when the domain starts at 0 (e.g.
+   * attention weights), "RdBu" for a domain that spans negative values.
    */
   scheme?: Plot.ColorScheme;
   /**
+   * The values at the two ends of the colour scale. Give the same domain to
+   * heatmaps that should be compared (Q, K and V; see {@linkcode colorDomain}),
+   * `[0, 1]` for attention weights. Default: `colorDomain` of the values.
+   */
+  domain?: [number, number];
+  /** Rows to outline, e.g. the focus word's row. Default none. */
+  markRows?: string[];
+  /** Draw a colour legend under the cells. Default true. */
+  legend?: boolean;
+  /** What the colour means, in the legend. Default "value". */
+  legendLabel?: string;
+  /**
    * Side of a square cell in pixels, used when `width` is not given. Default:
-   * what fits the columns in 640 pixels, between 32 and 48.
+   * what fits the columns in 640 pixels, between 12 and 48. Values are
+   * printed in cells of 28 pixels or more.
    */
   cellSize?: number;
+  /**
+   * Most rows drawn; more are averaged in bins of consecutive rows, labelled
+   * by their index range. Default 48.
+   */
+  maxRows?: number;
+  /** Most columns drawn; more are averaged like rows. Default 48. */
+  maxColumns?: number;
 }
 
 /**
- * Heatmap of cells with each value printed inside (white text on dark cells).
- * Rows and columns keep the order in which they first appear in `cells`. No
- * colour legend: the printed values replace it (continuous legends need a
- * canvas, which linkedom lacks).
+ * The colour domain that shows some values honestly: `[0, max]` when none is
+ * negative, else `[-m, m]` with `m` the largest magnitude (so 0 is the
+ * scale's middle). Pass one domain to several heatmaps to put them on one
+ * scale.
+ *
+ * @param values Any numbers, e.g. the values of Q, K and V together.
+ * @returns `[low, high]`, never empty (`[0, 1]` for all zeros).
+ *
+ * @example
+ * ```ts
+ * import { colorDomain } from "./heatmap.ts";
+ * const d = colorDomain([0.5, -2, 1]);
+ * if (d[0] !== -2 || d[1] !== 2) throw new Error(String(d));
+ * ```
+ */
+export function colorDomain(values: Iterable<number>): [number, number] {
+  const [low, high] = extent(values);
+  const magnitude = Math.max(Math.abs(low), Math.abs(high)) || 1;
+  return low < 0 ? [-magnitude, magnitude] : [0, magnitude];
+}
+
+/**
+ * Heatmap of cells with each value printed inside (white text on dark cells)
+ * and a colour legend of swatches underneath. Rows and columns keep the
+ * order in which they first appear in `cells`. Beyond `maxRows` rows or
+ * `maxColumns` columns, consecutive rows (columns) are averaged into bins,
+ * so a 15,000-token attention matrix stays a readable picture.
  *
  * @param cells The cells, e.g. from {@linkcode matrixCells}.
- * @param options Title, axis labels ("key", "query"), decimals, colour scheme.
+ * @param options Title, axis labels ("key", "query"), decimals, colour
+ *   scheme and domain, marked rows, legend, size limits.
  * @returns The chart element.
- * @throws {RangeError} When `cells` is empty or holds a non-finite value.
+ * @throws {RangeError} When `cells` is empty, holds a non-finite value or a
+ *   value outside `domain`, or `domain` is not two increasing finite numbers.
  *
  * @example
  * ```ts
@@ -106,7 +155,7 @@ export interface HeatmapOptions extends ChartOptions {
  *   rows: ["0 the", "1 car"],
  *   columns: ["0 the", "1 car"],
  * });
- * const chart = heatmap(cells, { title: "attention weights" });
+ * const chart = heatmap(cells, { title: "attention weights", domain: [0, 1] });
  * if (!chart.outerHTML.includes("0.75")) throw new Error("value not printed");
  * ```
  */
@@ -124,68 +173,195 @@ export function heatmap(
       );
     }
   }
+  const domain = options.domain ?? colorDomain(cells.map((c) => c.value));
+  if (
+    domain.length !== 2 || !Number.isFinite(domain[0]) ||
+    !Number.isFinite(domain[1]) || !(domain[0] < domain[1])
+  ) {
+    throw new RangeError(
+      `heatmap: domain is [${domain}]; give two finite numbers, low < high, e.g. [0, 1]`,
+    );
+  }
+  for (const c of cells) {
+    if (c.value < domain[0] || c.value > domain[1]) {
+      throw new RangeError(
+        `heatmap: cell (${c.row}, ${c.column}) has value ${c.value}, outside the domain [${domain}]; widen the domain`,
+      );
+    }
+  }
+  const binned = binCells(
+    cells,
+    options.maxRows ?? 48,
+    options.maxColumns ?? 48,
+  );
+  const shown = binned.cells;
   const decimals = options.decimals ?? 2;
-  const rows = [...new Set(cells.map((c) => c.row))];
-  const columns = [...new Set(cells.map((c) => c.column))];
-  const values = cells.map((c) => c.value);
-  const signed = values.some((v) => v < 0);
-  const extent = Math.max(...values.map(Math.abs)) || 1;
+  const rows = [...new Set(shown.map((c) => c.row))];
+  const columns = [...new Set(shown.map((c) => c.column))];
   const color = {
     type: "linear" as const,
-    scheme: options.scheme ?? (signed ? "RdBu" : "Blues"),
-    domain: signed ? [-extent, extent] : [0, extent],
+    scheme: options.scheme ?? (domain[0] < 0 ? "RdBu" : "Blues"),
+    domain,
   };
-  // The same scale as the cells' fill, to pick a readable text colour per cell.
+  // The same scale as the cells' fill, to pick a readable text colour per
+  // cell and to colour the legend's swatches.
   const scale = Plot.scale({ color });
-  const isDark = (c: HeatCell): boolean =>
-    luminance(String(scale.apply(c.value))) < 0.18;
-  const longestRow = Math.max(...rows.map((r) => r.length));
-  const longestColumn = Math.max(...columns.map((c) => c.length));
+  const colorOf = (v: number): string => String(scale.apply(v));
+  const isDark = (c: HeatCell): boolean => luminance(colorOf(c.value)) < 0.18;
+  const longestRow = longestLength(rows);
+  const longestColumn = longestLength(columns);
   const rotate = longestColumn > 3;
   const marginLeft = 32 + CHAR_WIDTH * longestRow;
   const marginTop = rotate
     ? 36 + Math.ceil(0.75 * CHAR_WIDTH * longestColumn)
     : 40;
+  const legend = options.legend ?? true;
+  const marginBottom = legend ? 8 + LEGEND_HEIGHT : 8;
   const cellSize = options.cellSize ??
     Math.min(
       48,
-      Math.max(32, (DEFAULT_WIDTH - marginLeft - 16) / columns.length),
+      Math.max(12, (DEFAULT_WIDTH - marginLeft - 16) / columns.length),
     );
   const text = (c: HeatCell): string => formatNumber(c.value, decimals);
-  return Plot.plot({
-    ...frame(options),
-    width: options.width ??
-      Math.round(marginLeft + 16 + cellSize * columns.length),
-    height: Math.round(marginTop + 8 + cellSize * rows.length),
-    marginLeft,
-    marginTop,
-    marginRight: 16,
-    marginBottom: 8,
-    color,
-    x: {
-      domain: columns,
-      axis: "top",
-      label: options.xLabel ?? "key",
-      padding: 0,
-      ...(rotate ? { tickRotate: -45 } : {}),
-    },
-    y: { domain: rows, label: options.yLabel ?? "query", padding: 0 },
-    marks: [
-      Plot.cell(cells, { x: "column", y: "row", fill: "value", inset: 0.5 }),
-      Plot.text(cells, {
+  const printValues = cellSize >= 28;
+  const marked = new Set(options.markRows ?? []);
+  const legendLabel = options.legendLabel ?? "value";
+  const marks: Plot.Markish[] = [
+    Plot.cell(shown, { x: "column", y: "row", fill: "value", inset: 0.5 }),
+  ];
+  if (printValues) {
+    marks.push(
+      Plot.text(shown, {
         filter: (c: HeatCell) => !isDark(c),
         x: "column",
         y: "row",
         text,
         fill: "black",
       }),
-      Plot.text(cells, {
+      Plot.text(shown, {
         filter: isDark,
         x: "column",
         y: "row",
         text,
         fill: "white",
       }),
-    ],
+    );
+  }
+  if (marked.size > 0) {
+    marks.push(
+      Plot.cell(shown, {
+        filter: (c: HeatCell) => marked.has(c.row),
+        x: "column",
+        y: "row",
+        fill: "none",
+        stroke: "black",
+        strokeWidth: 2,
+      }),
+    );
+  }
+  if (legend) {
+    marks.push(
+      colorLegend({
+        domain,
+        color: colorOf,
+        label: binned.binned ? `${legendLabel} (mean of a bin)` : legendLabel,
+        decimals,
+      }),
+    );
+  }
+  const binNote = (n: number) => n > 1 ? ` (bins of ${n}, mean)` : "";
+  return Plot.plot({
+    ...frame(options),
+    width: options.width ??
+      Math.round(
+        Math.max(
+          marginLeft +
+            (rotate ? 16 + Math.ceil(0.75 * CHAR_WIDTH * longestColumn) : 16) +
+            cellSize * columns.length,
+          legend ? LEGEND_WIDTH + CHAR_WIDTH * legendLabel.length : 0,
+        ),
+      ),
+    height: Math.round(marginTop + marginBottom + cellSize * rows.length),
+    marginLeft,
+    marginTop,
+    // Rotated column labels lean right, past the last column.
+    marginRight: rotate
+      ? 16 + Math.ceil(0.75 * CHAR_WIDTH * longestColumn)
+      : 16,
+    marginBottom,
+    color,
+    x: {
+      domain: columns,
+      ticks: everyNth(columns, Math.ceil(14 / cellSize)),
+      axis: "top",
+      label: (options.xLabel ?? "key") + binNote(binned.columnBin),
+      padding: 0,
+      ...(rotate ? { tickRotate: -45 } : {}),
+    },
+    y: {
+      domain: rows,
+      ticks: everyNth(rows, Math.ceil(12 / cellSize)),
+      label: (options.yLabel ?? "query") + binNote(binned.rowBin),
+      padding: 0,
+    },
+    marks,
   });
+}
+
+/** Every `n`th label, from the first: tick labels that never overlap. */
+function everyNth(labels: string[], n: number): string[] {
+  return labels.filter((_, i) => i % n === 0);
+}
+
+/** Width of the legend's swatches and title without the label. */
+const LEGEND_WIDTH = 56 + CHAR_WIDTH * 11 + 6 * 40;
+
+/**
+ * Averages the cells in bins of consecutive rows and columns when there are
+ * more than `maxRows` rows or `maxColumns` columns; bins are labelled by
+ * their index range, e.g. "0–99".
+ */
+function binCells(
+  cells: HeatCell[],
+  maxRows: number,
+  maxColumns: number,
+): { cells: HeatCell[]; rowBin: number; columnBin: number; binned: boolean } {
+  const rowIndex = new Map<string, number>();
+  const columnIndex = new Map<string, number>();
+  for (const c of cells) {
+    if (!rowIndex.has(c.row)) rowIndex.set(c.row, rowIndex.size);
+    if (!columnIndex.has(c.column)) columnIndex.set(c.column, columnIndex.size);
+  }
+  const rowBin = Math.ceil(rowIndex.size / Math.max(1, maxRows));
+  const columnBin = Math.ceil(columnIndex.size / Math.max(1, maxColumns));
+  if (rowBin === 1 && columnBin === 1) {
+    return { cells, rowBin, columnBin, binned: false };
+  }
+  const label = (bin: number, size: number, count: number): string =>
+    size === 1 ? "" : `${bin * size}–${Math.min(count, (bin + 1) * size) - 1}`;
+  const rowBins = Math.ceil(rowIndex.size / rowBin);
+  const columnBins = Math.ceil(columnIndex.size / columnBin);
+  const sums = new Float64Array(rowBins * columnBins);
+  const counts = new Float64Array(rowBins * columnBins);
+  for (const c of cells) {
+    const r = Math.floor(rowIndex.get(c.row)! / rowBin);
+    const k = Math.floor(columnIndex.get(c.column)! / columnBin);
+    sums[r * columnBins + k] += c.value;
+    counts[r * columnBins + k] += 1;
+  }
+  const rowNames = [...rowIndex.keys()];
+  const columnNames = [...columnIndex.keys()];
+  const out: HeatCell[] = [];
+  for (let r = 0; r < rowBins; r++) {
+    for (let k = 0; k < columnBins; k++) {
+      const n = counts[r * columnBins + k];
+      if (n === 0) continue;
+      out.push({
+        row: label(r, rowBin, rowIndex.size) || rowNames[r],
+        column: label(k, columnBin, columnIndex.size) || columnNames[k],
+        value: sums[r * columnBins + k] / n,
+      });
+    }
+  }
+  return { cells: out, rowBin, columnBin, binned: true };
 }

@@ -10,10 +10,13 @@ import {
   CHAR_WIDTH,
   type ChartElement,
   type ChartOptions,
+  extent,
   formatNumber,
   frame,
+  longestLength,
   MUTED_COLOR,
   SERIES_COLORS,
+  thinSeries,
 } from "./common.ts";
 
 /** One point of a line: `series` names the line it belongs to. */
@@ -46,6 +49,12 @@ export interface LineChartOptions extends ChartOptions {
   yRule?: number;
   /** Text at the right end of the rule. Default: the rule's value. */
   yRuleLabel?: string;
+  /** Fixed x axis, e.g. `[0, epochs]` so a growing line does not rescale. Default: the data's extent. */
+  xDomain?: [number, number];
+  /** Fixed y axis; values beyond it are clamped to its edge. Default: the data's extent. */
+  yDomain?: [number, number];
+  /** Most points drawn per series; longer series keep their envelope. Default 2000. */
+  maxPoints?: number;
 }
 
 /**
@@ -108,8 +117,22 @@ export function lineChart(
       }`,
     );
   }
-  const points = [...records].sort((a, b) => a.x - b.x);
-  const names = [...new Set(points.map((p) => p.series ?? ""))];
+  // One line per series, each thinned to its envelope (see thinSeries) so
+  // that 100,000 epochs draw as fast, and look the same, as 1,000.
+  const bySeries = new Map<string, LinePoint[]>();
+  for (const p of records) {
+    const list = bySeries.get(p.series ?? "") ?? [];
+    list.push(p);
+    bySeries.set(p.series ?? "", list);
+  }
+  const points = [...bySeries.values()].flatMap((list) =>
+    thinSeries(
+      list.sort((a, b) => a.x - b.x),
+      (p) => p.y,
+      options.maxPoints ?? 2000,
+    )
+  );
+  const names = [...bySeries.keys()];
   const named = names.some((n) => n !== "");
   const colorOf = new Map(
     names.map((n, i) => [n, SERIES_COLORS[i % SERIES_COLORS.length]]),
@@ -163,39 +186,56 @@ export function lineChart(
   return Plot.plot({
     ...frame(options),
     marginLeft: 56,
-    marginRight: named
-      ? 16 + CHAR_WIDTH * Math.max(...names.map((n) => n.length))
-      : 20,
+    marginRight: named ? 16 + CHAR_WIDTH * longestLength(names) : 20,
     // "~g" prints 0.5 where a log axis would print the SI "500m".
     x: {
       type: xType,
       label: options.xLabel ?? "x",
       grid: xType === "log" && !options.xTicks,
       ...(xType === "log" ? { tickFormat: "~g" } : {}),
+      ...(options.xDomain
+        ? { domain: options.xDomain }
+        : xType === "linear"
+        ? { domain: nonEmpty(extent(points.map((p) => p.x))) }
+        : {}),
     },
     y: {
       type: yType,
       label: options.yLabel ?? "y",
       grid: true,
       ...(yType === "log" ? { tickFormat: "~g" } : {}),
-      // Room around the rule, so it never sits on the frame's edge.
-      ...(rule !== undefined && yType === "linear"
+      // Room around the rule, so it never sits on the frame's edge; never
+      // a one-value axis (a single point would get one tick).
+      ...(options.yDomain
+        ? { domain: options.yDomain, clamp: true }
+        : rule !== undefined && yType === "linear"
         ? { domain: paddedDomain([...points.map((p) => p.y), rule]) }
+        : yType === "linear"
+        ? { domain: nonEmpty(extent(points.map((p) => p.y))) }
         : {}),
     },
     marks,
   });
 }
 
+/** An extent widened when it is a single value (by 1 each side, never below 0 for a value ≥ 0). */
+function nonEmpty([low, high]: [number, number]): [number, number] {
+  if (low < high) return [low, high];
+  return [low >= 0 ? Math.max(0, low - 1) : low - 1, high + 1];
+}
+
 /** The extent of some values with 8% of room on each side. */
 function paddedDomain(values: number[]): [number, number] {
-  const low = Math.min(...values), high = Math.max(...values);
+  const [low, high] = extent(values);
   const pad = (high - low) * 0.08 || Math.abs(high) * 0.08 || 1;
   return [low - pad, high + pad];
 }
 
 /** Options for {@linkcode lossCurve}. */
-export interface LossCurveOptions extends ChartOptions {
+export interface LossCurveOptions
+  extends
+    ChartOptions,
+    Pick<LineChartOptions, "xDomain" | "yDomain" | "maxPoints"> {
   /** The lowest reachable loss, drawn as a dashed rule labelled with its value. */
   floor?: number;
   /** Scale of the loss axis. Default "linear". */

@@ -1,10 +1,43 @@
 /**
  * Standalone SVG: turns any chart (a plain `<svg>` or a titled `<figure>`)
- * into one `.svg` file's text, for the CLI's `--svg` and the live view.
+ * into one `.svg` file's text, for the CLI's `--svg` and the live view, and
+ * puts several charts side by side in one notebook output.
  * @module
  */
 
+import type { HtmlDisplay } from "../notebook.ts";
 import { type ChartElement, SVG_NS } from "./common.ts";
+
+/**
+ * Several charts side by side in one notebook output (wrapping onto the next
+ * line when the cell is too narrow), e.g. the attention matrix before
+ * training beside the one after. Each chart becomes standalone SVG (see
+ * {@linkcode toSvgString}), so titles stay with their charts.
+ *
+ * @param charts The charts, left to right.
+ * @returns An object the Deno kernel displays as one `text/html` output.
+ * @throws {RangeError} When `charts` is empty.
+ *
+ * @example
+ * ```ts
+ * import { attentionBars } from "./bars.ts";
+ * import { chartRow } from "./svg.ts";
+ * const a = attentionBars([{ label: "0 a", value: 1 }], { title: "before" });
+ * const b = attentionBars([{ label: "0 a", value: 1 }], { title: "after" });
+ * const html = chartRow([a, b])[Symbol.for("Jupyter.display")]()["text/html"];
+ * if (!html.includes("before") || !html.includes("after")) throw new Error(html);
+ * ```
+ */
+export function chartRow(charts: ChartElement[]): HtmlDisplay {
+  if (charts.length === 0) {
+    throw new RangeError("chartRow: charts is empty; give at least one chart");
+  }
+  const html =
+    `<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">${
+      charts.map((c) => toSvgString(c)).join("")
+    }</div>`;
+  return { [Symbol.for("Jupyter.display")]: () => ({ "text/html": html }) };
+}
 
 /**
  * Standalone SVG text for a chart, to write to a `.svg` file.
@@ -98,12 +131,25 @@ export function toSvgString(chartElement: ChartElement): string {
     addText(caption, header + height + 15, { "font-size": "11", fill: "#555" });
   }
 
+  // Wide enough for the title, subtitle and caption: a narrow chart (a
+  // heatmap of four columns) must not clip its title.
+  const wide = Math.ceil(Math.max(
+    width,
+    TITLE_CHAR_WIDTH * (title?.length ?? 0) + 8,
+    SMALL_CHAR_WIDTH * (subtitle?.length ?? 0) + 8,
+    SMALL_CHAR_WIDTH * (caption?.length ?? 0) + 8,
+  ));
   const total = header + height + footer;
+  svg.setAttribute("width", String(wide));
   svg.setAttribute("height", String(total));
-  svg.setAttribute("viewBox", `0 0 ${width} ${total}`);
+  svg.setAttribute("viewBox", `0 0 ${wide} ${total}`);
   svg.setAttribute("xmlns", SVG_NS);
   return svg.outerHTML;
 }
+
+/** Upper bounds of a character's width: bold 16 px titles, 11–12 px text. */
+const TITLE_CHAR_WIDTH = 10;
+const SMALL_CHAR_WIDTH = 7.5;
 
 /** The DOM members {@linkcode toSvgString} uses (Deno ships no DOM types). */
 interface DomElement {

@@ -11,10 +11,14 @@ import {
   CHAR_WIDTH,
   type ChartElement,
   type ChartOptions,
+  extent,
+  formatNumber,
   frame,
+  longestLength,
   MUTED_COLOR,
+  SIZE_COLORS,
+  thinSeries,
   tokenLabels,
-  WARM_COLORS,
 } from "./common.ts";
 
 /** The attention weight on one token at one epoch. */
@@ -30,7 +34,16 @@ export interface TrajectoryPoint {
 }
 
 /** Options for {@linkcode weightTrajectories}. */
-export type WeightTrajectoriesOptions = ChartOptions;
+export interface WeightTrajectoriesOptions extends ChartOptions {
+  /** Fixed epoch axis, e.g. `[0, epochs]`. Default: the data's extent. */
+  xDomain?: [number, number];
+  /** Fixed weight axis, e.g. `[0, 1]`. Default: from 0 to the data's top. */
+  yDomain?: [number, number];
+  /** Most grey (not highlighted) lines drawn, the ones that end highest. Default 20. */
+  maxLines?: number;
+  /** Most points per line; longer lines keep their envelope. Default 2000. */
+  maxPoints?: number;
+}
 
 /**
  * How the attention weight on each token changes during training: one line per
@@ -74,30 +87,49 @@ export function weightTrajectories(
     ...new Set(records.filter((r) => r.highlight).map((r) => r.label)),
   ];
   const colorOf = new Map(
-    highlighted.map((
-      label,
-      i,
-    ) => [label, WARM_COLORS[i % WARM_COLORS.length]]),
+    highlighted.map((label, i) => [label, SIZE_COLORS[i % SIZE_COLORS.length]]),
   );
   const isHighlighted = (r: TrajectoryPoint): boolean => colorOf.has(r.label);
-  // Name only the lines a reader can tell apart: the highlighted ones and
-  // the three other lines that end highest; the rest crowd near zero.
   const last = new Map<string, TrajectoryPoint>();
   for (const r of records) {
     const seen = last.get(r.label);
     if (seen === undefined || r.epoch >= seen.epoch) last.set(r.label, r);
   }
-  const topOthers = new Set(
-    [...last.values()]
-      .filter((r) => !colorOf.has(r.label))
-      .sort((a, b) => b.weight - a.weight)
-      .slice(0, 3)
-      .map((r) => r.label),
-  );
+  // Draw the highlighted lines and the `maxLines` others that end highest;
+  // name the highlighted ones and the three highest others (the rest crowd
+  // near zero). Thousands of lines would be one grey smear.
+  const othersByEnd = [...last.values()]
+    .filter((r) => !colorOf.has(r.label))
+    .sort((a, b) => b.weight - a.weight);
+  const maxLines = options.maxLines ?? 20;
+  const drawn = new Set([
+    ...highlighted,
+    ...othersByEnd.slice(0, maxLines).map((r) => r.label),
+  ]);
+  const hidden = othersByEnd.slice(maxLines);
+  const named = new Set([
+    ...highlighted,
+    ...othersByEnd.slice(0, 3).map((r) => r.label),
+  ]);
   const color = (r: TrajectoryPoint): string =>
     colorOf.get(r.label) ?? MUTED_COLOR;
-  const points = [...records].sort((a, b) => a.epoch - b.epoch);
-  const longest = Math.max(...points.map((r) => r.label.length));
+  // Each line thinned to its envelope (first, lowest, highest, last point
+  // of each of about 500 epoch buckets): thousands of epochs stay readable.
+  const byLabel = new Map<string, TrajectoryPoint[]>();
+  for (const r of records) {
+    if (!drawn.has(r.label)) continue;
+    const list = byLabel.get(r.label) ?? [];
+    list.push(r);
+    byLabel.set(r.label, list);
+  }
+  const points = [...byLabel.values()].flatMap((list) =>
+    thinSeries(
+      list.sort((a, b) => a.epoch - b.epoch),
+      (r) => r.weight,
+      options.maxPoints ?? 2000,
+    )
+  );
+  const longest = longestLength(named);
   const line = (filter: (r: TrajectoryPoint) => boolean, strokeWidth: number) =>
     Plot.line(points, {
       filter,
@@ -107,41 +139,82 @@ export function weightTrajectories(
       stroke: color,
       strokeWidth,
     });
-  // End labels, stacked upwards where they would overlap: at least 12 px
-  // apart in a plot area of about 330 px (Plot's default height).
-  const weights = points.map((r) => r.weight);
-  const gap = (Math.max(...weights) - Math.min(...weights)) * 12 / 330;
-  const ends: (TrajectoryPoint & { labelY: number })[] = [];
-  for (
-    const r of [...last.values()]
-      .filter((r) => colorOf.has(r.label) || topOthers.has(r.label))
-      .sort((a, b) => a.weight - b.weight)
-  ) {
-    const below = ends.at(-1)?.labelY ?? -Infinity;
-    ends.push({ ...r, labelY: Math.max(r.weight, below + gap) });
+  // End labels, pushed upwards where they would overlap: at least 12 px
+  // apart in the plot area (PLOT_HEIGHT minus the margins), and inside it.
+  const [low, high] = options.yDomain ?? extent(points.map((r) => r.weight));
+  const area = PLOT_HEIGHT - 60;
+  const endsOf = (range: number) => {
+    const gap = (range || 1) * 12 / area;
+    const ends: (TrajectoryPoint & { labelY: number })[] = [];
+    for (
+      const r of [...last.values()]
+        .filter((r) => named.has(r.label))
+        .sort((a, b) => a.weight - b.weight)
+    ) {
+      const below = ends.at(-1)?.labelY ?? -Infinity;
+      ends.push({ ...r, labelY: Math.max(r.weight, below + gap) });
+    }
+    return ends;
+  };
+  // The label gap depends on the axis range, which the labels may extend:
+  // a few rounds settle it (each round can only raise the top a little).
+  const bottom = options.yDomain?.[0] ?? Math.min(0, low);
+  let range = Math.max(high - bottom, 1e-9);
+  let ends = endsOf(range);
+  for (let round = 0; round < 4 && !options.yDomain; round++) {
+    range = Math.max(high, ends.at(-1)?.labelY ?? high) - bottom;
+    ends = endsOf(range);
   }
+  const yDomain: [number, number] = options.yDomain ??
+    [bottom, Math.max(high, ends.at(-1)?.labelY ?? high)];
   const others = (r: TrajectoryPoint): boolean => !isHighlighted(r);
+  const marks: Plot.Markish[] = [
+    // Grey lines first, so the highlighted ones are drawn on top.
+    line(others, 1.5),
+    line(isHighlighted, 2.5),
+    Plot.text(ends, {
+      x: "epoch",
+      y: "labelY",
+      text: "label",
+      fill: color,
+      textAnchor: "start",
+      dx: 5,
+    }),
+  ];
+  if (hidden.length > 0) {
+    marks.push(
+      Plot.text([hidden.length], {
+        frameAnchor: "top-left",
+        dx: 6,
+        dy: 4,
+        text: (n: number) =>
+          `+ ${n} more tokens not drawn (each ends at ≤ ${
+            formatNumber(hidden[0].weight, 3)
+          })`,
+        fill: "#666",
+      }),
+    );
+  }
   return Plot.plot({
     ...frame(options),
+    height: PLOT_HEIGHT,
     marginLeft: 56,
     marginRight: 16 + CHAR_WIDTH * longest,
-    x: { label: options.xLabel ?? "epoch" },
-    y: { label: options.yLabel ?? "attention weight", grid: true },
-    marks: [
-      // Grey lines first, so the highlighted ones are drawn on top.
-      line(others, 1.5),
-      line(isHighlighted, 2.5),
-      Plot.text(ends, {
-        x: "epoch",
-        y: "labelY",
-        text: "label",
-        fill: color,
-        textAnchor: "start",
-        dx: 5,
-      }),
-    ],
+    x: {
+      label: options.xLabel ?? "epoch",
+      ...(options.xDomain ? { domain: options.xDomain } : {}),
+    },
+    y: {
+      label: options.yLabel ?? "attention weight",
+      grid: true,
+      domain: yDomain,
+      clamp: options.yDomain !== undefined,
+    },
+    marks,
   });
 }
+
+const PLOT_HEIGHT = 400;
 
 /**
  * One point per epoch and position for {@linkcode weightTrajectories}: the
@@ -150,22 +223,31 @@ export function weightTrajectories(
  *
  * @param experiment The experiment the weights belong to.
  * @param result The weights at the start of every epoch, `[epochs, seqLen]`, and after training, `[seqLen]`.
- * @returns `(epochs + 1) × seqLen` points; size words highlighted.
+ * @param options Which positions to include (default all).
+ * @returns `(epochs + 1) × positions` points; size words highlighted.
  */
 export function trajectoryPoints(
   experiment: Experiment,
   result: Pick<TrainResult, "weightHistory" | "finalWeights">,
+  options: TrajectoryPointsOptions = {},
 ): TrajectoryPoint[] {
   const labels = tokenLabels(experiment.tokens);
+  const positions = options.positions ?? labels.map((_, i) => i);
   return [...result.weightHistory, result.finalWeights].flatMap((
     weights,
     epoch,
   ) =>
-    labels.map((label, position) => ({
+    positions.map((position) => ({
       epoch,
-      label,
+      label: labels[position],
       weight: weights[position],
       highlight: experiment.sizePositions.includes(position),
     }))
   );
+}
+
+/** Options for {@linkcode trajectoryPoints}. */
+export interface TrajectoryPointsOptions {
+  /** Only these positions, e.g. the size words and the top others of a long sentence. Default all. */
+  positions?: number[];
 }
