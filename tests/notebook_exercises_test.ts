@@ -7,6 +7,12 @@
 import { assert, assertEquals } from "@std/assert";
 import { type Exercise, EXERCISES, near } from "../lib/exercises.ts";
 import {
+  buildVocabulary,
+  prepareExperiment,
+  sizeLossFloor,
+  tokenize,
+} from "../lib/mod.ts";
+import {
   type Cell,
   listNotebooks,
   type Notebook,
@@ -134,4 +140,34 @@ Deno.test("committed check cells show the question, not an error", async () => {
       );
     }
   }
+});
+
+Deno.test("exercise answers about the library agree with the library", async (t) => {
+  const solution = (id: string) => EXERCISES.get(id)?.solution;
+  await t.step("01.vocab-size: buildVocabulary", () => {
+    const words = buildVocabulary(tokenize("the cat saw the dog and the bird"))
+      .words;
+    assertEquals(words.length, solution("01.vocab-size"));
+  });
+  await t.step("06.tokens: tokenize", () => {
+    assertEquals(
+      tokenize("It's a well-known fact, isn't it?").length,
+      solution("06.tokens"),
+    );
+  });
+  await t.step("05.floor and 06.push-targets: sizeLossFloor", () => {
+    assertEquals(sizeLossFloor(2), solution("05.floor"));
+    const experiment = prepareExperiment({
+      sentence:
+        "The tiny mouse could not push the huge box because it was too small",
+      focusWord: "push",
+      sizeWords: ["mouse", "box"],
+    });
+    const others = experiment.tokens.length -
+      experiment.sizePositions.length;
+    assertEquals(
+      [sizeLossFloor(experiment.sizePositions.length), 1 + 1 / others],
+      solution("06.push-targets"),
+    );
+  });
 });
