@@ -5,6 +5,10 @@
  * {@linkcode AttentionModel} (embeddings → Q, K, V → scores → softmax →
  * context) → {@linkcode sizeLoss} → {@linkcode train} → {@linkcode analyzeAttention},
  * with chart builders for every step.
+ *
+ * Not re-exported here: chapter 9's pretrained model, `./pretrained.ts` (with
+ * its charts in `./head_view.ts`); importing it makes Deno download the 26 MB
+ * model package, which only that chapter needs.
  * @module
  */
 
@@ -41,6 +45,7 @@ export {
   type ScaledDotProductAttentionOptions,
   type TensorOrArray,
 } from "./attention.ts";
+export * from "./block.ts";
 export {
   type AttentionGradients,
   AttentionModel,
@@ -67,6 +72,7 @@ export {
   formatEpoch,
   type TokenWeight,
 } from "./analysis.ts";
+export * from "./charts_heads.ts";
 export {
   type ChartDocument,
   type ChartElement,

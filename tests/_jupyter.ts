@@ -72,6 +72,8 @@ export const MIN_CHARTS: Readonly<Record<string, number>> = {
   "04": 2,
   "05": 6,
   "06": 10,
+  "08": 6,
+  "09": 5,
   A1: 0,
 };
 

@@ -37,6 +37,13 @@ interface Parameters {
   sizeWords: string[];
 }
 
+/** Notebook 09's parameters with a character outside the model's vocabulary. */
+const PRETRAINED_BAD = {
+  source: 'const yourSentence = "I ❤ elephants";\nconst yourFocusWord = "it";',
+  expected:
+    'Please fix the parameters: tokenizeSubwords: the model\'s vocabulary has no piece for "❤"',
+};
+
 /** Notebook 06 with a sentence of our own: it must train and report. */
 const GOOD: Parameters = {
   sentence: "The small cat hid under the big table because it was scared",
@@ -201,6 +208,16 @@ Deno.test("notebooks run top to bottom with the real Deno kernel", async (t) => 
       run(yourOwn, injectParameters(template, parameterCell(parameters))),
     )
   );
+  const pretrained = paths.find((path) => fileName(path).startsWith("09_"));
+  if (pretrained !== undefined) {
+    runs.set(
+      "09 parameters",
+      run(
+        pretrained,
+        injectParameters(await readNotebook(pretrained), PRETRAINED_BAD.source),
+      ),
+    );
+  }
   const executed = async (key: string): Promise<Notebook> => {
     const { notebook, error } = await runs.get(key)!;
     if (notebook === undefined) throw error;
@@ -257,6 +274,25 @@ Deno.test("notebooks run top to bottom with the real Deno kernel", async (t) => 
           `a stack trace was printed:\n${text}`,
         );
       });
+    }
+    if (pretrained !== undefined) {
+      await t.step(
+        "09 with a character the model cannot read prints what to fix",
+        async () => {
+          const notebook = await executed("09 parameters");
+          assertClean(notebook);
+          assertAllExecuted(notebook);
+          const text = allText(notebook);
+          assert(
+            text.includes(PRETRAINED_BAD.expected),
+            `no output says ${PRETRAINED_BAD.expected}`,
+          );
+          assert(
+            !text.includes("    at "),
+            `a stack trace was printed:\n${text}`,
+          );
+        },
+      );
     }
   } finally {
     await Promise.all(runs.values());

