@@ -9,13 +9,17 @@ import type { Experiment } from "../tokenizer.ts";
 import {
   bandAxisMargins,
   BASE_COLOR,
+  CHAR_WIDTH,
   type ChartElement,
   type ChartOptions,
+  DEFAULT_WIDTH,
+  extent,
   formatNumber,
   frame,
   HIGHLIGHT_COLOR,
   NEGATIVE_COLOR,
   POSITIVE_COLOR,
+  spacedSubset,
   tickRotate,
   tokenLabels,
 } from "./common.ts";
@@ -36,13 +40,14 @@ export interface AttentionBarsOptions extends ChartOptions {
   decimals?: number;
   /**
    * Fixed value axis, e.g. `[0, 1]` for weights, or one domain for a before
-   * and an after chart so their bars compare. Default: from 0 to the top bar.
+   * and an after chart so their bars compare; its top rises to the tallest
+   * bar if needed, never cutting one. Default: from 0 to the top bar.
    */
   yDomain?: [number, number];
   /**
    * Most bars drawn. Beyond it the chart keeps the highlighted bars and the
    * largest others, in their order, and sums the rest into one last bar
-   * labelled "… N others (sum)". Default 60.
+   * labelled "… N others (sum)". Default 30, so every token's label fits.
    */
   maxBars?: number;
 }
@@ -72,20 +77,50 @@ export function attentionBars(
 ): ChartElement {
   checkBars(records, "attentionBars");
   const decimals = options.decimals ?? 3;
-  const shown = fewestBars(records, options.maxBars ?? 60);
+  const shown = fewestBars(records, options.maxBars ?? 30);
   const labels = shown.map((r) => r.label);
+  // Labels that never stack: with narrow bars, only some tick labels and
+  // values are printed, at least a label's width apart, the highlighted bars
+  // and then the largest first.
+  const width = options.width ?? DEFAULT_WIDTH;
+  const band = (width - 56 - 20) / shown.length;
+  const summed = shown === records ? -1 : shown.length - 1; // the "… others" bar
+  const order = (rank: (i: number) => number): number[] =>
+    shown.map((_, i) => i).sort((a, b) =>
+      rank(b) - rank(a) || shown[b].value - shown[a].value
+    );
+  const isHighlight = (i: number): number =>
+    Number(shown[i].highlight === true);
+  // Tick labels: the highlighted words first; values: the summed bar first.
+  const ticks = spacedSubset(
+    order((i) => 2 * isHighlight(i) + Number(i === summed)),
+    Math.ceil(16 / band),
+  );
+  const valued = spacedSubset(
+    order((i) => 2 * Number(i === summed) + isHighlight(i)),
+    Math.ceil((CHAR_WIDTH * (decimals + 2) + 2) / band), // "0.137" and a gap
+  );
   return Plot.plot({
     ...frame(options),
     ...bandAxisMargins(labels),
     x: {
       domain: labels,
+      ticks: labels.filter((_, i) => ticks.has(i)),
       label: options.xLabel ?? "token",
       ...tickRotate(labels),
     },
     y: {
       label: options.yLabel ?? "attention weight",
       grid: true,
-      ...(options.yDomain ? { domain: options.yDomain, clamp: true } : {}),
+      // A given domain never cuts a bar: its top rises to the tallest bar.
+      ...(options.yDomain
+        ? {
+          domain: [
+            options.yDomain[0],
+            Math.max(options.yDomain[1], extent(shown.map((r) => r.value))[1]),
+          ],
+        }
+        : {}),
     },
     marks: [
       Plot.barY(shown, {
@@ -95,6 +130,7 @@ export function attentionBars(
       }),
       Plot.ruleY([0]),
       Plot.text(shown, {
+        filter: (_: BarRecord, i: number) => valued.has(i),
         x: "label",
         y: "value",
         text: (r: BarRecord) => formatNumber(r.value, decimals),

@@ -310,3 +310,23 @@ export function thinSeries<T>(
   }
   return kept;
 }
+
+/**
+ * Indices chosen in priority order, each at least `gap` positions from every
+ * index already chosen: which labels to print so that none overlaps.
+ */
+export function spacedSubset(byPriority: number[], gap: number): Set<number> {
+  const chosen = new Set<number>();
+  if (gap <= 1) return new Set(byPriority);
+  for (const i of byPriority) {
+    let clear = true;
+    for (const j of chosen) {
+      if (Math.abs(i - j) < gap) {
+        clear = false;
+        break;
+      }
+    }
+    if (clear) chosen.add(i);
+  }
+  return chosen;
+}

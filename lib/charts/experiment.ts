@@ -11,7 +11,7 @@ import type { Parameters } from "../parameters.ts";
 import type { Experiment } from "../tokenizer.ts";
 import type { TrainResult } from "../trainer.ts";
 import { attentionLines } from "./attention_lines.ts";
-import { attentionBars, weightBars } from "./bars.ts";
+import { attentionBars, fewestBars, weightBars } from "./bars.ts";
 import { type ChartElement, extent, tokenLabels } from "./common.ts";
 import { colorDomain, heatmap, matrixCells } from "./heatmap.ts";
 import { lossCurve, lossHistory } from "./lines.ts";
@@ -45,6 +45,8 @@ export interface ExperimentChartsOptions {
 /** Heatmaps print every value: only for sizes that stay readable. */
 const MAX_HEATMAP_TOKENS = 40;
 const MAX_HEATMAP_D_MODEL = 16;
+/** Bars drawn (attentionBars' default): the rest are summed into one. */
+const MAX_BARS = 30;
 /** Grey trajectories drawn besides the size words'. */
 const MAX_OTHER_LINES = 20;
 
@@ -86,7 +88,11 @@ export function experimentCharts(
   const before = result.weightHistory[0] ?? result.finalWeights;
   const after = result.finalWeights;
   // One scale for before and after, so the bars compare.
-  const top = extent([...before, ...after])[1];
+  const top = extent(
+    [before, after].flatMap((w) =>
+      fewestBars(weightBars(experiment, w), MAX_BARS).map((r) => r.value)
+    ),
+  )[1];
   const yDomain: [number, number] = [0, Math.max(top, 1e-9) * 1.1];
   const charts: Record<string, ChartElement> = {};
   const draw = (name: ExperimentChartName, make: () => ChartElement) => {
@@ -132,11 +138,16 @@ export function experimentCharts(
     const positions = [...experiment.sizePositions, ...others].sort((a, b) =>
       a - b
     );
-    const chart = weightTrajectories(
+    const left = labels.length - positions.length;
+    return weightTrajectories(
       trajectoryPoints(experiment, result, { positions }),
-      { title: `Attention of ${focus} on each token during training` },
+      {
+        title: `Attention of ${focus} on each token during training`,
+        subtitle: left > 0
+          ? `The size words and the ${others.length} other tokens that end highest; ${left} more not drawn.`
+          : undefined,
+      },
     );
-    return chart;
   });
   const small = experiment.config.dModel <= MAX_HEATMAP_D_MODEL &&
     labels.length <= MAX_HEATMAP_TOKENS;

@@ -270,24 +270,28 @@ export function heatmap(
     );
   }
   const binNote = (n: number) => n > 1 ? ` (bins of ${n}, mean)` : "";
+  // Square cells: extra width (for a long legend) goes to the right margin.
+  // Rotated column labels lean right, past the last column.
+  const gridRight = rotate
+    ? 16 + Math.ceil(0.75 * CHAR_WIDTH * longestColumn)
+    : 16;
+  const grid = cellSize * columns.length;
+  const width = options.width ??
+    Math.round(
+      Math.max(
+        marginLeft + grid + gridRight,
+        legend ? LEGEND_WIDTH + CHAR_WIDTH * legendLabel.length : 0,
+      ),
+    );
   return Plot.plot({
     ...frame(options),
-    width: options.width ??
-      Math.round(
-        Math.max(
-          marginLeft +
-            (rotate ? 16 + Math.ceil(0.75 * CHAR_WIDTH * longestColumn) : 16) +
-            cellSize * columns.length,
-          legend ? LEGEND_WIDTH + CHAR_WIDTH * legendLabel.length : 0,
-        ),
-      ),
+    width,
     height: Math.round(marginTop + marginBottom + cellSize * rows.length),
     marginLeft,
     marginTop,
-    // Rotated column labels lean right, past the last column.
-    marginRight: rotate
-      ? 16 + Math.ceil(0.75 * CHAR_WIDTH * longestColumn)
-      : 16,
+    marginRight: options.width === undefined
+      ? width - marginLeft - grid
+      : gridRight,
     marginBottom,
     color,
     x: {

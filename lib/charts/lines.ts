@@ -139,8 +139,19 @@ export function lineChart(
   );
   const stroke = (p: LinePoint): string => colorOf.get(p.series ?? "")!;
   const series = (p: LinePoint): string => p.series ?? "";
+  const single = new Set(
+    [...bySeries].filter(([, list]) => list.length === 1).map(([name]) => name),
+  );
   const marks: Plot.Markish[] = [
     Plot.line(points, { x: "x", y: "y", z: series, stroke, strokeWidth: 2 }),
+    // A series of one point draws no line: show it as a dot.
+    Plot.dot(points, {
+      filter: (p: LinePoint) => single.has(p.series ?? ""),
+      x: "x",
+      y: "y",
+      fill: stroke,
+      r: 3,
+    }),
   ];
   if (named) {
     marks.push(

@@ -3,6 +3,7 @@
 
 import {
   assert,
+  assertAlmostEquals,
   assertEquals,
   assertStringIncludes,
   assertThrows,
@@ -15,7 +16,7 @@ import {
 } from "../../lib/charts/bars.ts";
 import { tokenLabels } from "../../lib/charts/common.ts";
 import { prepareExperiment, train } from "../../lib/mod.ts";
-import { chartSvg, count, texts } from "./_svg.ts";
+import { chartSvg, count, markRects, texts, tickLabels } from "./_svg.ts";
 
 Deno.test("attentionBars", async (t) => {
   const labels = tokenLabels(["the", "car", "was", "the", "big"]);
@@ -145,4 +146,106 @@ Deno.test("weightBars labels every position and highlights the size words", () =
     "8 car",
     "12 too",
   ]);
+});
+
+Deno.test("attentionBars on a shared scale and with many tokens", async (t) => {
+  const before = [
+    { label: "0 a", value: 0.25 },
+    { label: "1 b", value: 0.75 },
+  ];
+  const after = [
+    { label: "0 a", value: 0.5 },
+    { label: "1 b", value: 0.5 },
+  ];
+
+  await t.step("yDomain gives two charts the same axis and bar scale", () => {
+    const a = chartSvg(attentionBars(before, { yDomain: [0, 1] }));
+    const b = chartSvg(attentionBars(after, { yDomain: [0, 1] }));
+    assertEquals(tickLabels(a, "y"), tickLabels(b, "y"));
+    assertEquals(tickLabels(a, "y").at(-1), "1.0");
+    const height = (svg: string, i: number): number =>
+      Number(markRects(svg, "bar")[i].getAttribute("height"));
+    // 0.75 stands three times as tall as 0.25, and 0.5 twice, on one scale.
+    assertAlmostEquals(height(a, 1) / height(a, 0), 3, 0.05);
+    assertAlmostEquals(height(b, 0) / height(a, 0), 2, 0.05);
+  });
+
+  await t.step("without yDomain, each chart scales to its own top bar", () => {
+    const a = tickLabels(chartSvg(attentionBars(before)), "y");
+    const b = tickLabels(chartSvg(attentionBars(after)), "y");
+    assert(a.join() !== b.join());
+  });
+
+  await t.step(
+    "15,004 bars become the largest ones plus one bar with the rest",
+    () => {
+      const n = 15_004;
+      const records = Array.from({ length: n }, (_, i) => ({
+        label: `${i} w`,
+        value: 1 + Math.sin(i),
+        highlight: i === 7 || i === 9_000,
+      }));
+      const total = records.reduce((s, r) => s + r.value, 0);
+      const svg = chartSvg(
+        attentionBars(records, { maxBars: 12, decimals: 2 }),
+      );
+      assertEquals(markRects(svg, "bar").length, 12);
+      const printed = texts(svg);
+      assert(printed.includes("7 w") && printed.includes("9000 w"));
+      assert(printed.includes(`… ${n - 11} others (sum)`), printed.join("|"));
+      // the kept bars and the sum still add up to the total
+      const kept = records.filter((r) => r.highlight)
+        .concat(
+          records.filter((r) => !r.highlight).sort((a, b) => b.value - a.value)
+            .slice(0, 9),
+        );
+      const rest = total - kept.reduce((s, r) => s + r.value, 0);
+      assert(
+        printed.includes(rest.toFixed(2)),
+        `${rest.toFixed(2)} not printed`,
+      );
+    },
+  );
+});
+
+Deno.test("attentionBars labels never stack and bars are never cut", async (t) => {
+  const records = Array.from({ length: 100 }, (_, i) => ({
+    label: `${i} w`,
+    value: (i % 7) / 100,
+    highlight: i === 51,
+  }));
+
+  await t.step(
+    "narrow bars print spaced tick labels, the highlighted one first",
+    () => {
+      const svg = chartSvg(attentionBars(records, { maxBars: 100 }));
+      const shown = tickLabels(svg, "x").map((l) => Number(l.split(" ")[0]));
+      assert(shown.includes(51), "the highlighted label is missing");
+      const band = (640 - 56 - 20) / 100;
+      const gap = Math.ceil(16 / band);
+      for (let i = 1; i < shown.length; i++) {
+        assert(
+          shown[i] - shown[i - 1] >= gap,
+          `${shown[i - 1]} and ${shown[i]}`,
+        );
+      }
+    },
+  );
+
+  await t.step("30 bars (the default most) print every label", () => {
+    const svg = chartSvg(attentionBars(records.slice(0, 30)));
+    assertEquals(tickLabels(svg, "x").length, 30);
+  });
+
+  await t.step("a yDomain lower than a bar rises to the bar", () => {
+    const svg = chartSvg(
+      attentionBars([{ label: "a", value: 0.9 }, { label: "b", value: 0.1 }], {
+        yDomain: [0, 0.5],
+      }),
+    );
+    assert(
+      Number(tickLabels(svg, "y").at(-1)) >= 0.8,
+      tickLabels(svg, "y").join(),
+    );
+  });
 });

@@ -10,7 +10,8 @@ import {
 import { DOMParser } from "linkedom";
 import { attentionBars } from "../../lib/charts/bars.ts";
 import type { ChartElement } from "../../lib/charts/common.ts";
-import { toSvgString } from "../../lib/charts/svg.ts";
+import { heatmap, matrixCells } from "../../lib/charts/heatmap.ts";
+import { chartRow, toSvgString } from "../../lib/charts/svg.ts";
 import { count, SVG_NS, texts } from "./_svg.ts";
 
 Deno.test("toSvgString", async (t) => {
@@ -60,4 +61,31 @@ Deno.test("toSvgString", async (t) => {
     const div = document.querySelector("div") as unknown as ChartElement;
     assertThrows(() => toSvgString(div), TypeError, "<div>");
   });
+});
+
+Deno.test("toSvgString never clips a title wider than its chart", () => {
+  const title = "Trained embeddings X [seqLen, dModel] of a long sentence";
+  const narrow = heatmap(
+    matrixCells([[1, 2]], { rows: ["0 it"], columns: ["d0", "d1"] }),
+    { title, legend: false },
+  );
+  const svg = toSvgString(narrow);
+  const width = Number(svg.match(/<svg[^>]* width="(\d+)"/)![1]);
+  // a bold 16 px character is at most 10 px wide
+  assert(
+    width >= 10 * title.length,
+    `${width} px for ${title.length} characters`,
+  );
+  assertStringIncludes(svg, `viewBox="0 0 ${width} `);
+});
+
+Deno.test("chartRow puts charts side by side in one HTML output", () => {
+  const a = attentionBars([{ label: "0 a", value: 1 }], { title: "before" });
+  const b = attentionBars([{ label: "0 a", value: 1 }], { title: "after" });
+  const bundle = chartRow([a, b])[Symbol.for("Jupyter.display")]();
+  const html = bundle["text/html"];
+  assertEquals(count(html, "<svg"), 2);
+  assert(html.indexOf("before") < html.indexOf("after"));
+  assertStringIncludes(html, "display:flex");
+  assertThrows(() => chartRow([]), RangeError, "empty");
 });
