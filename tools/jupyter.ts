@@ -32,6 +32,7 @@ export const MIN_CHARTS: Readonly<Record<string, number>> = {
   "06": 10,
   "08": 6,
   "09": 5,
+  A1: 0,
 };
 
 /**
@@ -104,14 +105,15 @@ export async function ensureKernel(): Promise<Kernel> {
 }
 
 /**
- * The tutorial's notebooks: `NN_*.ipynb` in {@linkcode NOTEBOOKS_DIR}, in order.
+ * The tutorial's notebooks: the chapters `NN_*.ipynb` and the appendices
+ * `AN_*.ipynb` in {@linkcode NOTEBOOKS_DIR}, in order (chapters first).
  *
  * @returns Absolute paths.
  */
 export async function listNotebooks(): Promise<string[]> {
   const paths: string[] = [];
   for await (const entry of Deno.readDir(NOTEBOOKS_DIR)) {
-    if (entry.isFile && /^\d\d_.*\.ipynb$/.test(entry.name)) {
+    if (entry.isFile && /^(\d\d|A\d)_.*\.ipynb$/.test(entry.name)) {
       paths.push(NOTEBOOKS_DIR + entry.name);
     }
   }
