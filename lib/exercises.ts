@@ -10,12 +10,14 @@
  */
 
 import type { Exercise } from "./exercises/_kit.ts";
+import { EXERCISES as CHAPTER_07 } from "./exercises/07.ts";
 
 export { type Exercise, near, sameText } from "./exercises/_kit.ts";
 
 /** Every chapter's exercises, by id. */
 export const EXERCISES: ReadonlyMap<string, Exercise> = collect([
   // one line per chapter, e.g. `CHAPTER_05,` after `import { EXERCISES as CHAPTER_05 } from "./exercises/05.ts";`
+  CHAPTER_07,
 ]);
 
 /** What {@linkcode check} returns: the verdict, shown as the cell's output. */
