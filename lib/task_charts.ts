@@ -169,6 +169,7 @@ export function taskCurves(
       Plot.line(history, {
         x: "step",
         y: (h: TaskStep) => Math.min(h.loss, lossMax),
+        z: null,
         stroke: "#4e79a7",
       }),
     ],
@@ -189,7 +190,7 @@ export function taskCurves(
     y: { domain: [0, 1], label: "accuracy", grid: true },
     color: { domain: ["training", "held-out"], range: ["#59a14f", "#e15759"] },
     marks: [
-      Plot.line(points, { x: "step", y: "accuracy", stroke: "set" }),
+      Plot.line(points, { x: "step", y: "accuracy", z: "set", stroke: "set" }),
       Plot.text(
         points,
         Plot.selectLast({
