@@ -191,17 +191,20 @@ export function taskCurves(
     color: { domain: ["training", "held-out"], range: ["#59a14f", "#e15759"] },
     marks: [
       Plot.line(points, { x: "step", y: "accuracy", z: "set", stroke: "set" }),
-      Plot.text(
-        points,
-        Plot.selectLast({
-          x: "step",
-          y: "accuracy",
-          z: "set",
-          text: "set",
-          fill: "set",
-          textAnchor: "start",
-          dx: 5,
-        }),
+      // the two names sit above and below their line ends, which may meet at 1
+      ...([["training", -7], ["held-out", 7]] as const).map(([set, dy]) =>
+        Plot.text(
+          points.filter((p) => p.set === set),
+          Plot.selectLast({
+            x: "step",
+            y: "accuracy",
+            text: "set",
+            fill: "set",
+            textAnchor: "start",
+            dx: 5,
+            dy,
+          }),
+        )
       ),
     ],
   });

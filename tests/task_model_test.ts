@@ -14,6 +14,8 @@ import {
   trainTask,
 } from "../lib/task_model.ts";
 import { centralDifference } from "./_reference.ts";
+import { torchAvailable } from "../bench/bench.ts";
+import { benchTask } from "../bench/task_bench.ts";
 
 const corpus = buildCorpus();
 
@@ -233,4 +235,18 @@ Deno.test("bad configuration gives a one-line message naming it", () => {
   });
   assertThrows(() => model.forward(BATCH), RangeError, "maxLen 4");
   model.dispose();
+});
+
+const torch = await torchAvailable();
+
+Deno.test({
+  name: "the PyTorch twin takes the same steps from the same start",
+  ignore: !torch.ok,
+  async fn() {
+    const result = await benchTask(1);
+    const diff = result.lossDiff;
+    if (diff === undefined) throw new Error("the twin did not run");
+    assert(diff < 1e-4, `loss difference ${diff}`);
+    assert(result.steps >= 6);
+  },
 });
