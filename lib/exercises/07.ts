@@ -17,7 +17,7 @@ export const EXERCISES: Exercise[] = [
     solution: "box",
   },
   {
-    id: "07.alwaysThing",
+    id: "07.always-thing",
     prompt:
       "A model that always names the thing (never the container), whatever the adjective: what share of the held-out sentences does it get right? (a number between 0 and 1)",
     hint:
