@@ -18,10 +18,12 @@ import {
   type TrainTaskResult,
 } from "./task_model.ts";
 
+// A linkedom document for Plot (Deno has no DOM); typed as Plot's option,
+// which names the browser's Document when a DOM library is loaded.
 const document = new DOMParser().parseFromString(
   "<!DOCTYPE html><html></html>",
   "text/html",
-);
+) as unknown as Plot.PlotOptions["document"];
 
 /** One row of {@linkcode focusAttention}: a sentence and the weights of "it" on its words. */
 export interface FocusRow {
