@@ -16,6 +16,7 @@ import { EXERCISES as CHAPTER_03 } from "./exercises/03.ts";
 import { EXERCISES as CHAPTER_04 } from "./exercises/04.ts";
 import { EXERCISES as CHAPTER_05 } from "./exercises/05.ts";
 import { EXERCISES as CHAPTER_06 } from "./exercises/06.ts";
+import { EXERCISES as CHAPTER_07 } from "./exercises/07.ts";
 import { EXERCISES as CHAPTER_08 } from "./exercises/08.ts";
 import { EXERCISES as CHAPTER_09 } from "./exercises/09.ts";
 
@@ -30,6 +31,7 @@ export const EXERCISES: ReadonlyMap<string, Exercise> = collect([
   CHAPTER_04,
   CHAPTER_05,
   CHAPTER_06,
+  CHAPTER_07,
   CHAPTER_08,
   CHAPTER_09,
 ]);

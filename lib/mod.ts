@@ -184,3 +184,6 @@ export {
   near,
   sameText,
 } from "./exercises.ts";
+export * from "./corpus.ts";
+export * from "./task_model.ts";
+export * from "./task_charts.ts";

@@ -18,7 +18,7 @@ import {
   type Notebook,
   readNotebook,
   textOf,
-} from "./_jupyter.ts";
+} from "../tools/jupyter.ts";
 
 /** A check cell as the notebooks write it: the answer left for the reader. */
 const CHECK_CELL = /^check\("([^"]+)", undefined \/\* your answer \*\/\)$/;

@@ -30,6 +30,7 @@ export const MIN_CHARTS: Readonly<Record<string, number>> = {
   "04": 2,
   "05": 6,
   "06": 10,
+  "07": 6,
   "08": 6,
   "09": 5,
   A1: 0,
