@@ -8,7 +8,11 @@
 
 import * as Plot from "@observablehq/plot";
 import { DOMParser } from "linkedom";
-import type { ChartDocument, ChartElement, ChartOptions } from "./charts.ts";
+import type {
+  ChartDocument,
+  ChartElement,
+  ChartOptions,
+} from "./charts/common.ts";
 
 const document: ChartDocument = new DOMParser().parseFromString(
   "<!DOCTYPE html><html></html>",

@@ -270,8 +270,8 @@ export async function main(
   if (request.svgDir !== undefined) {
     // Plot, linkedom and tfjs load only for --svg.
     const [{ toSvgString }, { experimentCharts }] = await Promise.all([
-      import("./charts.ts"),
-      import("./figures.ts"),
+      import("./charts/svg.ts"),
+      import("./charts/experiment.ts"),
     ]);
     const charts = experimentCharts(experiment, result);
     for (const [name, chart] of Object.entries(charts)) {

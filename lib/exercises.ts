@@ -10,6 +10,13 @@
  */
 
 import type { Exercise } from "./exercises/_kit.ts";
+import { EXERCISES as CHAPTER_01 } from "./exercises/01.ts";
+import { EXERCISES as CHAPTER_02 } from "./exercises/02.ts";
+import { EXERCISES as CHAPTER_03 } from "./exercises/03.ts";
+import { EXERCISES as CHAPTER_04 } from "./exercises/04.ts";
+import { EXERCISES as CHAPTER_05 } from "./exercises/05.ts";
+import { EXERCISES as CHAPTER_06 } from "./exercises/06.ts";
+import { EXERCISES as CHAPTER_07 } from "./exercises/07.ts";
 import { EXERCISES as CHAPTER_08 } from "./exercises/08.ts";
 import { EXERCISES as CHAPTER_09 } from "./exercises/09.ts";
 
@@ -18,6 +25,13 @@ export { type Exercise, near, sameText } from "./exercises/_kit.ts";
 /** Every chapter's exercises, by id. */
 export const EXERCISES: ReadonlyMap<string, Exercise> = collect([
   // one line per chapter, e.g. `CHAPTER_05,` after `import { EXERCISES as CHAPTER_05 } from "./exercises/05.ts";`
+  CHAPTER_01,
+  CHAPTER_02,
+  CHAPTER_03,
+  CHAPTER_04,
+  CHAPTER_05,
+  CHAPTER_06,
+  CHAPTER_07,
   CHAPTER_08,
   CHAPTER_09,
 ]);

@@ -7,7 +7,11 @@
 
 import * as Plot from "@observablehq/plot";
 import { DOMParser } from "linkedom";
-import { type ChartElement, type ChartOptions, tokenLabels } from "./charts.ts";
+import {
+  type ChartElement,
+  type ChartOptions,
+  tokenLabels,
+} from "./charts/common.ts";
 
 const document = new DOMParser().parseFromString(
   "<!DOCTYPE html><html></html>",

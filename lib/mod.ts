@@ -93,14 +93,70 @@ export {
   formatEpoch,
   type TokenWeight,
 } from "./analysis.ts";
-export * from "./charts.ts";
 export * from "./charts_heads.ts";
 export {
-  experimentCharts,
-  lossHistory,
-  trajectoryPoints,
+  type ChartDocument,
+  type ChartElement,
+  type ChartOptions,
+  tokenLabels,
+} from "./charts/common.ts";
+export {
+  attentionBars,
+  type AttentionBarsOptions,
+  type BarRecord,
+  signedBars,
+  type SignedBarsOptions,
   weightBars,
-} from "./figures.ts";
+} from "./charts/bars.ts";
+export {
+  lineChart,
+  type LineChartOptions,
+  type LinePoint,
+  lossCurve,
+  type LossCurveOptions,
+  lossHistory,
+  type LossPoint,
+} from "./charts/lines.ts";
+export {
+  type TrajectoryPoint,
+  trajectoryPoints,
+  type TrajectoryPointsOptions,
+  weightTrajectories,
+  type WeightTrajectoriesOptions,
+} from "./charts/trajectories.ts";
+export {
+  colorDomain,
+  type HeatCell,
+  heatmap,
+  type HeatmapOptions,
+  matrixCells,
+  type MatrixCellsOptions,
+} from "./charts/heatmap.ts";
+export {
+  attentionLines,
+  type AttentionLinesOptions,
+} from "./charts/attention_lines.ts";
+export { headView, type HeadViewOptions } from "./charts/heads.ts";
+export {
+  PIPELINE_STEPS,
+  pipelineMap,
+  type PipelineMapOptions,
+  type PipelineStep,
+} from "./charts/pipeline.ts";
+export {
+  geometryPoints,
+  type ParameterSnapshot,
+  queryKeyGeometry,
+  type QueryKeyGeometryOptions,
+  type VectorPoint,
+} from "./charts/geometry.ts";
+export { chartRow, toSvgString } from "./charts/svg.ts";
+export {
+  EXPERIMENT_CHARTS,
+  type ExperimentChartName,
+  experimentCharts,
+  type ExperimentChartsOptions,
+} from "./charts/experiment.ts";
 export {
   checkSetup,
   type Component,
@@ -128,3 +184,6 @@ export {
   near,
   sameText,
 } from "./exercises.ts";
+export * from "./corpus.ts";
+export * from "./task_model.ts";
+export * from "./task_charts.ts";

@@ -6,13 +6,10 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import {
-  attentionBars,
-  type ChartElement,
-  lossCurve,
-  toSvgString,
-} from "./charts.ts";
-import { lossHistory, weightBars } from "./figures.ts";
+import { attentionBars, weightBars } from "./charts/bars.ts";
+import type { ChartElement } from "./charts/common.ts";
+import { lossCurve, lossHistory } from "./charts/lines.ts";
+import { chartRow } from "./charts/svg.ts";
 import { sizeLossFloor } from "./loss.ts";
 import type { Experiment } from "./experiment.ts";
 import { train, type TrainOptions, type TrainResult } from "./trainer.ts";
@@ -152,7 +149,8 @@ export interface TrainingFrameState {
 
 /**
  * One frame of the live training view: the loss curve so far next to the
- * focus word's weights.
+ * focus word's weights, on fixed axes (epochs 0 to the last; the loss's
+ * whole possible range; weights 0 to 1), so frames differ only in the data.
  *
  * @param experiment The experiment being trained.
  * @param state The losses so far, the latest weights, and whether training is done.
@@ -167,20 +165,27 @@ export function trainingFrame(
   const of = done
     ? ` (after ${experiment.config.epochs} epochs)`
     : ` (epoch ${epoch + 1} of ${experiment.config.epochs})`;
+  // Fixed axes, so that only the data moves from frame to frame: epochs from
+  // 0 to the last, the loss over its whole possible range (from the floor,
+  // all weight on the size words, to 1 + 1/others, all weight on one other
+  // word), the weights from 0 to 1.
+  const floor = sizeLossFloor(experiment.sizePositions.length);
+  const others = experiment.tokens.length - experiment.sizePositions.length;
+  const ceiling = 1 + 1 / others;
+  const pad = (ceiling - floor) * 0.06;
   const charts: ChartElement[] = [
     lossCurve(history, {
       title: `Size loss L${of}`,
-      floor: sizeLossFloor(experiment.sizePositions.length),
+      floor,
       width: 420,
+      xDomain: [0, experiment.config.epochs],
+      yDomain: [floor - pad, ceiling + pad],
     }),
     attentionBars(weightBars(experiment, weights), {
       title: `Attention of "${experiment.focusWord}"${of}`,
       width: 520,
+      yDomain: [0, 1],
     }),
   ];
-  const html =
-    `<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">${
-      charts.map((c) => toSvgString(c)).join("")
-    }</div>`;
-  return { [Symbol.for("Jupyter.display")]: () => ({ "text/html": html }) };
+  return chartRow(charts);
 }

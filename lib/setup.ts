@@ -5,6 +5,11 @@
  * @module
  */
 
+import pinned from "../deno-version.json" with { type: "json" };
+
+/** The Deno version the tutorial is tested with: deno-version.json, the one place it lives. */
+export const TESTED_DENO_VERSION: string = pinned.deno;
+
 /** The components the setup check looks at. */
 export type Component = "deno" | "tfjs" | "plot";
 
@@ -63,7 +68,7 @@ export async function checkSetup(
     "Deno",
     deno,
     minimum.deno,
-    "install a newer Deno with `npm install -g deno@2.9.6`, then run `deno task setup` and restart Jupyter",
+    `install a newer Deno with \`npm install -g deno@${TESTED_DENO_VERSION}\`, then run \`deno task setup\` and restart Jupyter`,
   );
   const tf = await load(
     "TensorFlow.js",

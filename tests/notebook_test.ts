@@ -9,6 +9,7 @@ import {
   trainingFrame,
   trainLive,
 } from "../lib/mod.ts";
+import { tickLabels } from "./charts/_svg.ts";
 
 Deno.test("keep frees what was kept under the same name before", () => {
   const before = tf.memory().numTensors;
@@ -87,4 +88,33 @@ Deno.test("a training frame holds the loss curve and the weights as inline SVG",
     last[Symbol.for("Jupyter.display")]()["text/html"],
     "after 200 epochs",
   );
+});
+
+Deno.test("training frames keep fixed axes, so only the data moves", () => {
+  const experiment = prepareExperiment();
+  const html = (
+    history: { epoch: number; loss: number }[],
+    weights: number[],
+  ) =>
+    trainingFrame(experiment, { history, weights })[
+      Symbol.for("Jupyter.display")
+    ]()["text/html"];
+  const first = html([{ epoch: 0, loss: 0.98 }], new Array(13).fill(1 / 13));
+  const later = html(
+    Array.from(
+      { length: 150 },
+      (_, epoch) => ({ epoch, loss: 0.98 - epoch / 1000 }),
+    ),
+    Array.from({ length: 13 }, (_, i) => i === 2 ? 0.5 : 0.5 / 12),
+  );
+  // [loss chart, bars chart] tick labels of each frame
+  const ticks = (page: string, axis: "x" | "y") =>
+    page.split("</svg>").slice(0, 2).map((svg) => tickLabels(svg, axis));
+  const [lossX, barsY] = [ticks(first, "x")[0], ticks(first, "y")[1]];
+  // the first frame (one point) has a real epoch axis, 0 to the last epoch
+  assertEquals(lossX[0], "0");
+  assertEquals(lossX.at(-1), "200");
+  assertEquals(barsY.at(-1), "1.0");
+  assertEquals(ticks(first, "x"), ticks(later, "x"));
+  assertEquals(ticks(first, "y"), ticks(later, "y"));
 });

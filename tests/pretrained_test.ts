@@ -1,7 +1,7 @@
 // lib/pretrained.ts: the tokenizer against an exhaustive search, the packaged
 // model's attention (shape, rows summing to 1, equal to softmax(q·kᵀ/√dK) of
-// its own queries and keys in a float64 loop), clear errors, no tensor
-// leaks, and the load in a process that has no network access.
+// its own queries and keys in a float64 loop), clear errors and no tensor
+// leaks (the offline load is in tests/integration/).
 
 import {
   assert,
@@ -247,57 +247,6 @@ async function assertRejectsWith(
   }
   throw new Error(`expected a rejection mentioning ${message}`);
 }
-
-// It starts a Deno process: part of the full tier (deno task test), ignored,
-// not passed, in the in-process unit tier (no --allow-run).
-const CAN_RUN = (await Deno.permissions.query({ name: "run" })).state ===
-  "granted";
-
-Deno.test({
-  name: "the model loads and runs in a process without network access",
-  ignore: !CAN_RUN,
-}, async () => {
-  const root = new URL("../", import.meta.url);
-  const dir = await Deno.makeTempDir({ prefix: "pretrained-offline-" });
-  try {
-    const script = `${dir}/offline.ts`;
-    await Deno.writeTextFile(
-      script,
-      [
-        `import { loadPretrained } from ${
-          JSON.stringify(new URL("lib/pretrained.ts", root).href)
-        };`,
-        `const model = await loadPretrained();`,
-        `const { tokens, weights } = await model.attention(${
-          JSON.stringify(PINK_ELEPHANT)
-        });`,
-        `console.log(JSON.stringify({ net: (await Deno.permissions.query({ name: "net" })).state, tokens, shape: weights.shape }));`,
-      ].join("\n"),
-    );
-    const output = await new Deno.Command(Deno.execPath(), {
-      // --cached-only: nothing may be downloaded either
-      args: [
-        "run",
-        "--cached-only",
-        "--deny-net",
-        "--no-prompt",
-        `--config=${new URL("deno.json", root).pathname}`,
-        script,
-      ],
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert(output.success, `the offline run failed:\n${stderr}`);
-    const result = JSON.parse(new TextDecoder().decode(output.stdout));
-    assertEquals(result.net, "denied");
-    assertEquals(result.tokens.length, 16);
-    assertEquals(result.shape, [2, 4, 16, 16]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
 
 Deno.test("subwordWords groups the pieces back into the words of the sentence", () => {
   for (

@@ -34,7 +34,7 @@ export interface BookOptions {
 }
 
 /** The index page's heading when {@linkcode BookOptions.title} is not given. */
-export const DEFAULT_BOOK_TITLE = "Attention, one cell at a time";
+export const DEFAULT_BOOK_TITLE = "Attention, cell by cell";
 
 /** One page {@linkcode buildBook} wrote. */
 export interface BookPage {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { DENO_VERSION, installKernel, type Kernel } from "./kernel.ts";
 import type { Cell, Notebook, Output } from "./nbformat.ts";
 
 export type { Cell, Notebook, Output } from "./nbformat.ts";
@@ -17,7 +18,8 @@ export const NOTEBOOKS_DIR: string = new URL("../notebooks/", import.meta.url)
 /** What to tell a reader whose machine lacks Jupyter. */
 export const INSTALL_HINT: string =
   "Jupyter with nbconvert and nbclient is needed to run the notebooks. Install it with " +
-  "`sudo apt-get install jupyter-notebook jupyter-nbconvert python3-nbclient` (Debian/Ubuntu) " +
+  "`apt-get update && apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient python3-zmq` " +
+  "(Debian/Ubuntu; with sudo unless root) " +
   "or `pip install notebook nbconvert nbclient`, then run `deno task setup`.";
 
 /** Fewest charts (outputs holding an SVG) each notebook must show, by number. */
@@ -28,8 +30,10 @@ export const MIN_CHARTS: Readonly<Record<string, number>> = {
   "04": 2,
   "05": 6,
   "06": 10,
+  "07": 6,
   "08": 6,
   "09": 5,
+  A1: 0,
 };
 
 /**
@@ -63,62 +67,54 @@ export async function ensureJupyter(): Promise<void> {
 }
 
 /**
- * Registers the Deno kernel with Jupyter (`deno jupyter --install`, as
- * `deno task setup` does) unless a `deno` kernelspec whose program exists is
- * already registered.
- *
- * @returns The kernelspec's program, e.g. "/usr/bin/deno".
- * @throws {Error} When Jupyter is missing or the kernel cannot be registered.
+ * A folder, private to this process, holding the kernelspec `deno` that
+ * {@linkcode ensureKernel} registered; {@linkcode executeNotebook} passes it
+ * to Jupyter as `JUPYTER_PATH` (searched before the user's kernels), so
+ * another checkout or another Deno registering its own `deno` kernel on this
+ * machine never changes what is tested. Undefined until ensureKernel runs.
  */
-export async function ensureKernel(): Promise<string> {
+export let kernelPath: string | undefined;
+
+/**
+ * Registers the tutorial's kernel (tools/kernel.ts: Deno's kernel behind the
+ * relay that files every output under its own cell; plain with
+ * `ATTENTION_PLAIN_KERNEL=1`) in {@linkcode kernelPath}, a new temporary
+ * folder, so the notebooks run with the Deno running this code and no other.
+ *
+ * @returns What was registered.
+ * @throws {Error} When Jupyter is missing, the kernel cannot be registered,
+ *   or its Deno is not the version of deno-version.json.
+ */
+export async function ensureKernel(): Promise<Kernel> {
   await ensureJupyter();
-  const registered = await denoKernelProgram();
-  if (registered !== undefined && await exists(registered)) return registered;
-  const install = await new Deno.Command(Deno.execPath(), {
-    args: ["jupyter", "--install", "--force"],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const program = await denoKernelProgram();
-  if (!install.success || program === undefined) {
+  if (kernelPath === undefined) {
+    const dir = await Deno.makeTempDir({ prefix: "attention-kernel-" });
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch { /* already gone */ }
+    });
+    kernelPath = dir;
+  }
+  const kernel = await installKernel({ jupyterPath: kernelPath });
+  if (kernel.deno !== DENO_VERSION) {
     throw new Error(
-      `\`deno jupyter --install\` did not register the Deno kernel: ${
-        new TextDecoder().decode(install.stderr).trim()
-      }`,
+      `the Deno kernel runs Deno ${kernel.deno}, but the tutorial is tested with ${DENO_VERSION} (deno-version.json): install it with \`npm install -g deno@${DENO_VERSION}\`, or change deno-version.json to test another version`,
     );
   }
-  return program;
-}
-
-async function denoKernelProgram(): Promise<string | undefined> {
-  const list = await new Deno.Command("jupyter", {
-    args: ["kernelspec", "list", "--json"],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!list.success) return undefined;
-  const specs = JSON.parse(new TextDecoder().decode(list.stdout));
-  return specs.kernelspecs?.deno?.spec?.argv?.[0];
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return kernel;
 }
 
 /**
- * The tutorial's notebooks: `NN_*.ipynb` in {@linkcode NOTEBOOKS_DIR}, in order.
+ * The tutorial's notebooks: the chapters `NN_*.ipynb` and the appendices
+ * `AN_*.ipynb` in {@linkcode NOTEBOOKS_DIR}, in order (chapters first).
  *
  * @returns Absolute paths.
  */
 export async function listNotebooks(): Promise<string[]> {
   const paths: string[] = [];
   for await (const entry of Deno.readDir(NOTEBOOKS_DIR)) {
-    if (entry.isFile && /^\d\d_.*\.ipynb$/.test(entry.name)) {
+    if (entry.isFile && /^(\d\d|A\d)_.*\.ipynb$/.test(entry.name)) {
       paths.push(NOTEBOOKS_DIR + entry.name);
     }
   }
@@ -146,18 +142,9 @@ export interface ExecuteOptions {
 }
 
 /**
- * The nbconvert config (tools/nbconvert_config.py) that executes like
- * `--execute` but keeps the outputs the Deno kernel publishes just after a
- * cell's "idle" status (about 5% of cells), which plain nbconvert drops.
- */
-const LATE_OUTPUTS_CONFIG: string = decodeURIComponent(
-  new URL("nbconvert_config.py", import.meta.url).pathname,
-);
-
-/**
  * Executes a notebook top to bottom with the Deno kernel through Jupyter's
- * own client (`jupyter nbconvert`, with {@linkcode LATE_OUTPUTS_CONFIG}'s
- * fix) and returns the executed copy; the file is never written. The copy
+ * own client, stock (`jupyter nbconvert --execute`: nbclient, no extra
+ * listening time), and returns the executed copy; the file is never written. The copy
  * goes to nbconvert through stdin and comes back through stdout, and
  * nbconvert runs in the file's folder, so the kernel starts there exactly as when the reader opens
  * the file (`"../lib/mod.ts"` resolves). `NO_COLOR=1` keeps ANSI codes out.
@@ -179,7 +166,7 @@ export async function executeNotebook(
       "nbconvert",
       "--to",
       "notebook",
-      `--config=${LATE_OUTPUTS_CONFIG}`,
+      "--execute",
       "--ExecutePreprocessor.kernel_name=deno",
       `--ExecutePreprocessor.timeout=${options.timeoutSeconds ?? 600}`,
       `--ExecutePreprocessor.allow_errors=${
@@ -189,7 +176,10 @@ export async function executeNotebook(
       "--stdout",
     ],
     cwd: path.slice(0, path.lastIndexOf("/") + 1) || ".",
-    env: { NO_COLOR: "1" },
+    env: {
+      NO_COLOR: "1",
+      ...(kernelPath === undefined ? {} : { JUPYTER_PATH: kernelPath }),
+    },
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -399,6 +389,49 @@ export function normalizeNotebook(notebook: Notebook): Notebook {
     cell.outputs = merged;
   }
   return notebook;
+}
+
+/**
+ * The code cells whose outputs differ between two runs of one notebook, after
+ * {@linkcode normalizeNotebook}, each named with how it differs. The setup
+ * line's Deno version is left out of the comparison (it is checked apart).
+ * An output lost, or filed under another cell, shows as a difference in both
+ * cells.
+ *
+ * @param run The executed notebook.
+ * @param reference The notebook to compare with, e.g. the committed file.
+ * @returns One line per differing cell; empty when every cell matches.
+ */
+export function differingCells(run: Notebook, reference: Notebook): string[] {
+  const [a, b] = [run, reference].map((notebook) =>
+    normalizeNotebook(structuredClone(notebook))
+  );
+  if (a.cells.length !== b.cells.length) {
+    return [`${a.cells.length} cells, expected ${b.cells.length}`];
+  }
+  const differences: string[] = [];
+  for (const [index, cell] of a.cells.entries()) {
+    if (cell.cell_type !== "code") continue;
+    const [got, want] = [cell, b.cells[index]].map((c) =>
+      (c.outputs ?? []).map((output) =>
+        JSON.stringify(output).replace(/Deno \d+\.\d+\.\d+\S* ·/, "Deno · ")
+      )
+    );
+    const [x, y] = [got.join("\n"), want.join("\n")];
+    if (x === y) continue;
+    let at = 0;
+    while (at < x.length && at < y.length && x[at] === y[at]) at++;
+    const around = (text: string) =>
+      JSON.stringify(text.slice(Math.max(0, at - 30), at + 50));
+    differences.push(
+      `${
+        describeCell(a, index)
+      }: ${got.length} output(s), expected ${want.length}; from character ${at}: ${
+        around(x)
+      } instead of ${around(y)}`,
+    );
+  }
+  return differences;
 }
 
 /**

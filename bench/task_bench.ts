@@ -1,0 +1,139 @@
+// Times one training epoch of chapter 7's model (lib/task_model.ts) against
+// its PyTorch twin (bench/torch_task.py, one thread), from the same initial
+// parameters on the same batches, and checks that both take the same steps.
+//
+//   deno run --allow-run=/usr/bin/python3 bench/task_bench.ts [--repeats N]
+
+import * as tf from "@tensorflow/tfjs";
+import { ADAM } from "../lib/config.ts";
+import { buildCorpus, encode } from "../lib/corpus.ts";
+import {
+  DEFAULT_TASK_CONFIG,
+  taskLabels,
+  TaskModel,
+} from "../lib/task_model.ts";
+import { torchAvailable } from "./bench.ts";
+
+/** What one comparison measured. */
+export interface TaskBenchResult {
+  /** Steps in one epoch (batches of the default size, in corpus order). */
+  steps: number;
+  /** Median milliseconds per epoch, tfjs (cpu backend). */
+  tfjsMs: number;
+  /** Median milliseconds per epoch, PyTorch on one thread; undefined without torch. */
+  torchMs?: number;
+  /** Largest difference between the two runs' losses over the first epoch. */
+  lossDiff?: number;
+}
+
+/**
+ * Runs the comparison.
+ *
+ * @param repeats Epochs timed after a first (warm-up, compared) epoch.
+ * @returns The medians and the loss difference.
+ */
+export async function benchTask(repeats = 5): Promise<TaskBenchResult> {
+  const corpus = buildCorpus();
+  const { batchSize, learningRate, hops, readout } = DEFAULT_TASK_CONFIG;
+  const model = new TaskModel(corpus.vocabulary.length);
+  const parameters = Object.fromEntries(
+    [...model.parameters].map(([name, v]) => [name, v.arraySync()]),
+  );
+  const steps = Math.floor(corpus.train.length / batchSize);
+  const batches = Array.from({ length: steps }, (_, i) => {
+    const sentences = corpus.train.slice(i * batchSize, (i + 1) * batchSize);
+    return {
+      encoded: encode(corpus.vocabulary, sentences.map((s) => s.words)),
+      labels: taskLabels(corpus.vocabulary, sentences, readout),
+    };
+  });
+  const optimizer = tf.train.adam(
+    learningRate,
+    ADAM.beta1,
+    ADAM.beta2,
+    ADAM.epsilon,
+  );
+  const epoch = (): number[] =>
+    batches.map(({ encoded, labels }) => {
+      const cost = optimizer.minimize(
+        () => model.loss(encoded, labels),
+        true,
+        model.variables,
+      )!;
+      const loss = cost.dataSync()[0];
+      cost.dispose();
+      return loss;
+    });
+  const losses = epoch();
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const start = performance.now();
+    epoch();
+    times.push(performance.now() - start);
+  }
+  optimizer.dispose();
+  model.dispose();
+  const result: TaskBenchResult = { steps, tfjsMs: median(times) };
+  if ((await torchAvailable()).ok) {
+    const spec = {
+      parameters,
+      hops,
+      learningRate,
+      repeats,
+      batches: batches.map(({ encoded, labels }) => ({
+        ids: Array.from(
+          { length: encoded.batchSize },
+          (_, b) => [
+            ...encoded.ids.slice(b * encoded.seqLen, (b + 1) * encoded.seqLen),
+          ],
+        ),
+        focus: encoded.focusPositions,
+        labels: [...labels],
+      })),
+    };
+    const child = new Deno.Command("/usr/bin/python3", {
+      args: [new URL("./torch_task.py", import.meta.url).pathname],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(JSON.stringify(spec)));
+    await writer.close();
+    const out = await child.output();
+    if (!out.success) {
+      throw new Error(
+        `torch_task.py failed: ${new TextDecoder().decode(out.stderr)}`,
+      );
+    }
+    const torch = JSON.parse(new TextDecoder().decode(out.stdout));
+    result.torchMs = median(torch.epochMs);
+    result.lossDiff = Math.max(
+      ...losses.map((l, i) => Math.abs(l - torch.losses[i])),
+    );
+  }
+  return result;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+if (import.meta.main) {
+  const at = Deno.args.indexOf("--repeats");
+  const repeats = at >= 0 ? Number(Deno.args[at + 1]) : 5;
+  const r = await benchTask(repeats);
+  console.log(
+    `chapter 7 model, one epoch (${r.steps} steps of ${DEFAULT_TASK_CONFIG.batchSize}): tfjs ${
+      r.tfjsMs.toFixed(1)
+    } ms` +
+      (r.torchMs === undefined
+        ? ", PyTorch not installed"
+        : `, PyTorch 1 thread ${r.torchMs.toFixed(1)} ms, ratio ${
+          (r.tfjsMs / r.torchMs).toFixed(2)
+        }; largest loss difference over the first epoch ${
+          r.lossDiff!.toExponential(1)
+        }`),
+  );
+}

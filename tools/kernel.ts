@@ -1,0 +1,161 @@
+/**
+ * Registers the tutorial's Jupyter kernel, `deno`: Deno's own kernel behind
+ * the relay `tools/deno_kernel_shim.py`, which files every output under the
+ * cell that made it (see that file for why). Used by `deno task setup`,
+ * `deno task tutorial` and the notebook and browser tests, which register it
+ * right before use, so they always drive this Deno and this relay.
+ *
+ * `ATTENTION_PLAIN_KERNEL=1` registers Deno's kernel without the relay
+ * instead, to check whether a newer Deno still needs it (README).
+ * @module
+ */
+
+import { TESTED_DENO_VERSION } from "../lib/setup.ts";
+
+/** The Deno version the tutorial is tested with (`deno-version.json`). */
+export const DENO_VERSION: string = TESTED_DENO_VERSION;
+
+/** The relay, as an absolute path. */
+export const SHIM: string = decodeURIComponent(
+  new URL("deno_kernel_shim.py", import.meta.url).pathname,
+);
+
+/** Debian's Python, which has `python3-zmq` (a pyenv `python3` may not). */
+const PYTHONS = ["/usr/bin/python3", "python3"];
+
+/** The kernelspec name every notebook's metadata asks for. */
+export const KERNEL_NAME = "deno";
+
+/** The name Jupyter shows in its Kernel menu. */
+export const DISPLAY_NAME = "Deno (Attention, cell by cell)";
+
+/** What {@linkcode installKernel} registered. */
+export interface Kernel {
+  /** The kernelspec's folder. */
+  dir: string;
+  /** The kernelspec's argv, `{connection_file}` included. */
+  argv: string[];
+  /** The version of the Deno it runs, e.g. "2.9.6". */
+  deno: string;
+  /** Whether the relay runs in front of Deno's kernel. */
+  shim: boolean;
+}
+
+/** Options for {@linkcode installKernel}. */
+export interface InstallKernelOptions {
+  /** The Deno binary the kernel runs; default: the one running this code. */
+  deno?: string;
+  /** Register Deno's kernel without the relay; default: `ATTENTION_PLAIN_KERNEL=1`. */
+  plain?: boolean;
+  /**
+   * Write the kernelspec into `<jupyterPath>/kernels/deno/` instead of the
+   * user's Jupyter folder; a client started with `JUPYTER_PATH=<jupyterPath>`
+   * finds it before any other `deno` kernel (the tests use a temporary one).
+   */
+  jupyterPath?: string;
+}
+
+/**
+ * Registers the kernelspec `deno`, replacing any earlier one: first Deno's
+ * own (`deno jupyter --install --force`, which also copies its logos), then
+ * its argv is pointed at the relay.
+ *
+ * @param options Which Deno, whether to leave the relay out, and where.
+ * @returns What was registered.
+ * @throws {Error} When Jupyter, Deno's kernel or Python's zmq is missing,
+ *   with what to install.
+ */
+export async function installKernel(
+  options: InstallKernelOptions = {},
+): Promise<Kernel> {
+  const deno = options.deno ?? Deno.execPath();
+  const plain = options.plain ??
+    Deno.env.get("ATTENTION_PLAIN_KERNEL") === "1";
+  const version = /^deno (\S+)/.exec(await output(deno, ["--version"]))?.[1];
+  if (version === undefined) throw new Error(`${deno} --version failed`);
+  let dir: string;
+  if (options.jupyterPath === undefined) {
+    await output(deno, ["jupyter", "--install", "--force"]);
+    const specs = JSON.parse(
+      await output("jupyter", ["kernelspec", "list", "--json"]),
+    );
+    dir = specs.kernelspecs?.[KERNEL_NAME]?.resource_dir;
+    if (dir === undefined) {
+      throw new Error("`deno jupyter --install` registered no `deno` kernel");
+    }
+  } else {
+    dir = `${options.jupyterPath}/kernels/${KERNEL_NAME}`;
+    await Deno.mkdir(dir, { recursive: true });
+  }
+  const argv = plain
+    ? [deno, "jupyter", "--kernel", "--conn", "{connection_file}"]
+    : [await python(), SHIM, "--deno", deno, "{connection_file}"];
+  const spec = {
+    argv,
+    display_name: plain ? "Deno" : DISPLAY_NAME,
+    language: "typescript",
+  };
+  await Deno.writeTextFile(
+    `${dir}/kernel.json`,
+    JSON.stringify(spec, null, 2) + "\n",
+  );
+  return { dir, argv, deno: version, shim: !plain };
+}
+
+/** The first Python that imports zmq. */
+async function python(): Promise<string> {
+  for (const candidate of PYTHONS) {
+    try {
+      await output(candidate, ["-c", "import zmq"]);
+      return candidate;
+    } catch { /* try the next */ }
+  }
+  throw new Error(
+    "the kernel relay needs Python with zmq: install the Debian package `python3-zmq` (it comes with jupyter-notebook)",
+  );
+}
+
+/** A command's stdout; throws with its stderr when it fails. */
+async function output(command: string, args: string[]): Promise<string> {
+  let result: Deno.CommandOutput;
+  try {
+    result = await new Deno.Command(command, {
+      args,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Error(`\`${command}\` is not on PATH`);
+    }
+    throw error;
+  }
+  const decoder = new TextDecoder();
+  if (!result.success) {
+    throw new Error(
+      `\`${command} ${args.join(" ")}\` failed: ${
+        decoder.decode(result.stderr).trim().split("\n").at(-1)
+      }`,
+    );
+  }
+  return decoder.decode(result.stdout);
+}
+
+if (import.meta.main) {
+  try {
+    const kernel = await installKernel();
+    console.log(
+      `Registered the Jupyter kernel "${KERNEL_NAME}": Deno ${kernel.deno}${
+        kernel.shim ? " behind tools/deno_kernel_shim.py" : " (plain, no relay)"
+      }, in ${kernel.dir}`,
+    );
+    if (kernel.deno !== DENO_VERSION) {
+      console.log(
+        `note: the tutorial is tested with Deno ${DENO_VERSION} (deno-version.json); this is ${kernel.deno}`,
+      );
+    }
+  } catch (error) {
+    console.error((error as Error).message);
+    Deno.exit(1);
+  }
+}
