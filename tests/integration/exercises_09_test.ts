@@ -2,13 +2,13 @@
 // computes, and check() accepts it.
 
 import { assertAlmostEquals, assertEquals } from "@std/assert";
-import { check } from "../lib/exercises.ts";
-import { EXERCISE_SENTENCES, EXERCISES } from "../lib/exercises/09.ts";
+import { check } from "../../lib/exercises.ts";
+import { EXERCISE_SENTENCES, EXERCISES } from "../../lib/exercises/09.ts";
 import {
   loadPretrained,
   subwordWords,
   tokenizeSubwords,
-} from "../lib/pretrained.ts";
+} from "../../lib/pretrained.ts";
 
 const solution = (id: string): number =>
   EXERCISES.find((exercise) => exercise.id === id)!.solution as number;

@@ -17,7 +17,7 @@ import {
   subwordWords,
   tokenizeSubwords,
   WORD_START,
-} from "../lib/pretrained.ts";
+} from "../../lib/pretrained.ts";
 
 const PINK_ELEPHANT =
   "The pink elephant tried to get into the car but it was too";
@@ -267,7 +267,7 @@ Deno.test("loadPretrained reads the weight shards in the order of the model's ma
     { with: { type: "json" } }
   );
   const source = await Deno.readTextFile(
-    new URL("../lib/pretrained.ts", import.meta.url),
+    new URL("../../lib/pretrained.ts", import.meta.url),
   );
   const imported = [...source.matchAll(/dist\/(group1-shard\d+of\d+)"/g)].map((
     match,
