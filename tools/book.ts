@@ -154,7 +154,7 @@ export function renderMarkdown(
 // Notebooks
 
 /** A chapter's file name: two or more digits, an underscore, a name. */
-const CHAPTER_FILE = /^\d+_.+\.ipynb$/;
+const CHAPTER_FILE = /^A?\d+_.+\.ipynb$/; // chapters, then appendices (A1_…)
 
 /** A rendered chapter, before it is put into a page. */
 interface Chapter {

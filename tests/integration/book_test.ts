@@ -20,7 +20,7 @@ async function readChapters(): Promise<
 > {
   const names: string[] = [];
   for await (const entry of Deno.readDir(NOTEBOOKS_DIR)) {
-    if (entry.isFile && /^\d+_.+\.ipynb$/.test(entry.name)) {
+    if (entry.isFile && /^A?\d+_.+\.ipynb$/.test(entry.name)) {
       names.push(entry.name);
     }
   }
