@@ -351,7 +351,8 @@ const LEGEND_WIDTH = 56 + CHAR_WIDTH * 11 + 6 * 40;
 /**
  * Averages the cells in bins of consecutive rows and columns when there are
  * more than `maxRows` rows or `maxColumns` columns; bins are labelled by
- * their index range, e.g. "0–99".
+ * their index range, e.g. "0–99". A bin's mean is over its finite cells; a
+ * bin of masked (−∞) cells only stays masked.
  */
 function binCells(
   cells: HeatCell[],
@@ -374,10 +375,13 @@ function binCells(
   const rowBins = Math.ceil(rowIndex.size / rowBin);
   const columnBins = Math.ceil(columnIndex.size / columnBin);
   const sums = new Float64Array(rowBins * columnBins);
-  const counts = new Float64Array(rowBins * columnBins);
+  const counts = new Float64Array(rowBins * columnBins); // finite cells
+  const seen = new Uint8Array(rowBins * columnBins); // any cell
   for (const c of cells) {
     const r = Math.floor(rowIndex.get(c.row)! / rowBin);
     const k = Math.floor(columnIndex.get(c.column)! / columnBin);
+    seen[r * columnBins + k] = 1;
+    if (!isOpen(c)) continue;
     sums[r * columnBins + k] += c.value;
     counts[r * columnBins + k] += 1;
   }
@@ -387,11 +391,11 @@ function binCells(
   for (let r = 0; r < rowBins; r++) {
     for (let k = 0; k < columnBins; k++) {
       const n = counts[r * columnBins + k];
-      if (n === 0) continue;
+      if (seen[r * columnBins + k] === 0) continue;
       out.push({
         row: label(r, rowBin, rowIndex.size) || rowNames[r],
         column: label(k, columnBin, columnIndex.size) || columnNames[k],
-        value: sums[r * columnBins + k] / n,
+        value: n === 0 ? -Infinity : sums[r * columnBins + k] / n,
       });
     }
   }

@@ -293,6 +293,31 @@ Deno.test("heatmap of masked (−∞) entries", async (t) => {
     assertEquals(printed.sort(), ["0", "0", "0", "−∞"]);
   });
 
+  await t.step(
+    "bins average the finite cells; all-masked bins stay masked",
+    () => {
+      // 4 × 4 causal mask of scores 1, binned 2 × 2: the upper-right bin is
+      // all −∞, the diagonal bins hold 3 finite cells of 1 each (mean 1)
+      const T = 4;
+      const scores = Array.from(
+        { length: T },
+        (_, i) => Array.from({ length: T }, (_, j) => j > i ? -Infinity : 1),
+      );
+      const names = ["a", "b", "c", "d"];
+      const svg = chartSvg(
+        heatmap(matrixCells(scores, { rows: names, columns: names }), {
+          maxRows: 2,
+          maxColumns: 2,
+          cellSize: 40,
+        }),
+      );
+      const printed = select(svg, 'g[aria-label="text"] text').map((n) =>
+        n.textContent
+      );
+      assertEquals(printed.sort(), ["1.00", "1.00", "1.00", "−∞"]);
+    },
+  );
+
   await t.step("still rejects NaN and +∞", () => {
     for (const bad of [NaN, Infinity]) {
       assertThrows(
