@@ -7,9 +7,9 @@
  * engine: hand-written or tfjs autodiff) → {@linkcode analyzeAttention},
  * with chart builders for every step.
  *
- * Not re-exported here: chapter 9's pretrained model, `./pretrained.ts` (with
- * its charts in `./head_view.ts`); importing it makes Deno download the 26 MB
- * model package, which only that chapter needs.
+ * Not re-exported here: chapter 9's pretrained model, `./pretrained.ts`;
+ * importing it makes Deno download the 26 MB model package, which only that
+ * chapter needs. Its charts (the head view) are here, in `./charts/heads.ts`.
  * @module
  */
 
@@ -93,7 +93,6 @@ export {
   formatEpoch,
   type TokenWeight,
 } from "./analysis.ts";
-export * from "./charts_heads.ts";
 export {
   type ChartDocument,
   type ChartElement,
@@ -136,7 +135,15 @@ export {
   attentionLines,
   type AttentionLinesOptions,
 } from "./charts/attention_lines.ts";
-export { headView, type HeadViewOptions } from "./charts/heads.ts";
+export {
+  type HeadCell,
+  headCells,
+  type HeadCellsOptions,
+  headRowBars,
+  type HeadRowBarsOptions,
+  headView,
+  type HeadViewOptions,
+} from "./charts/heads.ts";
 export {
   PIPELINE_STEPS,
   pipelineMap,

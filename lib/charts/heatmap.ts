@@ -1,6 +1,7 @@
 /**
- * Heatmaps: a matrix (embeddings, Q, K, V, attention weights) as coloured
- * cells with every value printed, plus the conversion from a matrix to cells.
+ * Heatmaps: a matrix (embeddings, Q, K, V, attention weights, masked scores)
+ * as coloured cells with every value printed, masked (−∞) entries in grey,
+ * plus the conversion from a matrix to cells.
  * @module
  */
 
@@ -25,7 +26,7 @@ export interface HeatCell {
   row: string;
   /** Column label, e.g. `"d0"`. */
   column: string;
-  /** The value, printed in the cell. */
+  /** The value, printed in the cell; `-Infinity` marks a masked entry. */
   value: number;
 }
 
@@ -119,7 +120,7 @@ export interface HeatmapOptions extends ChartOptions {
  * scale.
  *
  * @param values Any numbers, e.g. the values of Q, K and V together.
- * @returns `[low, high]`, never empty (`[0, 1]` for all zeros).
+ * @returns `[low, high]`, never empty (`[0, 1]` for all zeros or no values).
  *
  * @example
  * ```ts
@@ -130,13 +131,16 @@ export interface HeatmapOptions extends ChartOptions {
  */
 export function colorDomain(values: Iterable<number>): [number, number] {
   const [low, high] = extent(values);
+  if (low > high) return [0, 1]; // no values
   const magnitude = Math.max(Math.abs(low), Math.abs(high)) || 1;
   return low < 0 ? [-magnitude, magnitude] : [0, magnitude];
 }
 
 /**
  * Heatmap of cells with each value printed inside (white text on dark cells)
- * and a colour legend of swatches underneath. Rows and columns keep the
+ * and a colour legend of swatches underneath. A `-Infinity` cell (a masked
+ * entry, e.g. of the causal mask or of scores after it) is grey and printed
+ * "−∞"; the colour scale and domain cover the finite values. Rows and columns keep the
  * order in which they first appear in `cells`. Beyond `maxRows` rows or
  * `maxColumns` columns, consecutive rows (columns) are averaged into bins,
  * so a 15,000-token attention matrix stays a readable picture.
@@ -145,7 +149,7 @@ export function colorDomain(values: Iterable<number>): [number, number] {
  * @param options Title, axis labels ("key", "query"), decimals, colour
  *   scheme and domain, marked rows, legend, size limits.
  * @returns The chart element.
- * @throws {RangeError} When `cells` is empty, holds a non-finite value or a
+ * @throws {RangeError} When `cells` is empty, holds NaN, `+Infinity` or a
  *   value outside `domain`, or `domain` is not two increasing finite numbers.
  *
  * @example
@@ -157,6 +161,8 @@ export function colorDomain(values: Iterable<number>): [number, number] {
  * });
  * const chart = heatmap(cells, { title: "attention weights", domain: [0, 1] });
  * if (!chart.outerHTML.includes("0.75")) throw new Error("value not printed");
+ * const masked = heatmap(matrixCells([[0, -Infinity]], { rows: ["a"], columns: ["a", "b"] }));
+ * if (!masked.outerHTML.includes("−∞")) throw new Error("mask not printed");
  * ```
  */
 export function heatmap(
@@ -167,13 +173,14 @@ export function heatmap(
     throw new RangeError("heatmap: cells is empty; give at least one cell");
   }
   for (const c of cells) {
-    if (!Number.isFinite(c.value)) {
+    if (!Number.isFinite(c.value) && c.value !== -Infinity) {
       throw new RangeError(
-        `heatmap: cell (${c.row}, ${c.column}) has value ${c.value}; values must be finite`,
+        `heatmap: cell (${c.row}, ${c.column}) has value ${c.value}; values must be finite, or -Infinity for a masked entry`,
       );
     }
   }
-  const domain = options.domain ?? colorDomain(cells.map((c) => c.value));
+  const domain = options.domain ??
+    colorDomain(cells.filter(isOpen).map((c) => c.value));
   if (
     domain.length !== 2 || !Number.isFinite(domain[0]) ||
     !Number.isFinite(domain[1]) || !(domain[0] < domain[1])
@@ -182,7 +189,7 @@ export function heatmap(
       `heatmap: domain is [${domain}]; give two finite numbers, low < high, e.g. [0, 1]`,
     );
   }
-  for (const c of cells) {
+  for (const c of cells.filter(isOpen)) {
     if (c.value < domain[0] || c.value > domain[1]) {
       throw new RangeError(
         `heatmap: cell (${c.row}, ${c.column}) has value ${c.value}, outside the domain [${domain}]; widen the domain`,
@@ -195,6 +202,8 @@ export function heatmap(
     options.maxColumns ?? 48,
   );
   const shown = binned.cells;
+  const open = shown.filter(isOpen);
+  const masked = shown.filter((c) => !isOpen(c));
   const decimals = options.decimals ?? 2;
   const rows = [...new Set(shown.map((c) => c.row))];
   const columns = [...new Set(shown.map((c) => c.column))];
@@ -227,24 +236,35 @@ export function heatmap(
   const marked = new Set(options.markRows ?? []);
   const legendLabel = options.legendLabel ?? "value";
   const marks: Plot.Markish[] = [
-    Plot.cell(shown, { x: "column", y: "row", fill: "value", inset: 0.5 }),
+    Plot.cell(open, { x: "column", y: "row", fill: "value", inset: 0.5 }),
   ];
+  if (masked.length > 0) {
+    marks.push(
+      Plot.cell(masked, {
+        x: "column",
+        y: "row",
+        fill: MASKED_COLOR,
+        inset: 0.5,
+      }),
+    );
+  }
   if (printValues) {
     marks.push(
-      Plot.text(shown, {
+      Plot.text(open, {
         filter: (c: HeatCell) => !isDark(c),
         x: "column",
         y: "row",
         text,
         fill: "black",
       }),
-      Plot.text(shown, {
+      Plot.text(open, {
         filter: isDark,
         x: "column",
         y: "row",
         text,
         fill: "white",
       }),
+      Plot.text(masked, { x: "column", y: "row", text: () => "−∞" }),
     );
   }
   if (marked.size > 0) {
@@ -312,6 +332,14 @@ export function heatmap(
   });
 }
 
+/** The grey of a masked (−∞) cell: outside every colour scheme's ramp. */
+const MASKED_COLOR = "#d9d9d9";
+
+/** Whether a cell holds a value rather than a mask (−∞). */
+function isOpen(c: HeatCell): boolean {
+  return c.value !== -Infinity;
+}
+
 /** Every `n`th label, from the first: tick labels that never overlap. */
 function everyNth(labels: string[], n: number): string[] {
   return labels.filter((_, i) => i % n === 0);
@@ -323,7 +351,8 @@ const LEGEND_WIDTH = 56 + CHAR_WIDTH * 11 + 6 * 40;
 /**
  * Averages the cells in bins of consecutive rows and columns when there are
  * more than `maxRows` rows or `maxColumns` columns; bins are labelled by
- * their index range, e.g. "0–99".
+ * their index range, e.g. "0–99". A bin's mean is over its finite cells; a
+ * bin of masked (−∞) cells only stays masked.
  */
 function binCells(
   cells: HeatCell[],
@@ -346,10 +375,13 @@ function binCells(
   const rowBins = Math.ceil(rowIndex.size / rowBin);
   const columnBins = Math.ceil(columnIndex.size / columnBin);
   const sums = new Float64Array(rowBins * columnBins);
-  const counts = new Float64Array(rowBins * columnBins);
+  const counts = new Float64Array(rowBins * columnBins); // finite cells
+  const seen = new Uint8Array(rowBins * columnBins); // any cell
   for (const c of cells) {
     const r = Math.floor(rowIndex.get(c.row)! / rowBin);
     const k = Math.floor(columnIndex.get(c.column)! / columnBin);
+    seen[r * columnBins + k] = 1;
+    if (!isOpen(c)) continue;
     sums[r * columnBins + k] += c.value;
     counts[r * columnBins + k] += 1;
   }
@@ -359,11 +391,11 @@ function binCells(
   for (let r = 0; r < rowBins; r++) {
     for (let k = 0; k < columnBins; k++) {
       const n = counts[r * columnBins + k];
-      if (n === 0) continue;
+      if (seen[r * columnBins + k] === 0) continue;
       out.push({
         row: label(r, rowBin, rowIndex.size) || rowNames[r],
         column: label(k, columnBin, columnIndex.size) || columnNames[k],
-        value: sums[r * columnBins + k] / n,
+        value: n === 0 ? -Infinity : sums[r * columnBins + k] / n,
       });
     }
   }

@@ -250,3 +250,81 @@ Deno.test("heatmap of a large matrix", async (t) => {
     assert(printed.includes(matrix[9][6].toFixed(4)), "the last 1 × 1 bin");
   });
 });
+
+Deno.test("heatmap of masked (−∞) entries", async (t) => {
+  const labels = ["0 the", "1 pink", "2 elephant"];
+  const matrix = [[0.5, -Infinity, -Infinity], [-1.25, 2, -Infinity], [
+    0,
+    0,
+    0,
+  ]];
+  const cells = matrixCells(matrix, { rows: labels, columns: labels });
+
+  await t.step("greys out and prints −∞ for each masked entry", () => {
+    const svg = chartSvg(heatmap(cells));
+    const rects = markRects(svg, "cell");
+    assertEquals(rects.length, 9);
+    // a constant fill is set on the mark's group
+    assertEquals(
+      select(svg, 'g[aria-label="cell"][fill="#d9d9d9"] rect').length,
+      3,
+    );
+    assertEquals(count(svg, ">−∞<"), 3);
+    for (const text of ["0.50", "−1.25", "2.00"]) {
+      assert(texts(svg).includes(text), `${text} not printed`);
+    }
+  });
+
+  await t.step("the colour domain covers the finite values only", () => {
+    const svg = chartSvg(heatmap(cells));
+    const legend = select(svg, 'g[aria-label="color legend"] text').map((n) =>
+      n.textContent
+    );
+    assertEquals(legend.at(1), "−2.00"); // [-m, m], m = 2 the largest |finite value|
+    assertEquals(legend.at(-1), "2.00");
+    const mask = matrixCells([[0, -Infinity], [0, 0]], {
+      rows: ["a", "b"],
+      columns: ["a", "b"],
+    });
+    const onlyZeros = chartSvg(heatmap(mask, { decimals: 0 }));
+    const printed = select(onlyZeros, 'g[aria-label="text"] text').map((n) =>
+      n.textContent
+    );
+    assertEquals(printed.sort(), ["0", "0", "0", "−∞"]);
+  });
+
+  await t.step(
+    "bins average the finite cells; all-masked bins stay masked",
+    () => {
+      // 4 × 4 causal mask of scores 1, binned 2 × 2: the upper-right bin is
+      // all −∞, the diagonal bins hold 3 finite cells of 1 each (mean 1)
+      const T = 4;
+      const scores = Array.from(
+        { length: T },
+        (_, i) => Array.from({ length: T }, (_, j) => j > i ? -Infinity : 1),
+      );
+      const names = ["a", "b", "c", "d"];
+      const svg = chartSvg(
+        heatmap(matrixCells(scores, { rows: names, columns: names }), {
+          maxRows: 2,
+          maxColumns: 2,
+          cellSize: 40,
+        }),
+      );
+      const printed = select(svg, 'g[aria-label="text"] text').map((n) =>
+        n.textContent
+      );
+      assertEquals(printed.sort(), ["1.00", "1.00", "1.00", "−∞"]);
+    },
+  );
+
+  await t.step("still rejects NaN and +∞", () => {
+    for (const bad of [NaN, Infinity]) {
+      assertThrows(
+        () => heatmap([{ row: "a", column: "b", value: bad }]),
+        RangeError,
+        `has value ${bad}; values must be finite, or -Infinity`,
+      );
+    }
+  });
+});
