@@ -4,6 +4,7 @@
  * @module
  */
 
+import { describe } from "./_describe.ts";
 import { MAX_SEED } from "./parameters.ts";
 
 /** Everything that defines one attention experiment. */
@@ -64,6 +65,13 @@ export const DEFAULT_CONFIG: Readonly<AttentionConfig> = Object.freeze({
 export function resolveConfig(
   overrides: Partial<AttentionConfig> = {},
 ): AttentionConfig {
+  if (typeof overrides !== "object" || overrides === null) {
+    throw new TypeError(
+      `the settings must be an object such as { epochs: 10 }, got ${
+        describe(overrides)
+      }`,
+    );
+  }
   const config: AttentionConfig = {
     ...DEFAULT_CONFIG,
     sizeWords: [...DEFAULT_CONFIG.sizeWords],
@@ -149,11 +157,4 @@ function checkPositiveInteger(name: string, value: unknown, max: number): void {
   if (value > max) {
     throw new RangeError(`${name} must be at most ${max}, got ${value}`);
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number") return String(value);
-  if (Array.isArray(value)) return JSON.stringify(value);
-  return `${value} (${typeof value})`;
 }

@@ -5,6 +5,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { describe } from "./_describe.ts";
 
 /** The loss and its two parts, as scalars. */
 export type SizeLossParts = {
@@ -63,6 +64,7 @@ export function sizeLoss(
  *
  * @param numSizePositions How many positions hold a size word.
  * @returns The floor of the loss.
+ * @throws {RangeError} When `numSizePositions` is not a whole number ≥ 1.
  *
  * @example
  * ```ts
@@ -71,6 +73,13 @@ export function sizeLoss(
  * ```
  */
 export function sizeLossFloor(numSizePositions: number): number {
+  if (!Number.isInteger(numSizePositions) || numSizePositions < 1) {
+    throw new RangeError(
+      `numSizePositions must be a whole number ≥ 1 (how many positions hold a size word), got ${
+        describe(numSizePositions)
+      }`,
+    );
+  }
   return 1 - 1 / numSizePositions;
 }
 

@@ -6,6 +6,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { describe } from "./_describe.ts";
 import { sizeLoss, sizeMask } from "./loss.ts";
 import { checkParameters, type Parameters } from "./parameters.ts";
 
@@ -96,10 +97,27 @@ export class AttentionModel {
    * @param parameters Initial values; copied into new variables.
    * @throws {RangeError} When a parameter is missing, has the wrong shape
    *   or holds a non-finite number.
+   * @throws {TypeError} When `parameters` is not an object.
    */
   constructor(parameters: Parameters) {
-    this.vocabSize = parameters?.embedding?.length;
-    this.dModel = parameters?.queryWeight?.length;
+    if (typeof parameters !== "object" || parameters === null) {
+      throw new TypeError(
+        `AttentionModel needs parameters (see initParameters), got ${
+          describe(parameters)
+        }`,
+      );
+    }
+    for (const name of ["embedding", "queryWeight"] as const) {
+      if (!Array.isArray(parameters[name]) || parameters[name].length === 0) {
+        throw new RangeError(
+          `parameter ${name} must be a non-empty array of rows, got ${
+            describe(parameters[name])
+          }`,
+        );
+      }
+    }
+    this.vocabSize = parameters.embedding.length;
+    this.dModel = parameters.queryWeight.length;
     checkParameters(parameters, {
       vocabSize: this.vocabSize,
       dModel: this.dModel,

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { describe } from "./_describe.ts";
+
 /** Every learnable parameter, as nested number arrays (float32 values). */
 export interface Parameters {
   /** One row per vocabulary entry, `[vocabSize, dModel]`. */
@@ -50,6 +52,8 @@ export interface InitOptions {
  * @param dModel Embedding width.
  * @param options The seed.
  * @returns Fresh parameters; the same arguments always give the same numbers.
+ * @throws {TypeError} When `vocabSize` or `dModel` is not a number.
+ * @throws {RangeError} When `vocabSize`, `dModel` or the seed is out of range.
  *
  * @example
  * ```ts
@@ -70,6 +74,13 @@ export function initParameters(
       dModel,
     ]] as const
   ) {
+    if (typeof value !== "number") {
+      throw new TypeError(
+        `${name} must be a number (a positive whole number), got ${
+          describe(value)
+        }`,
+      );
+    }
     if (!Number.isInteger(value) || value < 1) {
       throw new RangeError(
         `${name} must be a positive whole number, got ${value}`,
@@ -78,7 +89,9 @@ export function initParameters(
   }
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
     throw new RangeError(
-      `seed must be a whole number from 0 to ${MAX_SEED}, got ${seed}`,
+      `seed must be a whole number from 0 to ${MAX_SEED}, got ${
+        describe(seed)
+      }`,
     );
   }
   const bound = 1 / Math.sqrt(dModel);
@@ -125,6 +138,7 @@ export interface ParameterShape {
  * @param parameters The parameters to check.
  * @param shape The expected vocabulary size and width.
  * @throws {RangeError} Naming the first field that is missing or wrong.
+ * @throws {TypeError} When `parameters` is not an object.
  *
  * @example
  * ```ts
@@ -136,6 +150,13 @@ export function checkParameters(
   parameters: Parameters,
   shape: ParameterShape,
 ): void {
+  if (typeof parameters !== "object" || parameters === null) {
+    throw new TypeError(
+      `parameters must be an object with ${
+        PARAMETER_NAMES.join(", ")
+      } (see initParameters), got ${describe(parameters)}`,
+    );
+  }
   const { vocabSize, dModel } = shape;
   const expected: Record<keyof Parameters, number[]> = {
     embedding: [vocabSize, dModel],

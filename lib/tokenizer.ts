@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describe } from "./_describe.ts";
 import { type AttentionConfig, resolveConfig } from "./config.ts";
 
 // A word starts with a letter or digit and goes on with letters, combining
@@ -22,6 +23,7 @@ const WORD =
  *
  * @param sentence Any text.
  * @returns The tokens in order, `[seqLen]`; empty when the text has no words.
+ * @throws {TypeError} When `sentence` is not a string.
  *
  * @example
  * ```ts
@@ -31,6 +33,11 @@ const WORD =
  * ```
  */
 export function tokenize(sentence: string): string[] {
+  if (typeof sentence !== "string") {
+    throw new TypeError(
+      `tokenize needs the sentence as a string, got ${describe(sentence)}`,
+    );
+  }
   const text = sentence.normalize("NFC").toLowerCase().replaceAll("’", "'");
   return text.match(WORD) ?? [];
 }

@@ -8,7 +8,9 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { ADAM, FastAttention } from "./_fast.ts";
-import { sizeLoss } from "./loss.ts";
+import { describe } from "./_describe.ts";
+import { type AttentionConfig, resolveConfig } from "./config.ts";
+import { sizeLoss, sizeMask } from "./loss.ts";
 import { AttentionModel } from "./model.ts";
 import {
   checkParameters,
@@ -65,7 +67,9 @@ export interface TrainResult {
  * @param options Engine, starting parameters and a per-epoch callback.
  * @returns The history and the parameters before and after.
  * @throws {RangeError} When `initialParameters` do not fit the experiment's
- *   vocabulary and `dModel`, or `engine` is unknown.
+ *   vocabulary and `dModel`, `engine` is unknown, or a hand-built experiment
+ *   has a bad setting, token id, focus position or size positions.
+ * @throws {TypeError} When `experiment` is not an experiment.
  *
  * @example
  * ```ts
@@ -78,8 +82,8 @@ export async function train(
   experiment: Experiment,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const { config, vocabulary } = experiment;
-  const vocabSize = vocabulary.words.length;
+  const config = checkExperiment(experiment);
+  const vocabSize = experiment.vocabulary.words.length;
   if (options.initialParameters !== undefined) {
     checkParameters(options.initialParameters, {
       vocabSize,
@@ -119,6 +123,54 @@ export async function train(
   } finally {
     stepper.dispose();
   }
+}
+
+// Checks an experiment, which may be hand-built, as prepareExperiment would
+// have: settings in range, token ids inside the vocabulary, a focus position
+// inside the sentence, valid size positions. Returns the checked settings.
+function checkExperiment(experiment: Experiment): AttentionConfig {
+  if (
+    typeof experiment !== "object" || experiment === null ||
+    !Array.isArray(experiment.tokenIds) ||
+    !Array.isArray(experiment.vocabulary?.words)
+  ) {
+    throw new TypeError(
+      `train needs an experiment from prepareExperiment, got ${
+        describe(experiment)
+      }`,
+    );
+  }
+  const config = resolveConfig(experiment.config);
+  const { tokenIds, focusPosition, sizePositions } = experiment;
+  const vocabSize = experiment.vocabulary.words.length;
+  for (const id of tokenIds) {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+      throw new RangeError(
+        `token id ${describe(id)} is outside the vocabulary (0…${
+          vocabSize - 1
+        })`,
+      );
+    }
+  }
+  if (
+    !Number.isInteger(focusPosition) || focusPosition < 0 ||
+    focusPosition >= tokenIds.length
+  ) {
+    throw new RangeError(
+      `focus position ${describe(focusPosition)} is outside the sentence (0…${
+        tokenIds.length - 1
+      })`,
+    );
+  }
+  if (!Array.isArray(sizePositions)) {
+    throw new TypeError(
+      `sizePositions must be a list of positions, got ${
+        describe(sizePositions)
+      }`,
+    );
+  }
+  sizeMask(tokenIds.length, sizePositions);
+  return config;
 }
 
 interface Stepper {

@@ -220,3 +220,17 @@ Deno.test("gradients with bad size positions throw before creating any tensor", 
   assertEquals(tf.memory().numTensors, before);
   model.dispose();
 });
+
+// Issue 13, item 7: a missing parameters object is named as such.
+Deno.test("new AttentionModel(null) says it needs parameters", () => {
+  assertThrows(
+    () => new AttentionModel(null as unknown as Parameters),
+    TypeError,
+    "AttentionModel needs parameters (see initParameters), got null",
+  );
+  assertThrows(
+    () => new AttentionModel({} as Parameters),
+    RangeError,
+    "parameter embedding must be a non-empty array of rows, got undefined",
+  );
+});

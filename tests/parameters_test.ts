@@ -82,3 +82,12 @@ Deno.test("initParameters rejects sizes and seeds it cannot honour", () => {
   );
   assertEquals(initParameters(3, 4), initParameters(3, 4, { seed: 0 }));
 });
+
+// Issue 13, item 7: a number given as text is a TypeError that shows the quotes.
+Deno.test("initParameters rejects a dModel given as a string", () => {
+  assertThrows(
+    () => initParameters(3, "4" as unknown as number),
+    TypeError,
+    `dModel must be a number (a positive whole number), got "4"`,
+  );
+});

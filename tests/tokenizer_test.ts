@@ -223,3 +223,32 @@ Deno.test("bad input gives a RangeError that names the problem", async (t) => {
     );
   });
 });
+
+// Issue 13, item 7: wrong types name the argument, the value and what is valid.
+Deno.test("tokenize and prepareExperiment reject non-objects and Symbols with a TypeError", () => {
+  assertThrows(
+    () => tokenize(null as unknown as string),
+    TypeError,
+    "tokenize needs the sentence as a string, got null",
+  );
+  assertThrows(
+    () => prepareExperiment(null as unknown as Record<string, never>),
+    TypeError,
+    "the settings must be an object such as { epochs: 10 }, got null",
+  );
+  assertThrows(
+    () => prepareExperiment({ sentence: Symbol("s") as unknown as string }),
+    TypeError,
+    "sentence must be a string, got Symbol(s) (symbol)",
+  );
+  assertThrows(
+    () => prepareExperiment({ epochs: Symbol("e") as unknown as number }),
+    RangeError,
+    "epochs must be a positive whole number, got Symbol(e) (symbol)",
+  );
+  assertThrows(
+    () => prepareExperiment({ seed: 10n as unknown as number }),
+    RangeError,
+    "seed must be a whole number from 0 to 4294967295, got 10 (bigint)",
+  );
+});
