@@ -15,10 +15,24 @@ import { type AttentionConfig, resolveConfig } from "./config.ts";
 const WORD =
   /[\p{L}\p{N}][\p{L}\p{M}\p{N}\u200C\u200D]*(?:['-][\p{L}\p{N}][\p{L}\p{M}\p{N}\u200C\u200D]*)*/gu;
 
+// Scripts written without spaces between words. A sentence in them is split
+// into words with Intl.Segmenter's dictionary (built into Deno), unless the
+// writer already put spaces between such words ("象 は 車"): then spaces and
+// punctuation decide, as in every other script.
+const SPACELESS_CHAR =
+  "\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Thai}\\p{Script=Lao}\\p{Script=Khmer}\\p{Script=Myanmar}";
+const SPACELESS = new RegExp(`[${SPACELESS_CHAR}]`, "u");
+const SPACED = new RegExp(`[${SPACELESS_CHAR}]\\s+[${SPACELESS_CHAR}]`, "u");
+const SEGMENTER = new Intl.Segmenter("und", { granularity: "word" });
+
 /**
  * Splits a sentence into lower-cased words, dropping punctuation.
  *
- * Works for any script: "Éléphant" becomes "éléphant", "象" stays "象".
+ * Words are separated by spaces and punctuation in any script ("Éléphant"
+ * becomes "éléphant"); Chinese, Japanese, Thai, Lao, Khmer and Burmese
+ * written without spaces are split with `Intl.Segmenter` ("大象想进入汽车" →
+ * "大象", "想", "进入", "汽车"). Each word is lower-cased on its own, after
+ * splitting, so a Greek Σ before punctuation still ends as ς.
  * The typographic apostrophe becomes a plain one ("don’t" → "don't").
  *
  * @param sentence Any text.
@@ -38,8 +52,24 @@ export function tokenize(sentence: string): string[] {
       `tokenize needs the sentence as a string, got ${describe(sentence)}`,
     );
   }
-  const text = sentence.normalize("NFC").toLowerCase().replaceAll("’", "'");
-  return text.match(WORD) ?? [];
+  const text = sentence.normalize("NFC").replaceAll("’", "'");
+  return splitWords(text, SPACELESS.test(text) && !SPACED.test(text));
+}
+
+// The words of a normalised text, each lower-cased; runs of space-less
+// scripts are split further by the segmenter when `segment` is true.
+function splitWords(text: string, segment: boolean): string[] {
+  const words: string[] = [];
+  for (const run of text.match(WORD) ?? []) {
+    if (segment && SPACELESS.test(run)) {
+      for (const part of SEGMENTER.segment(run)) {
+        if (part.isWordLike) words.push(part.segment.toLowerCase());
+      }
+    } else {
+      words.push(run.toLowerCase());
+    }
+  }
+  return words;
 }
 
 /** Token ↔ id mapping. */
@@ -181,8 +211,10 @@ const MAX_WEIGHT_HISTORY = 20_000_000;
 
 const DEFAULT_EXAMPLE = "The pink elephant tried to get into the car";
 
+// A focus or size word as the reader typed it: normalised like the sentence,
+// but never split by the segmenter (it is one word by definition).
 function singleWord(role: string, text: string): string {
-  const words = tokenize(text);
+  const words = splitWords(text.normalize("NFC").replaceAll("’", "'"), false);
   if (words.length !== 1) {
     throw new RangeError(
       `the ${role} ${JSON.stringify(text)} must be exactly one word, found ${
