@@ -11,6 +11,7 @@ import {
   formatAnalysis,
   formatEpoch,
 } from "./analysis.ts";
+import { describe } from "./_describe.ts";
 import { toSvgString } from "./charts.ts";
 import type { AttentionConfig } from "./config.ts";
 import { experimentCharts } from "./figures.ts";
@@ -23,6 +24,7 @@ Trains the focus word's attention towards the size words, as the original demo.
 
 Options:
   --sentence TEXT         the sentence (default: the original's)
+  --sentence-file PATH    read the sentence from a UTF-8 file (- for stdin)
   --focus-word WORD       the word whose attention is trained (default: it)
   --size-words A,B,C      comma-separated size words (default: elephant,car,too)
   --d-model N             embedding width (default: 4)
@@ -41,6 +43,8 @@ export interface CliRequest {
   json: boolean;
   /** Folder for SVG charts, if any. */
   svgDir?: string;
+  /** File to read the sentence from (`-` for stdin), if any. */
+  sentenceFile?: string;
   /** Show the usage and stop. */
   help: boolean;
 }
@@ -56,7 +60,8 @@ export class UsageError extends Error {
  *
  * @param args The arguments, without the program name.
  * @returns The request.
- * @throws {UsageError} For an unknown flag, a missing value or a malformed number.
+ * @throws {UsageError} For an unknown flag, a repeated flag, a missing value
+ *   or a malformed number.
  *
  * @example
  * ```ts
@@ -67,6 +72,7 @@ export class UsageError extends Error {
  */
 export function parseArgs(args: string[]): CliRequest {
   const request: CliRequest = { config: {}, json: false, help: false };
+  const seen = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].startsWith("--") && args[i].includes("=")
       ? [
@@ -84,9 +90,18 @@ export function parseArgs(args: string[]): CliRequest {
       i++;
       return next;
     };
+    rejectRepeat(seen, flag === "-h" ? "--help" : flag);
     switch (flag) {
       case "--sentence":
         request.config.sentence = value();
+        break;
+      case "--sentence-file":
+        request.sentenceFile = value();
+        if (request.sentenceFile === "") {
+          throw new UsageError(
+            "--sentence-file needs a file name, or - for stdin",
+          );
+        }
         break;
       case "--focus-word":
         request.config.focusWord = value();
@@ -123,12 +138,32 @@ export function parseArgs(args: string[]): CliRequest {
       default:
         throw new UsageError(
           `unknown option ${
-            JSON.stringify(args[i])
+            describe(args[i])
           }; run with --help for the options`,
         );
     }
   }
+  if (request.sentenceFile !== undefined && seen.has("--sentence")) {
+    throw new UsageError(
+      "give the sentence once: either --sentence or --sentence-file",
+    );
+  }
   return request;
+}
+
+// A flag given twice would silently keep its last value: refuse it instead.
+function rejectRepeat(seen: Set<string>, flag: string): void {
+  if (!flag.startsWith("-")) return; // not a flag: the default case reports it
+  if (seen.has(flag)) {
+    throw new UsageError(
+      `${describe(flag)} is given twice; give each option once${
+        flag === "--size-words"
+          ? " (several size words: --size-words a,b,c)"
+          : ""
+      }`,
+    );
+  }
+  seen.add(flag);
 }
 
 /** The JSON document printed by `--json`. */
@@ -194,6 +229,9 @@ export async function main(args: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
+    if (request.sentenceFile !== undefined) {
+      request.config.sentence = await readSentence(request.sentenceFile);
+    }
     experiment = prepareExperiment(request.config);
     if (request.svgDir !== undefined) await ensureWritable(request.svgDir);
   } catch (error) {
@@ -255,12 +293,82 @@ async function ensureWritable(dir: string): Promise<void> {
   }
 }
 
+// The text of --sentence-file: a UTF-8 file, or stdin for "-", read up to a
+// bound so that a huge file is refused before it fills the memory.
+async function readSentence(path: string): Promise<string> {
+  const name = path === "-" ? "stdin" : path;
+  let bytes: Uint8Array;
+  try {
+    if (path === "-") {
+      bytes = await readAtMost(
+        Deno.stdin.readable,
+        MAX_SENTENCE_FILE_BYTES + 1,
+      );
+    } else {
+      const status = await Deno.permissions.request({ name: "read", path });
+      if (status.state !== "granted") {
+        throw new UsageError(
+          `--sentence-file ${path} needs read access to that file: run deno run --allow-read=${path} lib/cli.ts --sentence-file ${path} …`,
+        );
+      }
+      using file = await Deno.open(path);
+      bytes = await readAtMost(file.readable, MAX_SENTENCE_FILE_BYTES + 1);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(
+      `--sentence-file ${name}: cannot read it (${
+        error instanceof Error ? error.message : error
+      })`,
+    );
+  }
+  if (bytes.length > MAX_SENTENCE_FILE_BYTES) {
+    throw new UsageError(
+      `--sentence-file ${name} is larger than ${MAX_SENTENCE_FILE_BYTES} bytes; give a shorter text`,
+    );
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`--sentence-file ${name} is not UTF-8 text`);
+  }
+}
+
+const MAX_SENTENCE_FILE_BYTES = 4_000_000;
+
+// Reads a stream until it ends or `limit` bytes have arrived.
+async function readAtMost(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = stream.getReader();
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes.subarray(0, Math.min(size, limit));
+}
+
 // Decimal numbers only ("0.001", "1e-3", "200"); not "0x10", "Infinity" or "".
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 function number(flag: string, text: string): number {
   if (!NUMBER.test(text.trim())) {
-    throw new UsageError(`${flag} takes a number, got ${JSON.stringify(text)}`);
+    throw new UsageError(`${flag} takes a number, got ${describe(text)}`);
   }
   return Number(text);
 }

@@ -162,9 +162,9 @@ export function prepareExperiment(
   const focusPosition = tokens.indexOf(focusWord);
   if (focusPosition < 0) {
     throw new RangeError(
-      `the focus word "${focusWord}" is not in the sentence; pick one of: ${
-        vocabulary.words.join(", ")
-      }`,
+      `the focus word ${
+        describe(focusWord)
+      } is not in the sentence; pick one of: ${listSome(vocabulary.words)}`,
     );
   }
   if (config.sizeWords.length === 0) {
@@ -179,9 +179,9 @@ export function prepareExperiment(
   if (missing.length > 0) {
     throw new RangeError(
       `the size word${missing.length > 1 ? "s" : ""} ${
-        missing.map((w) => `"${w}"`).join(", ")
+        listSome(missing.map((w) => describe(w)))
       } ${missing.length > 1 ? "are" : "is"} not in the sentence; pick from: ${
-        vocabulary.words.join(", ")
+        listSome(vocabulary.words)
       }`,
     );
   }
@@ -211,14 +211,24 @@ const MAX_WEIGHT_HISTORY = 20_000_000;
 
 const DEFAULT_EXAMPLE = "The pink elephant tried to get into the car";
 
+// A list for an error message, kept to one readable line: the first few
+// items (each at most 30 characters), then how many more there are.
+function listSome(items: string[], max = 12): string {
+  const shown = items.slice(0, max).map((item) =>
+    item.length > 30 ? `${item.slice(0, 29)}…` : item
+  );
+  const more = items.length - shown.length;
+  return shown.join(", ") + (more > 0 ? `, … and ${more} more` : "");
+}
+
 // A focus or size word as the reader typed it: normalised like the sentence,
 // but never split by the segmenter (it is one word by definition).
 function singleWord(role: string, text: string): string {
   const words = splitWords(text.normalize("NFC").replaceAll("’", "'"), false);
   if (words.length !== 1) {
     throw new RangeError(
-      `the ${role} ${JSON.stringify(text)} must be exactly one word, found ${
-        words.length === 0 ? "none" : words.length + ` (${words.join(", ")})`
+      `the ${role} ${describe(text)} must be exactly one word, found ${
+        words.length === 0 ? "none" : words.length + ` (${listSome(words)})`
       }`,
     );
   }

@@ -279,3 +279,132 @@ Deno.test("parseArgs accepts --flag value and --flag=value", () => {
   });
   assertThrows(() => parseArgs(["--seed", ""]), UsageError, "takes a number");
 });
+
+// Issue 13, item 6.
+Deno.test("a repeated flag is refused with one line and exit code 2", async (t) => {
+  const cases: [string[], string][] = [
+    [
+      ["--size-words", "car", "--size-words", "too"],
+      `"--size-words" is given twice`,
+    ],
+    [["--epochs=3", "--epochs", "4"], `"--epochs" is given twice`],
+    [["--json", "--json"], `"--json" is given twice`],
+    [["-h", "--help"], `"--help" is given twice`],
+  ];
+  for (const [args, message] of cases) {
+    await t.step(args.join(" "), () => {
+      assertThrows(() => parseArgs(args), UsageError, message);
+    });
+  }
+  const { code, stdout, stderr } = await run(cases[0][0]);
+  assertEquals([code, stdout], [2, ""]);
+  assertEquals(stderr.trimEnd().split("\n").length, 1);
+});
+
+Deno.test("an error that lists the vocabulary names the first words and counts the rest", async () => {
+  const words = Array.from({ length: 3000 }, (_, i) => `word${i}`);
+  const { code, stderr } = await run([
+    "--sentence",
+    words.join(" "),
+    "--focus-word",
+    "missing",
+  ]);
+  assertEquals(code, 2);
+  assertEquals(stderr.trimEnd().split("\n").length, 1);
+  assertStringIncludes(stderr, "pick one of: word0, word1, word2,");
+  assertStringIncludes(stderr, "… and 2988 more");
+  assert(stderr.length < 300, `${stderr.length} characters`);
+});
+
+Deno.test("--sentence-file reads the sentence from a file or from stdin", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const sentence =
+    "The elephant could not enter the car because it was too big";
+  const expected = await run([
+    "--json",
+    "--epochs",
+    "3",
+    "--sentence",
+    sentence,
+    "--size-words",
+    "elephant,car",
+  ]);
+  assertEquals(expected.code, 0);
+  const args = ["--json", "--epochs", "3", "--size-words", "elephant,car"];
+  try {
+    await Deno.writeTextFile(`${dir}/s.txt`, sentence + "\n");
+    await t.step("from a file", async () => {
+      const { code, stdout } = await run(
+        ["--sentence-file", `${dir}/s.txt`, ...args],
+        [`--allow-read=${dir}`],
+      );
+      assertEquals(code, 0);
+      assertEquals(
+        JSON.parse(stdout).tokens,
+        JSON.parse(expected.stdout).tokens,
+      );
+      assertEquals(
+        JSON.parse(stdout).history,
+        JSON.parse(expected.stdout).history,
+      );
+    });
+    await t.step("from stdin", async () => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", CLI, "--sentence-file", "-", ...args],
+        env: { NO_COLOR: "1" },
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(sentence));
+      await writer.close();
+      const output = await child.output();
+      assertEquals(output.code, 0);
+      const json = JSON.parse(new TextDecoder().decode(output.stdout));
+      assertEquals(json.history, JSON.parse(expected.stdout).history);
+    });
+    await t.step("bad files are one-line errors", async () => {
+      await Deno.writeFile(
+        `${dir}/bad.txt`,
+        new Uint8Array([0xff, 0xfe, 0x41]),
+      );
+      await Deno.writeTextFile(`${dir}/big.txt`, "a ".repeat(2_000_001));
+      const cases: [string[], string[], string][] = [
+        [
+          ["--sentence-file", `${dir}/s.txt`],
+          [],
+          "needs read access to that file",
+        ],
+        [
+          ["--sentence-file", `${dir}/bad.txt`],
+          [`--allow-read=${dir}`],
+          "is not UTF-8 text",
+        ],
+        [
+          ["--sentence-file", `${dir}/big.txt`],
+          [`--allow-read=${dir}`],
+          "is larger than 4000000 bytes",
+        ],
+        [
+          ["--sentence-file", `${dir}/none.txt`],
+          [`--allow-read=${dir}`],
+          "cannot read it",
+        ],
+        [
+          ["--sentence-file", `${dir}/s.txt`, "--sentence", "x"],
+          [],
+          "either --sentence or --sentence-file",
+        ],
+      ];
+      for (const [cliArgs, flags, message] of cases) {
+        const { code, stdout, stderr } = await run(cliArgs, flags);
+        assertEquals([code, stdout], [2, ""], stderr);
+        assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+        assertStringIncludes(stderr, message);
+      }
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
