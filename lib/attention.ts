@@ -15,6 +15,28 @@ import * as tf from "@tensorflow/tfjs";
 // production mode is on; readers should never see it.
 tf.enableProdMode();
 
+/**
+ * The most cells an attention matrix may have (all batch dims × `Tq` × `Tk`),
+ * checked before it is built: 2²⁴ float32 numbers are 64 MB, a seqLen of 4096
+ * for one sentence; softmax and its gradient need a few such matrices.
+ */
+export const MAX_ATTENTION_CELLS = 2 ** 24;
+
+/**
+ * Checks that an attention matrix of `cells` numbers may be built.
+ *
+ * @param cells How many numbers the matrix would hold.
+ * @param what The matrix and its shape, for the message.
+ * @throws {RangeError} Naming the limit when `cells` exceeds {@linkcode MAX_ATTENTION_CELLS}.
+ */
+export function checkAttentionCells(cells: number, what: string): void {
+  if (cells > MAX_ATTENTION_CELLS) {
+    throw new RangeError(
+      `${what} would hold ${cells} numbers, more than the limit of ${MAX_ATTENTION_CELLS} attention-matrix cells (seqLen × seqLen ≤ 4096²); use a shorter text`,
+    );
+  }
+}
+
 /** A tensor, or the same numbers as nested arrays. */
 export type TensorOrArray = tf.Tensor | number | tf.TensorLike;
 
@@ -91,7 +113,8 @@ export function scaledDotProductAttention(
  *
  * @param seqLen The sequence length `T`, a whole number ≥ 1.
  * @returns The mask, `[T, T]` float32; the caller disposes it.
- * @throws {RangeError} When `seqLen` is not a whole number ≥ 1.
+ * @throws {RangeError} When `seqLen` is not a whole number ≥ 1, or `T × T`
+ *   exceeds {@linkcode MAX_ATTENTION_CELLS}.
  *
  * @example
  * ```ts
@@ -108,6 +131,7 @@ export function causalMask(seqLen: number): tf.Tensor2D {
       `seqLen must be a whole number ≥ 1, got ${String(seqLen)}`,
     );
   }
+  checkAttentionCells(seqLen * seqLen, `a causal mask [${seqLen}, ${seqLen}]`);
   const values = new Float32Array(seqLen * seqLen);
   for (let i = 0; i < seqLen; i++) {
     for (let j = i + 1; j < seqLen; j++) values[i * seqLen + j] = -Infinity;
@@ -354,6 +378,11 @@ function checkAttentionShapes(q: number[], k: number[], v: number[]): void {
   if (q[r - 1] === 0 || k[r - 2] === 0) {
     throw new RangeError(`dK and Tk must be ≥ 1; got ${shapes}`);
   }
+  const scoreShape = [...q.slice(0, r - 1), k[r - 2]]; // [..., Tq, Tk]
+  checkAttentionCells(
+    scoreShape.reduce((a, b) => a * b, 1),
+    `the attention weights [${scoreShape}]`,
+  );
 }
 
 function checkMask(mask: tf.Tensor, scoreShape: number[]): void {

@@ -5,7 +5,7 @@
  */
 
 import { describe } from "./_describe.ts";
-import { MAX_SEED } from "./parameters.ts";
+import { MAX_D_MODEL, MAX_SEED } from "./parameters.ts";
 
 /** Everything that defines one attention experiment. */
 export interface AttentionConfig {
@@ -52,7 +52,8 @@ export const DEFAULT_CONFIG: Readonly<AttentionConfig> = Object.freeze({
  * @param overrides Fields to change from {@linkcode DEFAULT_CONFIG}.
  * @returns A complete, validated configuration (a fresh object).
  * @throws {RangeError} When `dModel` (1…1024), `epochs` (1…100000),
- *   `learningRate` (> 0, ≤ 10) or `seed` (0…2³² − 1) is out of range.
+ *   `learningRate` (> 0, ≤ 10) or `seed` (0…2³² − 1) is out of range, or the
+ *   sentence is longer than {@linkcode MAX_SENTENCE_LENGTH}.
  * @throws {TypeError} When a field has the wrong type.
  *
  * @example
@@ -93,6 +94,11 @@ export function resolveConfig(
   if (typeof config.sentence !== "string") {
     throw new TypeError(
       `sentence must be a string, got ${describe(config.sentence)}`,
+    );
+  }
+  if (config.sentence.length > MAX_SENTENCE_LENGTH) {
+    throw new RangeError(
+      `the sentence is ${config.sentence.length} characters long, more than the limit of ${MAX_SENTENCE_LENGTH}; use a shorter text`,
     );
   }
   if (typeof config.focusWord !== "string") {
@@ -138,10 +144,15 @@ export function resolveConfig(
   return config;
 }
 
+/**
+ * The longest sentence, in UTF-16 code units, checked before it is split:
+ * a million characters tokenize in about a second.
+ */
+export const MAX_SENTENCE_LENGTH = 1_000_000;
+
 // Limits that keep every number finite and every run within a laptop's
 // memory: Adam moves a parameter by at most about 3.2 × learningRate per
 // epoch, so with these limits no score can overflow, even in float32.
-const MAX_D_MODEL = 1024;
 const MAX_EPOCHS = 100_000;
 const MAX_LEARNING_RATE = 10;
 

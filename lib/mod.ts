@@ -11,6 +11,7 @@
 export {
   type AttentionConfig,
   DEFAULT_CONFIG,
+  MAX_SENTENCE_LENGTH,
   resolveConfig,
 } from "./config.ts";
 export {
@@ -21,10 +22,13 @@ export {
   type Vocabulary,
 } from "./tokenizer.ts";
 export {
+  checkEmbeddingSize,
   checkParameters,
   cloneParameters,
   type InitOptions,
   initParameters,
+  MAX_D_MODEL,
+  MAX_EMBEDDING_SIZE,
   MAX_SEED,
   PARAMETER_NAMES,
   type Parameters,
@@ -33,7 +37,9 @@ export {
 export {
   type AttentionResult,
   causalMask,
+  checkAttentionCells,
   embeddingLookup,
+  MAX_ATTENTION_CELLS,
   multiHeadAttention,
   type MultiHeadAttentionOptions,
   type MultiHeadWeights,

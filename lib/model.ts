@@ -7,6 +7,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { describe } from "./_describe.ts";
+import { checkAttentionCells } from "./attention.ts";
 import { sizeLoss, sizeMask } from "./loss.ts";
 import { checkParameters, type Parameters } from "./parameters.ts";
 
@@ -143,9 +144,15 @@ export class AttentionModel {
    * @param tokenIds The sentence as token ids, `[seqLen]`.
    * @param focusPosition Which position's query attends to the others.
    * @returns Every intermediate tensor; dispose them with `tf.dispose(steps)`.
+   * @throws {RangeError} For a bad token id or focus position, or a sentence
+   *   whose `[seqLen, seqLen]` matrix exceeds `MAX_ATTENTION_CELLS`.
    */
   forward(tokenIds: number[], focusPosition: number): AttentionSteps {
     this.#checkInput(tokenIds, focusPosition);
+    checkAttentionCells(
+      tokenIds.length ** 2,
+      `the attention matrix [${tokenIds.length}, ${tokenIds.length}]`,
+    );
     return tf.tidy(() => {
       const ids = tf.tensor1d(tokenIds, "int32"); // [seqLen]
       const x = tf.gather(this.embedding, ids) as tf.Tensor2D; // [vocabSize, dModel] → [seqLen, dModel]

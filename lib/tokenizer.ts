@@ -7,6 +7,7 @@
 
 import { describe } from "./_describe.ts";
 import { type AttentionConfig, resolveConfig } from "./config.ts";
+import { checkEmbeddingSize } from "./parameters.ts";
 
 // A word starts with a letter or digit and goes on with letters, combining
 // marks, digits and the zero-width (non-)joiners some scripts write inside
@@ -129,8 +130,9 @@ export interface Experiment {
  * @param overrides Fields to change from the defaults.
  * @returns The experiment: tokens, vocabulary, ids and positions.
  * @throws {RangeError} When the sentence has no words, a word is missing from
- *   the sentence, there are no size words, every token is a size word, or a
- *   number is out of range.
+ *   the sentence, there are no size words, every token is a size word, a
+ *   number is out of range, or a limit of size is hit (tokens × epochs,
+ *   vocabSize × dModel, the sentence's length).
  *
  * @example
  * ```ts
@@ -158,6 +160,7 @@ export function prepareExperiment(
     );
   }
   const vocabulary = buildVocabulary(tokens);
+  checkEmbeddingSize(vocabulary.words.length, config.dModel);
   const focusWord = singleWord("focus word", config.focusWord);
   const focusPosition = tokens.indexOf(focusWord);
   if (focusPosition < 0) {

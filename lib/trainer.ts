@@ -13,6 +13,7 @@ import { type AttentionConfig, resolveConfig } from "./config.ts";
 import { sizeLoss, sizeMask } from "./loss.ts";
 import { AttentionModel } from "./model.ts";
 import {
+  checkEmbeddingSize,
   checkParameters,
   cloneParameters,
   initParameters,
@@ -143,6 +144,7 @@ function checkExperiment(experiment: Experiment): AttentionConfig {
   const config = resolveConfig(experiment.config);
   const { tokenIds, focusPosition, sizePositions } = experiment;
   const vocabSize = experiment.vocabulary.words.length;
+  checkEmbeddingSize(vocabSize, config.dModel);
   for (const id of tokenIds) {
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
       throw new RangeError(

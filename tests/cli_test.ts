@@ -408,3 +408,24 @@ Deno.test("--sentence-file reads the sentence from a file or from stdin", async 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// Issue 13, item 3: 15k distinct words at dModel 1024 used to end in
+// "Invalid string length" after 13 s; now it is refused before training.
+Deno.test("--json with a vocabulary beyond the size limit is a one-line error naming the limit", async () => {
+  const words = Array.from({ length: 15_000 }, (_, i) => `w${i}`);
+  const { code, stdout, stderr } = await run([
+    "--json",
+    "--d-model",
+    "1024",
+    "--sentence",
+    words.join(" ") + " it",
+    "--size-words",
+    "w1",
+  ]);
+  assertEquals([code, stdout], [2, ""]);
+  assertEquals(stderr.trimEnd().split("\n").length, 1);
+  assertStringIncludes(
+    stderr,
+    "15001 distinct words × dModel 1024 = 15361024 embedding numbers, more than the limit of 2097152 (vocabSize × dModel)",
+  );
+});

@@ -234,3 +234,24 @@ Deno.test("new AttentionModel(null) says it needs parameters", () => {
     "parameter embedding must be a non-empty array of rows, got undefined",
   );
 });
+
+// Issue 13, item 3: the [seqLen, seqLen] matrix is bounded before it is built.
+import { MAX_ATTENTION_CELLS } from "../lib/mod.ts";
+Deno.test("forward refuses a sentence whose attention matrix is too large; focusWeights still works", () => {
+  const model = new AttentionModel(initParameters(2, 4));
+  const seqLen = Math.sqrt(MAX_ATTENTION_CELLS) + 1;
+  const ids = Array.from({ length: seqLen }, (_, i) => i % 2);
+  const before = tf.memory().numTensors;
+  assertThrows(
+    () => model.forward(ids, 0),
+    RangeError,
+    `the attention matrix [${seqLen}, ${seqLen}] would hold ${
+      seqLen ** 2
+    } numbers, more than the limit of ${MAX_ATTENTION_CELLS}`,
+  );
+  assertEquals(tf.memory().numTensors, before);
+  const weights = model.focusWeights(ids, 0);
+  assertEquals(weights.shape, [seqLen]);
+  weights.dispose();
+  model.dispose();
+});

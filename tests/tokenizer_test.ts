@@ -301,3 +301,39 @@ Deno.test("words the writer separated with spaces are kept as written", () => {
   // the spaces decide, even where a dictionary would split "大き" in two
   assertEquals(tokenize("象 は 車 に 入ら ない 大き すぎる").length, 8);
 });
+
+// Issue 13, item 3: limits by cost, checked before anything is allocated.
+import { MAX_EMBEDDING_SIZE, MAX_SENTENCE_LENGTH } from "../lib/mod.ts";
+Deno.test("prepareExperiment names the size limit a sentence hits", async (t) => {
+  const words = (n: number) =>
+    Array.from({ length: n }, (_, i) => `w${i}`).join(" ") + " it";
+  await t.step("vocabSize × dModel", () => {
+    const vocabSize = MAX_EMBEDDING_SIZE / 1024 + 1;
+    assertThrows(
+      () =>
+        prepareExperiment({
+          sentence: words(vocabSize - 1),
+          sizeWords: ["w1"],
+          dModel: 1024,
+        }),
+      RangeError,
+      `${vocabSize} distinct words × dModel 1024`,
+    );
+    const fits = prepareExperiment({
+      sentence: words(vocabSize - 2),
+      sizeWords: ["w1"],
+      dModel: 1024,
+    });
+    assertEquals(fits.vocabulary.words.length * 1024, MAX_EMBEDDING_SIZE);
+  });
+  await t.step("the sentence's length", () => {
+    assertThrows(
+      () =>
+        prepareExperiment({ sentence: "a".repeat(MAX_SENTENCE_LENGTH + 1) }),
+      RangeError,
+      `the sentence is ${
+        MAX_SENTENCE_LENGTH + 1
+      } characters long, more than the limit of ${MAX_SENTENCE_LENGTH}`,
+    );
+  });
+});
