@@ -33,7 +33,9 @@ Options:
   --seed N                seed of the initial parameters (default: 0)
   --json                  print one JSON object instead of the report
   --svg DIR               also write the charts as SVG files into DIR
-  --help                  show this help`;
+  --help                  show this help
+
+A long run shows its progress on stderr; Ctrl-C stops it (exit code 130).`;
 
 /** What the command line asked for. */
 export interface CliRequest {
@@ -245,11 +247,46 @@ export async function main(args: string[]): Promise<number> {
     throw error;
   }
   if (!request.json) console.log("Starting training...");
-  const result = await train(experiment, {
-    onEpoch: request.json ? undefined : ({ epoch, loss }) => {
-      if (epoch % 20 === 0) console.log(formatEpoch(epoch, loss));
-    },
-  });
+  const { epochs } = experiment.config;
+  const progress = new Progress(epochs);
+  if (isLarge(experiment)) progress.announce();
+  // Ctrl-C sets a flag; training sees it at its next pause and stops.
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+  };
+  listenForInterrupt(onInterrupt, true);
+  let result: TrainResult;
+  try {
+    let lastPause = performance.now();
+    result = await train(experiment, {
+      onEpoch: ({ epoch, loss }) => {
+        if (!request.json && epoch % 20 === 0) {
+          progress.clear();
+          console.log(formatEpoch(epoch, loss));
+        }
+        progress.update(epoch + 1);
+        // Pause a moment every 50 ms so that a Ctrl-C can be noticed.
+        if (performance.now() - lastPause < 50) return;
+        return new Promise<void>((resolve) => setTimeout(resolve, 0)).then(
+          () => {
+            lastPause = performance.now();
+            if (interrupted) throw new Interrupted(epoch + 1);
+          },
+        );
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error;
+    progress.clear();
+    console.error(
+      `interrupted after ${error.epochs} of ${epochs} epochs; nothing was written`,
+    );
+    return 130;
+  } finally {
+    listenForInterrupt(onInterrupt, false);
+    progress.clear();
+  }
   if (request.json) {
     await writeStdout(JSON.stringify(toCliJson(experiment, result)) + "\n");
   } else {
@@ -272,6 +309,137 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   return 0;
+}
+
+// Thrown from the epoch callback to stop training after a Ctrl-C.
+class Interrupted extends Error {
+  constructor(readonly epochs: number) {
+    super("interrupted");
+  }
+}
+
+function listenForInterrupt(handler: () => void, on: boolean): void {
+  try {
+    if (on) Deno.addSignalListener("SIGINT", handler);
+    else Deno.removeSignalListener("SIGINT", handler);
+  } catch {
+    // no signals on this platform: Ctrl-C ends the process as usual
+  }
+}
+
+// A run that takes more than a few seconds even before its first epoch is
+// over: a million parameters or more, or a billion steps of work in all
+// (an epoch costs about vocabSize·dModel + dModel² + seqLen).
+function isLarge(experiment: Experiment): boolean {
+  const { dModel, epochs } = experiment.config;
+  const vocabSize = experiment.vocabulary.words.length;
+  const perEpoch = vocabSize * dModel + dModel * dModel +
+    experiment.tokens.length;
+  return vocabSize * dModel + 3 * dModel * dModel >= 1e6 ||
+    perEpoch * epochs >= 1e9;
+}
+
+// Sign of life on stderr for a long run: after two seconds, a bar redrawn in
+// place on a terminal, or a line every five seconds when stderr is a file or
+// a pipe. Short runs print nothing.
+class Progress {
+  readonly #total: number;
+  readonly #start = performance.now();
+  readonly #terminal = Deno.stderr.isTerminal();
+  #lastShown = -Infinity;
+  #barShown = false;
+  #firstEpochEnd = NaN; // the pace is measured from here: setup is not an epoch
+
+  constructor(total: number) {
+    this.#total = total;
+  }
+
+  // Says at once that a large run has started (setting it up takes a while).
+  announce(): void {
+    this.#write(
+      `training ${this.#total} epochs; this is a large run, progress follows on stderr (Ctrl-C stops it)\n`,
+    );
+  }
+
+  update(done: number): void {
+    const now = performance.now();
+    if (done === 1) this.#firstEpochEnd = now;
+    const elapsed = now - this.#start;
+    if (elapsed < 2000 || done === this.#total) return;
+    if (now - this.#lastShown < (this.#terminal ? 100 : 5000)) return;
+    this.#lastShown = now;
+    const msPerEpoch = (now - this.#firstEpochEnd) / (done - 1);
+    const line = formatProgress(done, this.#total, {
+      elapsedMs: elapsed,
+      leftMs: msPerEpoch * (this.#total - done),
+    });
+    if (this.#terminal) {
+      this.#write(`\r${line}\x1b[K`);
+      this.#barShown = true;
+    } else {
+      this.#write(`progress: ${line}\n`);
+    }
+  }
+
+  // Removes the bar so that other output starts on a clean line.
+  clear(): void {
+    if (!this.#barShown) return;
+    this.#write("\r\x1b[K");
+    this.#barShown = false;
+  }
+
+  #write(text: string): void {
+    const bytes = new TextEncoder().encode(text);
+    for (let done = 0; done < bytes.length;) {
+      done += Deno.stderr.writeSync(bytes.subarray(done));
+    }
+  }
+}
+
+/** The times {@linkcode formatProgress} shows. */
+export interface ProgressTimes {
+  /** Milliseconds since the run started. */
+  elapsedMs: number;
+  /** Estimated milliseconds left; NaN when unknown. */
+  leftMs: number;
+}
+
+/**
+ * One progress line: a bar, the epoch, the share done, the time so far and
+ * the time left.
+ *
+ * @param done Epochs finished.
+ * @param total Epochs in all.
+ * @param times Time elapsed and estimated time left.
+ * @returns For example `[#####---------------]  25% epoch 250 of 1000, 3 s elapsed, about 9 s left`.
+ *
+ * @example
+ * ```ts
+ * import { formatProgress } from "./cli.ts";
+ * const line = formatProgress(250, 1000, { elapsedMs: 3000, leftMs: 9000 });
+ * if (!line.includes(" 25% epoch 250 of 1000") || !line.endsWith("about 9 s left")) throw new Error(line);
+ * ```
+ */
+export function formatProgress(
+  done: number,
+  total: number,
+  times: ProgressTimes,
+): string {
+  const { elapsedMs, leftMs: left } = times;
+  const share = total > 0 ? Math.min(1, done / total) : 1;
+  const filled = Math.round(share * 20);
+  return `[${"#".repeat(filled)}${"-".repeat(20 - filled)}] ${
+    String(Math.floor(share * 100)).padStart(3)
+  }% epoch ${done} of ${total}, ${duration(elapsedMs)} elapsed, ${
+    Number.isFinite(left) ? `about ${duration(left)} left` : "time left unknown"
+  }`;
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const m = Math.round(s / 60);
+  return m < 120 ? `${m} min` : `${Math.round(m / 60)} h`;
 }
 
 // Asks for write access to `dir` only, and creates it, before any training.

@@ -429,3 +429,68 @@ Deno.test("--json with a vocabulary beyond the size limit is a one-line error na
     "15001 distinct words × dModel 1024 = 15361024 embedding numbers, more than the limit of 2097152 (vocabSize × dModel)",
   );
 });
+
+// Issue 13, item 4: a long run shows progress on stderr, and Ctrl-C stops it
+// with one line and exit code 130.
+import { formatProgress } from "../lib/cli.ts";
+Deno.test("a long --json run reports progress on stderr and stops cleanly on SIGINT", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", CLI, "--json", "--d-model", "256", "--epochs", "100000"],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = new Response(child.stdout).text();
+  const lines: string[] = [];
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  // wait (however long the machine needs) for the first progress line
+  while (!lines.some((l) => l.startsWith("progress: "))) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += value;
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    lines.push(...parts);
+  }
+  assertEquals(
+    lines[0],
+    "training 100000 epochs; this is a large run, progress follows on stderr (Ctrl-C stops it)",
+  );
+  assertMatch(
+    lines.at(-1)!,
+    /^progress: \[[#-]{20}\] +\d+% epoch \d+ of 100000, \d+ s elapsed, about \d+ (s|min|h) left$/,
+  );
+  child.kill("SIGINT");
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += value;
+  }
+  const status = await child.status;
+  assertEquals(status.code, 130);
+  assertEquals(await stdout, "");
+  const rest = buffer.trimEnd().split("\n").filter((l) =>
+    !l.startsWith("progress: ")
+  );
+  assertEquals(rest.length, 1, buffer);
+  assertMatch(
+    rest[0],
+    /^interrupted after \d+ of 100000 epochs; nothing was written$/,
+  );
+});
+
+Deno.test("formatProgress draws the share done and the time left", () => {
+  assertEquals(
+    formatProgress(250, 1000, { elapsedMs: 3000, leftMs: 9000 }),
+    "[#####---------------]  25% epoch 250 of 1000, 3 s elapsed, about 9 s left",
+  );
+  assertEquals(
+    formatProgress(1, 3, { elapsedMs: 7000, leftMs: NaN }),
+    "[#######-------------]  33% epoch 1 of 3, 7 s elapsed, time left unknown",
+  );
+  assertStringIncludes(
+    formatProgress(5, 100_000, { elapsedMs: 2000, leftMs: 35 * 60_000 }),
+    "about 35 min left",
+  );
+});
