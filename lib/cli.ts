@@ -13,7 +13,7 @@ import {
 } from "./analysis.ts";
 import { describe } from "./_describe.ts";
 import { toSvgString } from "./charts.ts";
-import type { AttentionConfig } from "./config.ts";
+import { type AttentionConfig, learningRateWarning } from "./config.ts";
 import { experimentCharts } from "./figures.ts";
 import { type Experiment, prepareExperiment } from "./tokenizer.ts";
 import { train, type TrainResult } from "./trainer.ts";
@@ -246,6 +246,8 @@ export async function main(args: string[]): Promise<number> {
     }
     throw error;
   }
+  const warning = learningRateWarning(experiment.config.learningRate);
+  if (warning !== undefined) console.error(`warning: ${warning}`);
   if (!request.json) console.log("Starting training...");
   const { epochs } = experiment.config;
   const progress = new Progress(epochs);

@@ -11,6 +11,8 @@
 export {
   type AttentionConfig,
   DEFAULT_CONFIG,
+  LEARNING_RATE_WARNING,
+  learningRateWarning,
   MAX_SENTENCE_LENGTH,
   resolveConfig,
 } from "./config.ts";

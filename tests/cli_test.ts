@@ -494,3 +494,17 @@ Deno.test("formatProgress draws the share done and the time left", () => {
     "about 35 min left",
   );
 });
+
+// Issue 13, item 8.
+Deno.test("a learning rate above 0.1 trains with a one-line warning on stderr", async () => {
+  const { code, stdout, stderr } = await run([
+    "--learning-rate",
+    "10",
+    "--epochs",
+    "3",
+  ]);
+  assertEquals(code, 0);
+  assertStringIncludes(stdout, "Combined weight for size-related words:");
+  assertEquals(stderr.trimEnd().split("\n").length, 1);
+  assertStringIncludes(stderr, "warning: learning rate 10 is above 0.1");
+});
