@@ -13,7 +13,11 @@ import {
 } from "./analysis.ts";
 import { describe } from "./_describe.ts";
 import { toSvgString } from "./charts.ts";
-import { type AttentionConfig, learningRateWarning } from "./config.ts";
+import {
+  type AttentionConfig,
+  learningRateWarning,
+  MAX_SENTENCE_LENGTH,
+} from "./config.ts";
 import { experimentCharts } from "./figures.ts";
 import { type Experiment, prepareExperiment } from "./tokenizer.ts";
 import { train, type TrainResult } from "./trainer.ts";
@@ -282,7 +286,7 @@ export async function main(args: string[]): Promise<number> {
     if (!(error instanceof Interrupted)) throw error;
     progress.clear();
     console.error(
-      `interrupted after ${error.epochs} of ${epochs} epochs; nothing was written`,
+      `interrupted after ${error.epochs} of ${epochs} epochs`,
     );
     return 130;
   } finally {
@@ -504,7 +508,9 @@ async function readSentence(path: string): Promise<string> {
   }
 }
 
-const MAX_SENTENCE_FILE_BYTES = 4_000_000;
+// UTF-8 needs at most 3 bytes per UTF-16 code unit, so a longer file cannot
+// hold a sentence within MAX_SENTENCE_LENGTH; it is refused unread.
+const MAX_SENTENCE_FILE_BYTES = 3 * MAX_SENTENCE_LENGTH;
 
 // Reads a stream until it ends or `limit` bytes have arrived.
 async function readAtMost(
