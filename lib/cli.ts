@@ -293,6 +293,7 @@ export async function main(args: string[]): Promise<number> {
     listenForInterrupt(onInterrupt, false);
     progress.clear();
   }
+  progress.finish();
   if (request.json) {
     await writeStdout(JSON.stringify(toCliJson(experiment, result)) + "\n");
   } else {
@@ -385,6 +386,16 @@ class Progress {
     } else {
       this.#write(`progress: ${line}\n`);
     }
+  }
+
+  // After a run that showed progress: says that the output is being prepared
+  // (for a long sentence, ranking and writing it takes seconds too).
+  finish(): void {
+    if (this.#lastShown === -Infinity) return;
+    const seconds = Math.round((performance.now() - this.#start) / 1000);
+    this.#write(
+      `training done after ${seconds} s; preparing the output\n`,
+    );
   }
 
   // Removes the bar so that other output starts on a clean line.

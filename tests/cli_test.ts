@@ -508,3 +508,25 @@ Deno.test("a learning rate above 0.1 trains with a one-line warning on stderr", 
   assertEquals(stderr.trimEnd().split("\n").length, 1);
   assertStringIncludes(stderr, "warning: learning rate 10 is above 0.1");
 });
+
+Deno.test("a run that showed progress says when training is done; stdout stays pure JSON", async () => {
+  const { code, stdout, stderr } = await run([
+    "--json",
+    "--d-model",
+    "256",
+    "--epochs",
+    "1500",
+  ]);
+  assertEquals(code, 0);
+  assertEquals(JSON.parse(stdout).history.length, 1500);
+  const lines = stderr.split("\n").filter((l) => l !== "");
+  for (const line of lines.slice(0, -1)) assertMatch(line, /^progress: /);
+  // how long the run takes depends on the machine; when it showed progress,
+  // it ends by saying that training is done
+  if (lines.length > 0) {
+    assertMatch(
+      lines.at(-1)!,
+      /^training done after \d+ s; preparing the output$/,
+    );
+  }
+});
