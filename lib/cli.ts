@@ -12,6 +12,7 @@ import {
   formatEpoch,
 } from "./analysis.ts";
 import { describe } from "./_describe.ts";
+import { checkAttentionCells } from "./attention.ts";
 import { toSvgString } from "./charts.ts";
 import {
   type AttentionConfig,
@@ -239,7 +240,16 @@ export async function main(args: string[]): Promise<number> {
       request.config.sentence = await readSentence(request.sentenceFile);
     }
     experiment = prepareExperiment(request.config);
-    if (request.svgDir !== undefined) await ensureWritable(request.svgDir);
+    if (request.svgDir !== undefined) {
+      // experimentCharts runs the model's full forward pass: refuse a
+      // sentence whose [seqLen, seqLen] matrix is too large before training.
+      const seqLen = experiment.tokens.length;
+      checkAttentionCells(
+        seqLen * seqLen,
+        `--svg: the attention matrix [${seqLen}, ${seqLen}] behind the charts`,
+      );
+      await ensureWritable(request.svgDir);
+    }
   } catch (error) {
     if (
       error instanceof UsageError || error instanceof RangeError ||

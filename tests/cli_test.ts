@@ -530,3 +530,27 @@ Deno.test("a run that showed progress says when training is done; stdout stays p
     );
   }
 });
+
+// Issue 13, item 3: --svg builds the [seqLen, seqLen] matrix; a sentence too
+// long for it is refused before training, not after.
+Deno.test("--svg with a sentence beyond the attention-matrix limit fails before training", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { code, stdout, stderr } = await run([
+      "--svg",
+      dir,
+      "--sentence",
+      "it is big ".repeat(1400),
+      "--size-words",
+      "big",
+    ], [`--allow-write=${dir}`]);
+    assertEquals([code, stdout], [2, ""]);
+    assertEquals(stderr.trimEnd().split("\n").length, 1);
+    assertStringIncludes(
+      stderr,
+      "--svg: the attention matrix [4200, 4200] behind the charts would hold 17640000 numbers, more than the limit of 16777216",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
