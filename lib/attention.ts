@@ -10,32 +10,11 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { checkAttentionCells } from "./config.ts";
 
 // tfjs prints a "use the Node.js backend" banner on first use unless
 // production mode is on; readers should never see it.
 tf.enableProdMode();
-
-/**
- * The most cells an attention matrix may have (all batch dims × `Tq` × `Tk`),
- * checked before it is built: 2²⁴ float32 numbers are 64 MB, a seqLen of 4096
- * for one sentence; softmax and its gradient need a few such matrices.
- */
-export const MAX_ATTENTION_CELLS = 2 ** 24;
-
-/**
- * Checks that an attention matrix of `cells` numbers may be built.
- *
- * @param cells How many numbers the matrix would hold.
- * @param what The matrix and its shape, for the message.
- * @throws {RangeError} Naming the limit when `cells` exceeds {@linkcode MAX_ATTENTION_CELLS}.
- */
-export function checkAttentionCells(cells: number, what: string): void {
-  if (cells > MAX_ATTENTION_CELLS) {
-    throw new RangeError(
-      `${what} would hold ${cells} numbers, more than the limit of ${MAX_ATTENTION_CELLS} attention-matrix cells (seqLen × seqLen ≤ 4096²); use a shorter text`,
-    );
-  }
-}
 
 /** A tensor, or the same numbers as nested arrays. */
 export type TensorOrArray = tf.Tensor | number | tf.TensorLike;
@@ -114,7 +93,7 @@ export function scaledDotProductAttention(
  * @param seqLen The sequence length `T`, a whole number ≥ 1.
  * @returns The mask, `[T, T]` float32; the caller disposes it.
  * @throws {RangeError} When `seqLen` is not a whole number ≥ 1, or `T × T`
- *   exceeds {@linkcode MAX_ATTENTION_CELLS}.
+ *   exceeds `MAX_ATTENTION_CELLS` (config.ts).
  *
  * @example
  * ```ts

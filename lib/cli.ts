@@ -12,10 +12,10 @@ import {
   formatEpoch,
 } from "./analysis.ts";
 import { describe } from "./_describe.ts";
-import { checkAttentionCells } from "./attention.ts";
 import { toSvgString } from "./charts.ts";
 import {
   type AttentionConfig,
+  checkAttentionCells,
   learningRateWarning,
   MAX_SENTENCE_LENGTH,
 } from "./config.ts";

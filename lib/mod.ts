@@ -10,9 +10,11 @@
 
 export {
   type AttentionConfig,
+  checkAttentionCells,
   DEFAULT_CONFIG,
   LEARNING_RATE_WARNING,
   learningRateWarning,
+  MAX_ATTENTION_CELLS,
   MAX_SENTENCE_LENGTH,
   resolveConfig,
 } from "./config.ts";
@@ -39,9 +41,7 @@ export {
 export {
   type AttentionResult,
   causalMask,
-  checkAttentionCells,
   embeddingLookup,
-  MAX_ATTENTION_CELLS,
   multiHeadAttention,
   type MultiHeadAttentionOptions,
   type MultiHeadWeights,

@@ -7,7 +7,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { describe } from "./_describe.ts";
-import { checkAttentionCells } from "./attention.ts";
+import { checkAttentionCells } from "./config.ts";
 import { sizeLoss, sizeMask } from "./loss.ts";
 import { checkParameters, type Parameters } from "./parameters.ts";
 

@@ -404,7 +404,7 @@ async function torchMultiHead(
 }
 
 // Issue 13, item 3: attention matrices are bounded before they are built.
-import { MAX_ATTENTION_CELLS } from "../lib/attention.ts";
+import { MAX_ATTENTION_CELLS } from "../lib/config.ts";
 Deno.test("attention refuses score matrices beyond MAX_ATTENTION_CELLS", () => {
   const before = tf.memory().numTensors;
   const t = Math.sqrt(MAX_ATTENTION_CELLS);
