@@ -257,3 +257,61 @@ Deno.test("initialParameters that do not fit the experiment are a RangeError", a
   }
   assertEquals(tf.memory().numTensors, before);
 });
+
+// Issue 13, item 7: a hand-built experiment is checked like a prepared one.
+Deno.test("train rejects a bad hand-built experiment with a readable error, never a NaN loss", async (t) => {
+  const good = prepareExperiment({ epochs: 2 });
+  const cases: [string, Record<string, unknown>, string][] = [
+    [
+      "token id outside",
+      { tokenIds: [...good.tokenIds.slice(1), 99] },
+      "token id 99 is outside the vocabulary (0…11)",
+    ],
+    [
+      "fractional token id",
+      { tokenIds: [0.5, ...good.tokenIds.slice(1)] },
+      "token id 0.5 is outside",
+    ],
+    [
+      "focus position -1",
+      { focusPosition: -1 },
+      "focus position -1 is outside the sentence (0…12)",
+    ],
+    ["no size positions", { sizePositions: [] }, "at least one size position"],
+    [
+      "size position outside",
+      { sizePositions: [2, 40] },
+      "size position 40 is outside",
+    ],
+    [
+      "fractional epochs",
+      { config: { ...good.config, epochs: 3.5 } },
+      "epochs must be a positive whole number, got 3.5",
+    ],
+    [
+      "NaN learning rate",
+      { config: { ...good.config, learningRate: NaN } },
+      "learningRate must be a positive finite number",
+    ],
+  ];
+  for (const engine of ["handwritten", "tfjs"] as EngineName[]) {
+    for (const [name, change, message] of cases) {
+      await t.step(`${engine}: ${name}`, async () => {
+        const before = tf.memory().numTensors;
+        await assertRejects(
+          () => train({ ...good, ...change } as typeof good, { engine }),
+          RangeError,
+          message,
+        );
+        assertEquals(tf.memory().numTensors, before);
+      });
+    }
+  }
+  await t.step("not an experiment", async () => {
+    await assertRejects(
+      () => train(null as unknown as typeof good),
+      TypeError,
+      "train needs an experiment from prepareExperiment, got null",
+    );
+  });
+});
