@@ -4,6 +4,7 @@
  * @module
  */
 
+import { describe } from "./_describe.ts";
 import type { Experiment } from "./experiment.ts";
 
 /** One position's attention weight. */
@@ -73,8 +74,18 @@ export function analyzeAttention(
  * @param epoch Epoch number, from 0.
  * @param loss The loss at that epoch.
  * @returns For example `Epoch: 20, Loss: 0.9871`.
+ * @throws {RangeError} When `epoch` is not a whole number ≥ 0.
+ * @throws {TypeError} When `loss` is not a number.
  */
 export function formatEpoch(epoch: number, loss: number): string {
+  if (!Number.isInteger(epoch) || epoch < 0) {
+    throw new RangeError(
+      `epoch must be a whole number ≥ 0, got ${describe(epoch)}`,
+    );
+  }
+  if (typeof loss !== "number") {
+    throw new TypeError(`loss must be a number, got ${describe(loss)}`);
+  }
   return `Epoch: ${epoch}, Loss: ${loss.toFixed(4)}`;
 }
 

@@ -10,6 +10,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { checkAttentionCells } from "./config.ts";
 
 // tfjs prints a "use the Node.js backend" banner on first use unless
 // production mode is on; readers should never see it.
@@ -91,7 +92,8 @@ export function scaledDotProductAttention(
  *
  * @param seqLen The sequence length `T`, a whole number ≥ 1.
  * @returns The mask, `[T, T]` float32; the caller disposes it.
- * @throws {RangeError} When `seqLen` is not a whole number ≥ 1.
+ * @throws {RangeError} When `seqLen` is not a whole number ≥ 1, or `T × T`
+ *   exceeds `MAX_ATTENTION_CELLS` (config.ts).
  *
  * @example
  * ```ts
@@ -108,6 +110,7 @@ export function causalMask(seqLen: number): tf.Tensor2D {
       `seqLen must be a whole number ≥ 1, got ${String(seqLen)}`,
     );
   }
+  checkAttentionCells(seqLen * seqLen, `a causal mask [${seqLen}, ${seqLen}]`);
   const values = new Float32Array(seqLen * seqLen);
   for (let i = 0; i < seqLen; i++) {
     for (let j = i + 1; j < seqLen; j++) values[i * seqLen + j] = -Infinity;
@@ -354,6 +357,11 @@ function checkAttentionShapes(q: number[], k: number[], v: number[]): void {
   if (q[r - 1] === 0 || k[r - 2] === 0) {
     throw new RangeError(`dK and Tk must be ≥ 1; got ${shapes}`);
   }
+  const scoreShape = [...q.slice(0, r - 1), k[r - 2]]; // [..., Tq, Tk]
+  checkAttentionCells(
+    scoreShape.reduce((a, b) => a * b, 1),
+    `the attention weights [${scoreShape}]`,
+  );
 }
 
 function checkMask(mask: tf.Tensor, scoreShape: number[]): void {

@@ -13,7 +13,12 @@ import {
   formatAnalysis,
   formatEpoch,
 } from "./analysis.ts";
-import type { AttentionConfig } from "./config.ts";
+import { describe } from "./_describe.ts";
+import {
+  type AttentionConfig,
+  learningRateWarning,
+  MAX_SENTENCE_LENGTH,
+} from "./config.ts";
 import { ENGINE_NAMES, type EngineName } from "./engine.ts";
 import { type Experiment, prepareExperiment } from "./experiment.ts";
 import { type EngineChoice, train, type TrainResult } from "./trainer.ts";
@@ -24,6 +29,7 @@ Trains the focus word's attention towards the size words, as the original demo.
 
 Options:
   --sentence TEXT         the sentence (default: the original's)
+  --sentence-file PATH    read the sentence from a UTF-8 file (- for stdin)
   --focus-word WORD       the word whose attention is trained (default: it)
   --size-words A,B,C      comma-separated size words (default: elephant,car,too)
   --d-model N             embedding width (default: 4)
@@ -33,7 +39,9 @@ Options:
   --engine NAME           auto (default: handwritten when it can), handwritten or tfjs
   --json                  print one JSON object instead of the report
   --svg DIR               also write the charts as SVG files into DIR
-  --help                  show this help`;
+  --help                  show this help
+
+A long run shows its progress on stderr; Ctrl-C stops it (exit code 130).`;
 
 /** What the command line asked for. */
 export interface CliRequest {
@@ -43,6 +51,8 @@ export interface CliRequest {
   json: boolean;
   /** Folder for SVG charts, if any. */
   svgDir?: string;
+  /** File to read the sentence from (`-` for stdin), if any. */
+  sentenceFile?: string;
   /** The training engine; default `"auto"`. */
   engine: EngineName | "auto";
   /** Show the usage and stop. */
@@ -60,7 +70,8 @@ export class UsageError extends Error {
  *
  * @param args The arguments, without the program name.
  * @returns The request.
- * @throws {UsageError} For an unknown flag, a missing value or a malformed number.
+ * @throws {UsageError} For an unknown flag, a repeated flag, a missing value
+ *   or a malformed number.
  *
  * @example
  * ```ts
@@ -76,6 +87,7 @@ export function parseArgs(args: string[]): CliRequest {
     help: false,
     engine: "auto",
   };
+  const seen = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].startsWith("--") && args[i].includes("=")
       ? [
@@ -93,9 +105,18 @@ export function parseArgs(args: string[]): CliRequest {
       i++;
       return next;
     };
+    rejectRepeat(seen, flag === "-h" ? "--help" : flag);
     switch (flag) {
       case "--sentence":
         request.config.sentence = value();
+        break;
+      case "--sentence-file":
+        request.sentenceFile = value();
+        if (request.sentenceFile === "") {
+          throw new UsageError(
+            "--sentence-file needs a file name, or - for stdin",
+          );
+        }
         break;
       case "--focus-word":
         request.config.focusWord = value();
@@ -121,7 +142,7 @@ export function parseArgs(args: string[]): CliRequest {
         if (name !== "auto" && !ENGINE_NAMES.includes(name as EngineName)) {
           throw new UsageError(
             `--engine takes auto, ${ENGINE_NAMES.join(" or ")}, got ${
-              JSON.stringify(name)
+              describe(name)
             }`,
           );
         }
@@ -144,12 +165,32 @@ export function parseArgs(args: string[]): CliRequest {
       default:
         throw new UsageError(
           `unknown option ${
-            JSON.stringify(args[i])
+            describe(args[i])
           }; run with --help for the options`,
         );
     }
   }
+  if (request.sentenceFile !== undefined && seen.has("--sentence")) {
+    throw new UsageError(
+      "give the sentence once: either --sentence or --sentence-file",
+    );
+  }
   return request;
+}
+
+// A flag given twice would silently keep its last value: refuse it instead.
+function rejectRepeat(seen: Set<string>, flag: string): void {
+  if (!flag.startsWith("-")) return; // not a flag: the default case reports it
+  if (seen.has(flag)) {
+    throw new UsageError(
+      `${describe(flag)} is given twice; give each option once${
+        flag === "--size-words"
+          ? " (several size words: --size-words a,b,c)"
+          : ""
+      }`,
+    );
+  }
+  seen.add(flag);
 }
 
 /** The JSON document printed by `--json`. */
@@ -202,7 +243,7 @@ export function toCliJson(
   };
 }
 
-/** Where {@linkcode main} writes: the console by default, anything in tests. */
+/** Where {@linkcode main} writes: the process's stdout and stderr by default, anything in tests. */
 export interface CliOutput {
   /** Writes one line (or several) to standard output. */
   log(text: string): void;
@@ -211,11 +252,31 @@ export interface CliOutput {
 }
 
 /**
+ * The process's own stdout and stderr, written directly: for a large
+ * `--json` document many times faster than `console.log` (about 7 s per
+ * 40 MB).
+ */
+export const STANDARD_OUTPUT: CliOutput = {
+  log: (text) => writeAll(Deno.stdout, text + "\n"),
+  error: (text) => writeAll(Deno.stderr, text + "\n"),
+};
+
+function writeAll(
+  stream: { writeSync(bytes: Uint8Array): number },
+  text: string,
+): void {
+  const bytes = new TextEncoder().encode(text);
+  for (let done = 0; done < bytes.length;) {
+    done += stream.writeSync(bytes.subarray(done));
+  }
+}
+
+/**
  * Runs the command line: parses, trains, prints. Never throws for a user
  * mistake: it prints one line on stderr and returns exit code 2.
  *
  * @param args The arguments, without the program name.
- * @param output Where to print; default the console.
+ * @param output Where to print; default {@linkcode STANDARD_OUTPUT}.
  * @returns The process exit code.
  *
  * @example
@@ -231,7 +292,7 @@ export interface CliOutput {
  */
 export async function main(
   args: string[],
-  output: CliOutput = console,
+  output: CliOutput = STANDARD_OUTPUT,
 ): Promise<number> {
   let request: CliRequest;
   let experiment: Experiment;
@@ -241,7 +302,12 @@ export async function main(
       output.log(USAGE);
       return 0;
     }
+    if (request.sentenceFile !== undefined) {
+      request.config.sentence = await readSentence(request.sentenceFile);
+    }
     experiment = prepareExperiment(request.config);
+    // The charts build no [seqLen, seqLen] matrix for a long sentence
+    // (experimentCharts runs the forward pass only for its small heatmaps).
     if (request.svgDir !== undefined) await ensureWritable(request.svgDir);
   } catch (error) {
     if (
@@ -253,13 +319,52 @@ export async function main(
     }
     throw error;
   }
+  const warning = learningRateWarning(experiment.config.learningRate);
+  if (warning !== undefined) output.error(`warning: ${warning}`);
   if (!request.json) output.log("Starting training...");
-  const result = await train(experiment, {
-    engine: request.engine,
-    onEpoch: request.json ? undefined : ({ epoch, loss }) => {
-      if (epoch % 20 === 0) output.log(formatEpoch(epoch, loss));
-    },
+  const { epochs } = experiment.config;
+  const progress = new Progress(epochs, {
+    output,
+    terminal: output === STANDARD_OUTPUT && Deno.stderr.isTerminal(),
   });
+  if (isLarge(experiment)) progress.announce();
+  // Ctrl-C sets a flag; training sees it at its next pause and stops.
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+  };
+  listenForInterrupt(onInterrupt, true);
+  let result: TrainResult;
+  try {
+    let lastPause = performance.now();
+    result = await train(experiment, {
+      engine: request.engine,
+      onEpoch: ({ epoch, loss }) => {
+        if (!request.json && epoch % 20 === 0) {
+          progress.clear();
+          output.log(formatEpoch(epoch, loss));
+        }
+        progress.update(epoch + 1);
+        // Pause a moment every 50 ms so that a Ctrl-C can be noticed.
+        if (performance.now() - lastPause < 50) return;
+        return new Promise<void>((resolve) => setTimeout(resolve, 0)).then(
+          () => {
+            lastPause = performance.now();
+            if (interrupted) throw new Interrupted(epoch + 1);
+          },
+        );
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error;
+    progress.clear();
+    output.error(`interrupted after ${error.epochs} of ${epochs} epochs`);
+    return 130;
+  } finally {
+    listenForInterrupt(onInterrupt, false);
+    progress.clear();
+  }
+  progress.finish();
   if (request.json) {
     output.log(JSON.stringify(toCliJson(experiment, result)));
   } else {
@@ -289,6 +394,143 @@ export async function main(
   return 0;
 }
 
+// Thrown from the epoch callback to stop training after a Ctrl-C.
+class Interrupted extends Error {
+  constructor(readonly epochs: number) {
+    super("interrupted");
+  }
+}
+
+function listenForInterrupt(handler: () => void, on: boolean): void {
+  try {
+    if (on) Deno.addSignalListener("SIGINT", handler);
+    else Deno.removeSignalListener("SIGINT", handler);
+  } catch {
+    // no signals on this platform: Ctrl-C ends the process as usual
+  }
+}
+
+// A run that takes more than a few seconds even before its first epoch is
+// over: a million parameters or more, or a billion steps of work in all
+// (an epoch costs about vocabSize·dModel + dModel² + seqLen).
+function isLarge(experiment: Experiment): boolean {
+  const { dModel, epochs } = experiment.config;
+  const vocabSize = experiment.vocabulary.words.length;
+  const perEpoch = vocabSize * dModel + dModel * dModel +
+    experiment.tokens.length;
+  return vocabSize * dModel + 3 * dModel * dModel >= 1e6 ||
+    perEpoch * epochs >= 1e9;
+}
+
+// Sign of life on stderr for a long run: after two seconds, a bar redrawn in
+// place on a terminal, or a line every five seconds when stderr is a file or
+// a pipe (or the output is not the process's). Short runs print nothing.
+class Progress {
+  readonly #total: number;
+  readonly #output: CliOutput;
+  readonly #terminal: boolean;
+  readonly #start = performance.now();
+  #lastShown = -Infinity;
+  #barShown = false;
+  #firstEpochEnd = NaN; // the pace is measured from here: setup is not an epoch
+
+  constructor(total: number, to: { output: CliOutput; terminal: boolean }) {
+    this.#total = total;
+    this.#output = to.output;
+    this.#terminal = to.terminal;
+  }
+
+  // Says at once that a large run has started (setting it up takes a while).
+  announce(): void {
+    this.#output.error(
+      `training ${this.#total} epochs; this is a large run, progress follows on stderr (Ctrl-C stops it)`,
+    );
+  }
+
+  update(done: number): void {
+    const now = performance.now();
+    if (done === 1) this.#firstEpochEnd = now;
+    const elapsed = now - this.#start;
+    if (elapsed < 2000 || done === this.#total) return;
+    if (now - this.#lastShown < (this.#terminal ? 100 : 5000)) return;
+    this.#lastShown = now;
+    const msPerEpoch = (now - this.#firstEpochEnd) / (done - 1);
+    const line = formatProgress(done, this.#total, {
+      elapsedMs: elapsed,
+      leftMs: msPerEpoch * (this.#total - done),
+    });
+    if (this.#terminal) {
+      writeAll(Deno.stderr, `\r${line}\x1b[K`);
+      this.#barShown = true;
+    } else {
+      this.#output.error(`progress: ${line}`);
+    }
+  }
+
+  // After a run that showed progress: says that the output is being prepared
+  // (for a long sentence, ranking and writing it takes seconds too).
+  finish(): void {
+    if (this.#lastShown === -Infinity) return;
+    const seconds = Math.round((performance.now() - this.#start) / 1000);
+    this.#output.error(
+      `training done after ${seconds} s; preparing the output`,
+    );
+  }
+
+  // Removes the bar so that other output starts on a clean line.
+  clear(): void {
+    if (!this.#barShown) return;
+    writeAll(Deno.stderr, "\r\x1b[K");
+    this.#barShown = false;
+  }
+}
+
+/** The times {@linkcode formatProgress} shows. */
+export interface ProgressTimes {
+  /** Milliseconds since the run started. */
+  elapsedMs: number;
+  /** Estimated milliseconds left; NaN when unknown. */
+  leftMs: number;
+}
+
+/**
+ * One progress line: a bar, the epoch, the share done, the time so far and
+ * the time left.
+ *
+ * @param done Epochs finished.
+ * @param total Epochs in all.
+ * @param times Time elapsed and estimated time left.
+ * @returns For example `[#####---------------]  25% epoch 250 of 1000, 3 s elapsed, about 9 s left`.
+ *
+ * @example
+ * ```ts
+ * import { formatProgress } from "./cli.ts";
+ * const line = formatProgress(250, 1000, { elapsedMs: 3000, leftMs: 9000 });
+ * if (!line.includes(" 25% epoch 250 of 1000") || !line.endsWith("about 9 s left")) throw new Error(line);
+ * ```
+ */
+export function formatProgress(
+  done: number,
+  total: number,
+  times: ProgressTimes,
+): string {
+  const { elapsedMs, leftMs: left } = times;
+  const share = total > 0 ? Math.min(1, done / total) : 1;
+  const filled = Math.round(share * 20);
+  return `[${"#".repeat(filled)}${"-".repeat(20 - filled)}] ${
+    String(Math.floor(share * 100)).padStart(3)
+  }% epoch ${done} of ${total}, ${duration(elapsedMs)} elapsed, ${
+    Number.isFinite(left) ? `about ${duration(left)} left` : "time left unknown"
+  }`;
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const m = Math.round(s / 60);
+  return m < 120 ? `${m} min` : `${Math.round(m / 60)} h`;
+}
+
 // Asks for write access to `dir` only, and creates it, before any training.
 async function ensureWritable(dir: string): Promise<void> {
   const status = await Deno.permissions.request({ name: "write", path: dir });
@@ -308,12 +550,84 @@ async function ensureWritable(dir: string): Promise<void> {
   }
 }
 
+// The text of --sentence-file: a UTF-8 file, or stdin for "-", read up to a
+// bound so that a huge file is refused before it fills the memory.
+async function readSentence(path: string): Promise<string> {
+  const name = path === "-" ? "stdin" : path;
+  let bytes: Uint8Array;
+  try {
+    if (path === "-") {
+      bytes = await readAtMost(
+        Deno.stdin.readable,
+        MAX_SENTENCE_FILE_BYTES + 1,
+      );
+    } else {
+      const status = await Deno.permissions.request({ name: "read", path });
+      if (status.state !== "granted") {
+        throw new UsageError(
+          `--sentence-file ${path} needs read access to that file: run deno run --allow-read=${path} lib/cli.ts --sentence-file ${path} …`,
+        );
+      }
+      using file = await Deno.open(path);
+      bytes = await readAtMost(file.readable, MAX_SENTENCE_FILE_BYTES + 1);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(
+      `--sentence-file ${name}: cannot read it (${
+        error instanceof Error ? error.message : error
+      })`,
+    );
+  }
+  if (bytes.length > MAX_SENTENCE_FILE_BYTES) {
+    throw new UsageError(
+      `--sentence-file ${name} is larger than ${MAX_SENTENCE_FILE_BYTES} bytes; give a shorter text`,
+    );
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`--sentence-file ${name} is not UTF-8 text`);
+  }
+}
+
+// UTF-8 needs at most 3 bytes per UTF-16 code unit, so a longer file cannot
+// hold a sentence within MAX_SENTENCE_LENGTH; it is refused unread.
+const MAX_SENTENCE_FILE_BYTES = 3 * MAX_SENTENCE_LENGTH;
+
+// Reads a stream until it ends or `limit` bytes have arrived.
+async function readAtMost(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = stream.getReader();
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes.subarray(0, Math.min(size, limit));
+}
+
 // Decimal numbers only ("0.001", "1e-3", "200"); not "0x10", "Infinity" or "".
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 function number(flag: string, text: string): number {
   if (!NUMBER.test(text.trim())) {
-    throw new UsageError(`${flag} takes a number, got ${JSON.stringify(text)}`);
+    throw new UsageError(`${flag} takes a number, got ${describe(text)}`);
   }
   return Number(text);
 }

@@ -5,7 +5,9 @@
  * @module
  */
 
+import { describe } from "./_describe.ts";
 import { type AttentionConfig, resolveConfig } from "./config.ts";
+import { checkEmbeddingSize } from "./parameters.ts";
 import { buildVocabulary, tokenize, type Vocabulary } from "./tokenizer.ts";
 
 /** A configuration together with its tokens and the positions that matter. */
@@ -35,8 +37,9 @@ export interface Experiment {
  * @param overrides Fields to change from the defaults.
  * @returns The experiment: tokens, vocabulary, ids and positions.
  * @throws {RangeError} When the sentence has no words, a word is missing from
- *   the sentence, there are no size words, every token is a size word, or a
- *   number is out of range.
+ *   the sentence, there are no size words, every token is a size word, a
+ *   number is out of range, or a limit of size is hit (tokens × epochs,
+ *   vocabSize × dModel, the sentence's length).
  *
  * @example
  * ```ts
@@ -64,13 +67,14 @@ export function prepareExperiment(
     );
   }
   const vocabulary = buildVocabulary(tokens);
+  checkEmbeddingSize(vocabulary.words.length, config.dModel);
   const focusWord = singleWord("focus word", config.focusWord);
   const focusPosition = tokens.indexOf(focusWord);
   if (focusPosition < 0) {
     throw new RangeError(
-      `the focus word "${focusWord}" is not in the sentence; pick one of: ${
-        vocabulary.words.join(", ")
-      }`,
+      `the focus word ${
+        describe(focusWord)
+      } is not in the sentence; pick one of: ${listSome(vocabulary.words)}`,
     );
   }
   if (config.sizeWords.length === 0) {
@@ -85,9 +89,9 @@ export function prepareExperiment(
   if (missing.length > 0) {
     throw new RangeError(
       `the size word${missing.length > 1 ? "s" : ""} ${
-        missing.map((w) => `"${w}"`).join(", ")
+        listSome(missing.map((w) => describe(w)))
       } ${missing.length > 1 ? "are" : "is"} not in the sentence; pick from: ${
-        vocabulary.words.join(", ")
+        listSome(vocabulary.words)
       }`,
     );
   }
@@ -117,12 +121,24 @@ const MAX_WEIGHT_HISTORY = 20_000_000;
 
 const DEFAULT_EXAMPLE = "The pink elephant tried to get into the car";
 
+// A list for an error message, kept to one readable line: the first few
+// items (each at most 30 characters), then how many more there are.
+function listSome(items: string[], max = 12): string {
+  const shown = items.slice(0, max).map((item) =>
+    item.length > 30 ? `${item.slice(0, 29)}…` : item
+  );
+  const more = items.length - shown.length;
+  return shown.join(", ") + (more > 0 ? `, … and ${more} more` : "");
+}
+
+// A focus or size word as the reader typed it: normalised like the sentence,
+// but never split by the segmenter (it is one word by definition).
 function singleWord(role: string, text: string): string {
-  const words = tokenize(text);
+  const words = tokenize(text, { segment: false });
   if (words.length !== 1) {
     throw new RangeError(
-      `the ${role} ${JSON.stringify(text)} must be exactly one word, found ${
-        words.length === 0 ? "none" : words.length + ` (${words.join(", ")})`
+      `the ${role} ${describe(text)} must be exactly one word, found ${
+        words.length === 0 ? "none" : words.length + ` (${listSome(words)})`
       }`,
     );
   }

@@ -7,6 +7,7 @@
  */
 
 import type * as tf from "@tensorflow/tfjs";
+import { describe } from "./_describe.ts";
 
 /** The tfjs namespace, as `import * as tf from "@tensorflow/tfjs"` gives it. */
 export type Tfjs = typeof tf;
@@ -139,6 +140,7 @@ export function sizeLossParts(
  *
  * @param numSizePositions How many positions hold a size word.
  * @returns The floor of the loss.
+ * @throws {RangeError} When `numSizePositions` is not a whole number ≥ 1.
  *
  * @example
  * ```ts
@@ -147,6 +149,13 @@ export function sizeLossParts(
  * ```
  */
 export function sizeLossFloor(numSizePositions: number): number {
+  if (!Number.isInteger(numSizePositions) || numSizePositions < 1) {
+    throw new RangeError(
+      `numSizePositions must be a whole number ≥ 1 (how many positions hold a size word), got ${
+        describe(numSizePositions)
+      }`,
+    );
+  }
   return 1 - 1 / numSizePositions;
 }
 

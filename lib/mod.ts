@@ -16,17 +16,30 @@
 export {
   ADAM,
   type AttentionConfig,
+  checkAttentionCells,
   DEFAULT_CONFIG,
+  LEARNING_RATE_WARNING,
+  learningRateWarning,
+  MAX_ATTENTION_CELLS,
+  MAX_SENTENCE_LENGTH,
   resolveConfig,
 } from "./config.ts";
-export { buildVocabulary, tokenize, type Vocabulary } from "./tokenizer.ts";
+export {
+  buildVocabulary,
+  tokenize,
+  type TokenizeOptions,
+  type Vocabulary,
+} from "./tokenizer.ts";
 export { type Experiment, prepareExperiment } from "./experiment.ts";
 export {
+  checkEmbeddingSize,
   checkParameters,
   cloneParameters,
   type Dimension,
   type InitOptions,
   initParameters,
+  MAX_D_MODEL,
+  MAX_EMBEDDING_SIZE,
   MAX_SEED,
   PARAMETER_NAMES,
   PARAMETER_SCHEMA,

@@ -7,7 +7,9 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { describe } from "./_describe.ts";
 import { embeddingLookup, scaledDotProductAttention } from "./attention.ts";
+import { checkAttentionCells } from "./config.ts";
 import { type SizeLossParts, sizeLossParts, sizeMask } from "./loss.ts";
 import {
   checkParameters,
@@ -121,10 +123,27 @@ export class AttentionModel {
    * @param parameters Initial values; copied into new variables.
    * @throws {RangeError} When a parameter is missing, has the wrong shape
    *   or holds a non-finite number.
+   * @throws {TypeError} When `parameters` is not an object.
    */
   constructor(parameters: Parameters) {
-    this.vocabSize = parameters?.embedding?.length;
-    this.dModel = parameters?.queryWeight?.length;
+    if (typeof parameters !== "object" || parameters === null) {
+      throw new TypeError(
+        `AttentionModel needs parameters (see initParameters), got ${
+          describe(parameters)
+        }`,
+      );
+    }
+    for (const name of ["embedding", "queryWeight"] as const) {
+      if (!Array.isArray(parameters[name]) || parameters[name].length === 0) {
+        throw new RangeError(
+          `parameter ${name} must be a non-empty array of rows, got ${
+            describe(parameters[name])
+          }`,
+        );
+      }
+    }
+    this.vocabSize = parameters.embedding.length;
+    this.dModel = parameters.queryWeight.length;
     checkParameters(parameters, {
       vocabSize: this.vocabSize,
       dModel: this.dModel,
@@ -163,9 +182,15 @@ export class AttentionModel {
    * @param tokenIds The sentence as token ids, `[seqLen]`.
    * @param focusPosition Which position's query attends to the others.
    * @returns Every intermediate tensor; dispose them with `tf.dispose(steps)`.
+   * @throws {RangeError} For a bad token id or focus position, or a sentence
+   *   whose `[seqLen, seqLen]` matrix exceeds `MAX_ATTENTION_CELLS`.
    */
   forward(tokenIds: number[], focusPosition: number): AttentionSteps {
     this.#checkInput(tokenIds, focusPosition);
+    checkAttentionCells(
+      tokenIds.length ** 2,
+      `the attention matrix [${tokenIds.length}, ${tokenIds.length}]`,
+    );
     return tf.tidy(() => {
       const ids = tf.tensor1d(tokenIds, "int32"); // [seqLen]
       const x = embeddingLookup(this.embedding as tf.Tensor2D, tokenIds); // [vocabSize, dModel] → [seqLen, dModel]

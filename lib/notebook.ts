@@ -10,6 +10,7 @@ import { attentionBars, weightBars } from "./charts/bars.ts";
 import type { ChartElement } from "./charts/common.ts";
 import { lossCurve, lossHistory } from "./charts/lines.ts";
 import { chartRow } from "./charts/svg.ts";
+import { describe } from "./_describe.ts";
 import { sizeLossFloor } from "./loss.ts";
 import type { Experiment } from "./experiment.ts";
 import { train, type TrainOptions, type TrainResult } from "./trainer.ts";
@@ -91,6 +92,8 @@ export interface TrainLiveOptions extends Omit<TrainOptions, "onEpoch"> {
  * @param experiment The prepared experiment.
  * @param options Engine, starting parameters, display function and frame rate.
  * @returns What {@linkcode train} returns.
+ * @throws {RangeError} When `framesPerSecond` is not above 0 or
+ *   `minSeconds` not in [0, 3600], and for what {@linkcode train} rejects.
  */
 export async function trainLive(
   experiment: Experiment,
@@ -98,11 +101,30 @@ export async function trainLive(
 ): Promise<TrainResult> {
   const display: DisplayFunction = options.display ??
     ((value, opts) => Deno.jupyter.display(value, opts));
-  const interval = 1000 / (options.framesPerSecond ?? 4);
+  const framesPerSecond = options.framesPerSecond ?? 4;
+  const minSeconds = options.minSeconds ?? 0;
+  if (typeof framesPerSecond !== "number" || !(framesPerSecond > 0)) {
+    throw new RangeError(
+      `framesPerSecond must be a number above 0 (Infinity: every epoch), got ${
+        describe(framesPerSecond)
+      }`,
+    );
+  }
+  if (
+    typeof minSeconds !== "number" || !(minSeconds >= 0) ||
+    minSeconds > MAX_MIN_SECONDS
+  ) {
+    throw new RangeError(
+      `minSeconds must be a number from 0 to ${MAX_MIN_SECONDS}, got ${
+        describe(minSeconds)
+      }`,
+    );
+  }
+  const interval = 1000 / framesPerSecond;
   const displayId = `training-${crypto.randomUUID()}`;
   const history: { epoch: number; loss: number }[] = [];
   const start = performance.now();
-  const paceMs = 1000 * (options.minSeconds ?? 0) / experiment.config.epochs;
+  const paceMs = 1000 * minSeconds / (experiment?.config?.epochs ?? 1);
   let lastFrame = -Infinity;
   let frames = 0;
   const show = async (state: TrainingFrameState) => {
@@ -136,6 +158,9 @@ export async function trainLive(
   });
   return result;
 }
+
+// An hour of watching is plenty; beyond it, timers cannot wait reliably.
+const MAX_MIN_SECONDS = 3600;
 
 /** What one frame of the live training view shows. */
 export interface TrainingFrameState {

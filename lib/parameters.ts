@@ -5,6 +5,8 @@
  * @module
  */
 
+import { describe } from "./_describe.ts";
+
 /** A dimension of a parameter's shape, named as everywhere in the tutorial. */
 export type Dimension = "vocabSize" | "dModel";
 
@@ -121,6 +123,10 @@ export interface InitOptions {
  * @param dModel Embedding width.
  * @param options The seed.
  * @returns Fresh parameters; the same arguments always give the same numbers.
+ * @throws {TypeError} When `vocabSize` or `dModel` is not a number.
+ * @throws {RangeError} When `vocabSize`, `dModel` (at most
+ *   {@linkcode MAX_D_MODEL}) or the seed is out of range, or the embedding
+ *   table exceeds {@linkcode MAX_EMBEDDING_SIZE}.
  *
  * @example
  * ```ts
@@ -141,15 +147,30 @@ export function initParameters(
       dModel,
     ]] as const
   ) {
+    if (typeof value !== "number") {
+      throw new TypeError(
+        `${name} must be a number (a positive whole number), got ${
+          describe(value)
+        }`,
+      );
+    }
     if (!Number.isInteger(value) || value < 1) {
       throw new RangeError(
         `${name} must be a positive whole number, got ${value}`,
       );
     }
   }
+  if (dModel > MAX_D_MODEL) {
+    throw new RangeError(
+      `dModel must be at most ${MAX_D_MODEL}, got ${dModel}`,
+    );
+  }
+  checkEmbeddingSize(vocabSize, dModel);
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
     throw new RangeError(
-      `seed must be a whole number from 0 to ${MAX_SEED}, got ${seed}`,
+      `seed must be a whole number from 0 to ${MAX_SEED}, got ${
+        describe(seed)
+      }`,
     );
   }
   const bound = 1 / Math.sqrt(dModel);
@@ -167,6 +188,46 @@ export function initParameters(
       : matrix(rows, cols, draw);
   });
   return parameters as Parameters;
+}
+
+/**
+ * The widest model: each projection holds `dModel × dModel` numbers, a
+ * million at this bound, and every score stays finite (see `resolveConfig`).
+ */
+export const MAX_D_MODEL = 1024;
+
+/**
+ * The most numbers the embedding table may hold (`vocabSize × dModel`),
+ * checked before anything is allocated. Training keeps about ten copies of
+ * the table (values, gradients, Adam's moments, the parameters before and
+ * after); at this bound, with dModel 1024, the CLI peaked at 0.6 GB, and at
+ * 1.2 GB with `--json`, which prints 220 MB. For example 2048 distinct words
+ * at dModel 1024, or 32768 at dModel 64.
+ */
+export const MAX_EMBEDDING_SIZE = 2 ** 21;
+
+/**
+ * Checks that a `[vocabSize, dModel]` embedding table is within
+ * {@linkcode MAX_EMBEDDING_SIZE}.
+ *
+ * @param vocabSize Number of distinct tokens.
+ * @param dModel Embedding width.
+ * @throws {RangeError} Naming both numbers and the limit when the table is too large.
+ *
+ * @example
+ * ```ts
+ * import { checkEmbeddingSize } from "./parameters.ts";
+ * checkEmbeddingSize(12, 4); // fine
+ * ```
+ */
+export function checkEmbeddingSize(vocabSize: number, dModel: number): void {
+  if (vocabSize * dModel > MAX_EMBEDDING_SIZE) {
+    throw new RangeError(
+      `${vocabSize} distinct words × dModel ${dModel} = ${
+        vocabSize * dModel
+      } embedding numbers, more than the limit of ${MAX_EMBEDDING_SIZE} (vocabSize × dModel); use a smaller dModel or fewer distinct words`,
+    );
+  }
 }
 
 /** The largest seed: seeds are 32-bit, so larger ones would repeat smaller ones. */
@@ -187,6 +248,7 @@ export interface ParameterShape {
  * @param parameters The parameters to check.
  * @param shape The expected vocabulary size and width.
  * @throws {RangeError} Naming the first field that is missing or wrong.
+ * @throws {TypeError} When `parameters` is not an object.
  *
  * @example
  * ```ts
@@ -198,6 +260,13 @@ export function checkParameters(
   parameters: Parameters,
   shape: ParameterShape,
 ): void {
+  if (typeof parameters !== "object" || parameters === null) {
+    throw new TypeError(
+      `parameters must be an object with ${
+        PARAMETER_NAMES.join(", ")
+      } (see initParameters), got ${describe(parameters)}`,
+    );
+  }
   for (const spec of PARAMETER_SCHEMA) {
     const value: unknown = parameters?.[spec.name];
     const [rows, cols] = parameterShape(spec, shape);

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { describe } from "./_describe.ts";
+import { type AttentionConfig, resolveConfig } from "./config.ts";
 import {
   type Engine,
   ENGINE_NAMES,
@@ -14,8 +16,9 @@ import {
 } from "./engine.ts";
 import type { Experiment } from "./experiment.ts";
 import { HANDWRITTEN_ENGINE } from "./handwritten.ts";
-import { createSizeLoss, type Loss } from "./loss.ts";
+import { createSizeLoss, type Loss, sizeMask } from "./loss.ts";
 import {
+  checkEmbeddingSize,
   checkParameters,
   cloneParameters,
   initParameters,
@@ -78,8 +81,10 @@ export interface TrainResult {
  * @param options Engine, loss, starting parameters and a per-epoch callback.
  * @returns The history, the parameters before and after, and the engine used.
  * @throws {RangeError} When `initialParameters` do not fit the experiment's
- *   vocabulary and `dModel`, `engine` is unknown, or the engine asked for
- *   does not support the problem.
+ *   vocabulary and `dModel`, `engine` is unknown, the engine asked for
+ *   does not support the problem, or a hand-built experiment has a bad
+ *   setting, token id, focus position or size positions.
+ * @throws {TypeError} When `experiment` is not an experiment.
  *
  * @example
  * ```ts
@@ -93,14 +98,16 @@ export async function train(
   experiment: Experiment,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const { config, vocabulary, tokenIds, focusPosition } = experiment;
+  // The size positions matter only to the default size loss.
+  const config = checkExperiment(experiment, options.loss === undefined);
+  const { vocabulary, tokenIds, focusPosition } = experiment;
   const vocabSize = vocabulary.words.length;
   const asked = options.engine ?? "auto";
   if (asked !== "auto" && !ENGINE_NAMES.includes(asked)) {
     throw new RangeError(
       `engine must be "auto", ${
         ENGINE_NAMES.map((n) => `"${n}"`).join(" or ")
-      }, got ${JSON.stringify(asked)}`,
+      }, got ${describe(asked)}`,
     );
   }
   if (options.initialParameters !== undefined) {
@@ -144,6 +151,61 @@ export async function train(
   } finally {
     stepper.dispose();
   }
+}
+
+// Checks an experiment, which may be hand-built, as prepareExperiment would
+// have: settings in range, token ids inside the vocabulary, a focus position
+// inside the sentence, valid size positions (when `sizeLoss` uses them).
+// Returns the checked settings.
+function checkExperiment(
+  experiment: Experiment,
+  sizeLoss: boolean,
+): AttentionConfig {
+  if (
+    typeof experiment !== "object" || experiment === null ||
+    !Array.isArray(experiment.tokenIds) ||
+    !Array.isArray(experiment.vocabulary?.words)
+  ) {
+    throw new TypeError(
+      `train needs an experiment from prepareExperiment, got ${
+        describe(experiment)
+      }`,
+    );
+  }
+  const config = resolveConfig(experiment.config);
+  const { tokenIds, focusPosition, sizePositions } = experiment;
+  const vocabSize = experiment.vocabulary.words.length;
+  checkEmbeddingSize(vocabSize, config.dModel);
+  for (const id of tokenIds) {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+      throw new RangeError(
+        `token id ${describe(id)} is outside the vocabulary (0…${
+          vocabSize - 1
+        })`,
+      );
+    }
+  }
+  if (
+    !Number.isInteger(focusPosition) || focusPosition < 0 ||
+    focusPosition >= tokenIds.length
+  ) {
+    throw new RangeError(
+      `focus position ${describe(focusPosition)} is outside the sentence (0…${
+        tokenIds.length - 1
+      })`,
+    );
+  }
+  if (sizeLoss) {
+    if (!Array.isArray(sizePositions)) {
+      throw new TypeError(
+        `sizePositions must be a list of positions, got ${
+          describe(sizePositions)
+        }`,
+      );
+    }
+    sizeMask(tokenIds.length, sizePositions);
+  }
+  return config;
 }
 
 // The tfjs engine, and tfjs with it, load only when chosen.

@@ -54,3 +54,17 @@ Deno.test("report lines use the original demo's format", () => {
   assertEquals(lines[2], "Token: car             Attention Weight: 0.3000");
   assertEquals(lines.at(-1), "Combined weight for size-related words: 0.5500");
 });
+
+// Issue 13, item 7.
+Deno.test("formatEpoch rejects a loss that is not a number and a bad epoch", () => {
+  assertThrows(
+    () => formatEpoch(1, "x" as unknown as number),
+    TypeError,
+    `loss must be a number, got "x"`,
+  );
+  assertThrows(
+    () => formatEpoch(-1, 0.5),
+    RangeError,
+    "epoch must be a whole number ≥ 0, got -1",
+  );
+});

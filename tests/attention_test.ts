@@ -402,3 +402,19 @@ async function torchMultiHead(
   assertEquals(out.code, 0, text.decode(out.stderr));
   return JSON.parse(text.decode(out.stdout));
 }
+
+// Issue 13, item 3: attention matrices are bounded before they are built.
+import { MAX_ATTENTION_CELLS } from "../lib/config.ts";
+Deno.test("attention refuses score matrices beyond MAX_ATTENTION_CELLS", () => {
+  const before = tf.memory().numTensors;
+  const t = Math.sqrt(MAX_ATTENTION_CELLS);
+  const x = tf.zeros([2, t, 1]); // [B, T, d]: 2 · T · T cells, twice the limit
+  assertThrows(
+    () => scaledDotProductAttention(x, x, x),
+    RangeError,
+    `the attention weights [2,${t},${t}] would hold ${2 * t * t} numbers`,
+  );
+  x.dispose();
+  assertThrows(() => causalMask(t + 1), RangeError, "a causal mask");
+  assertEquals(tf.memory().numTensors, before);
+});

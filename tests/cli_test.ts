@@ -8,7 +8,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
-import { main, parseArgs, UsageError } from "../lib/cli.ts";
+import { formatProgress, main, parseArgs, UsageError } from "../lib/cli.ts";
 
 // Runs main() and collects what it prints.
 async function run(args: string[]) {
@@ -246,4 +246,116 @@ Deno.test("parseArgs accepts --flag value and --flag=value", () => {
     epochs: 4,
   });
   assertThrows(() => parseArgs(["--seed", ""]), UsageError, "takes a number");
+});
+
+// Issue 13, item 6.
+Deno.test("a repeated flag is refused with one line and exit code 2", async (t) => {
+  const cases: [string[], string][] = [
+    [
+      ["--size-words", "car", "--size-words", "too"],
+      `"--size-words" is given twice`,
+    ],
+    [["--epochs=3", "--epochs", "4"], `"--epochs" is given twice`],
+    [["--json", "--json"], `"--json" is given twice`],
+    [["-h", "--help"], `"--help" is given twice`],
+  ];
+  for (const [args, message] of cases) {
+    await t.step(args.join(" "), () => {
+      assertThrows(() => parseArgs(args), UsageError, message);
+    });
+  }
+  const { code, stdout, stderr } = await run(cases[0][0]);
+  assertEquals([code, stdout], [2, ""]);
+  assertEquals(stderr.trimEnd().split("\n").length, 1);
+});
+
+Deno.test("an error that lists the vocabulary names the first words and counts the rest", async () => {
+  const words = Array.from({ length: 3000 }, (_, i) => `word${i}`);
+  const { code, stderr } = await run([
+    "--sentence",
+    words.join(" "),
+    "--focus-word",
+    "missing",
+  ]);
+  assertEquals(code, 2);
+  assertEquals(stderr.trimEnd().split("\n").length, 1);
+  assertStringIncludes(stderr, "pick one of: word0, word1, word2,");
+  assertStringIncludes(stderr, "… and 2988 more");
+  assert(stderr.length < 300, `${stderr.length} characters`);
+});
+
+// Issue 13, item 3: 15k distinct words at dModel 1024 used to end in
+// "Invalid string length" after 13 s; now it is refused before training.
+Deno.test("--json with a vocabulary beyond the size limit is a one-line error naming the limit", async () => {
+  const words = Array.from({ length: 15_000 }, (_, i) => `w${i}`);
+  const { code, stdout, stderr } = await run([
+    "--json",
+    "--d-model",
+    "1024",
+    "--sentence",
+    words.join(" ") + " it",
+    "--size-words",
+    "w1",
+  ]);
+  assertEquals([code, stdout], [2, ""]);
+  assertEquals(stderr.trimEnd().split("\n").length, 1);
+  assertStringIncludes(
+    stderr,
+    "15001 distinct words × dModel 1024 = 15361024 embedding numbers, more than the limit of 2097152 (vocabSize × dModel)",
+  );
+});
+
+Deno.test("formatProgress draws the share done and the time left", () => {
+  assertEquals(
+    formatProgress(250, 1000, { elapsedMs: 3000, leftMs: 9000 }),
+    "[#####---------------]  25% epoch 250 of 1000, 3 s elapsed, about 9 s left",
+  );
+  assertEquals(
+    formatProgress(1, 3, { elapsedMs: 7000, leftMs: NaN }),
+    "[#######-------------]  33% epoch 1 of 3, 7 s elapsed, time left unknown",
+  );
+  assertStringIncludes(
+    formatProgress(5, 100_000, { elapsedMs: 2000, leftMs: 35 * 60_000 }),
+    "about 35 min left",
+  );
+});
+
+// Issue 13, item 8.
+Deno.test("a learning rate above 0.1 trains with a one-line warning on stderr", async () => {
+  const { code, stdout, stderr } = await run([
+    "--learning-rate",
+    "10",
+    "--epochs",
+    "3",
+  ]);
+  assertEquals(code, 0);
+  assertStringIncludes(stdout, "Combined weight for size-related words:");
+  assertEquals(stderr.trimEnd().split("\n").length, 1);
+  assertStringIncludes(stderr, "warning: learning rate 10 is above 0.1");
+});
+
+// Issue 13, items 1 and 2: --svg on a sentence whose [seqLen, seqLen] matrix
+// would be beyond MAX_ATTENTION_CELLS draws its charts without building it
+// (the heatmaps, and the forward pass behind them, are only for short ones).
+Deno.test("--svg on a 4200-token sentence writes the charts without the attention matrix", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { code, stderr } = await run([
+      "--svg",
+      dir,
+      "--epochs",
+      "2",
+      "--sentence",
+      "it is big ".repeat(1400),
+      "--size-words",
+      "big",
+    ]);
+    assertEquals([code, stderr], [0, ""]);
+    const written = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert(written.includes("loss.svg"), written.join());
+    assert(written.includes("trajectories.svg"), written.join());
+    assert(!written.includes("attention_matrix.svg"), written.join());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

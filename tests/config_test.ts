@@ -42,3 +42,36 @@ Deno.test("only the configuration's own settings are accepted, and arrays are co
     "seed must be a whole number from 0 to 4294967295",
   );
 });
+
+// Issue 13, item 8: a learning rate that cannot learn is allowed, with a warning.
+import { LEARNING_RATE_WARNING, learningRateWarning } from "../lib/mod.ts";
+import { prepareExperiment, sizeLossFloor, train } from "../lib/mod.ts";
+import { assertAlmostEquals } from "@std/assert";
+Deno.test("learning rates above LEARNING_RATE_WARNING get a warning, and the measurement behind it holds", async () => {
+  assertEquals(learningRateWarning(0.001), undefined);
+  assertEquals(learningRateWarning(LEARNING_RATE_WARNING), undefined);
+  const text = learningRateWarning(10)!;
+  assertEquals(text.split("\n").length, 1);
+  assertEquals(text.startsWith("learning rate 10 is above 0.1"), true);
+  // the claim: at 10 some seeds end at the worst loss, at 0.01 none do
+  const worstOf = async (learningRate: number) => {
+    let stuck = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const experiment = prepareExperiment({ learningRate, seed });
+      const { finalLoss } = await train(experiment);
+      const numOther = experiment.tokens.length -
+        experiment.sizePositions.length;
+      if (finalLoss > 1 + 1 / numOther - 1e-3) stuck++;
+      if (learningRate <= 0.03) {
+        assertAlmostEquals(
+          finalLoss,
+          sizeLossFloor(experiment.sizePositions.length),
+          1e-2,
+        );
+      }
+    }
+    return stuck;
+  };
+  assertEquals(await worstOf(0.01), 0);
+  assertEquals((await worstOf(10)) >= 2, true);
+});

@@ -1,5 +1,9 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { prepareExperiment } from "../lib/mod.ts";
+import {
+  MAX_EMBEDDING_SIZE,
+  MAX_SENTENCE_LENGTH,
+  prepareExperiment,
+} from "../lib/mod.ts";
 
 Deno.test("vocabulary ids follow first appearance and repeated words share an id", () => {
   const experiment = prepareExperiment();
@@ -170,6 +174,75 @@ Deno.test("bad input gives a RangeError that names the problem", async (t) => {
       () => prepareExperiment({ dModel: "4" as unknown as number }),
       RangeError,
       "dModel must be a positive whole number",
+    );
+  });
+});
+
+// Issue 13, item 7: wrong types name the argument, the value and what is valid.
+Deno.test("prepareExperiment rejects non-objects and Symbols with a TypeError or RangeError", () => {
+  assertThrows(
+    () => prepareExperiment(null as unknown as Record<string, never>),
+    TypeError,
+    "the settings must be an object such as { epochs: 10 }, got null",
+  );
+  assertThrows(
+    () => prepareExperiment({ sentence: Symbol("s") as unknown as string }),
+    TypeError,
+    "sentence must be a string, got Symbol(s) (symbol)",
+  );
+  assertThrows(
+    () => prepareExperiment({ epochs: Symbol("e") as unknown as number }),
+    RangeError,
+    "epochs must be a positive whole number, got Symbol(e) (symbol)",
+  );
+  assertThrows(
+    () => prepareExperiment({ seed: 10n as unknown as number }),
+    RangeError,
+    "seed must be a whole number from 0 to 4294967295, got 10 (bigint)",
+  );
+});
+
+// Issue 13, item 6: an error that lists words stays one short line.
+Deno.test("a missing word's error lists the first 12 words, then how many more", () => {
+  const words = Array.from({ length: 3000 }, (_, i) => `word${i}`).join(" ");
+  assertThrows(
+    () => prepareExperiment({ sentence: words, focusWord: "missing" }),
+    RangeError,
+    "pick one of: word0, word1, word2, word3, word4, word5, word6, word7, word8, word9, word10, word11, … and 2988 more",
+  );
+});
+
+// Issue 13, item 3: limits by cost, checked before anything is allocated.
+Deno.test("prepareExperiment names the size limit a sentence hits", async (t) => {
+  const words = (n: number) =>
+    Array.from({ length: n }, (_, i) => `w${i}`).join(" ") + " it";
+  await t.step("vocabSize × dModel", () => {
+    const vocabSize = MAX_EMBEDDING_SIZE / 1024 + 1;
+    assertThrows(
+      () =>
+        prepareExperiment({
+          sentence: words(vocabSize - 1),
+          sizeWords: ["w1"],
+          dModel: 1024,
+        }),
+      RangeError,
+      `${vocabSize} distinct words × dModel 1024`,
+    );
+    const fits = prepareExperiment({
+      sentence: words(vocabSize - 2),
+      sizeWords: ["w1"],
+      dModel: 1024,
+    });
+    assertEquals(fits.vocabulary.words.length * 1024, MAX_EMBEDDING_SIZE);
+  });
+  await t.step("the sentence's length", () => {
+    assertThrows(
+      () =>
+        prepareExperiment({ sentence: "a".repeat(MAX_SENTENCE_LENGTH + 1) }),
+      RangeError,
+      `the sentence is ${
+        MAX_SENTENCE_LENGTH + 1
+      } characters long, more than the limit of ${MAX_SENTENCE_LENGTH}`,
     );
   });
 });

@@ -127,3 +127,15 @@ Deno.test("createSizeLoss rejects bad positions and weights of the wrong length"
   w.dispose();
   assertEquals(tf.memory().numTensors, before);
 });
+
+// Issue 13, item 7: no −Infinity floor.
+Deno.test("sizeLossFloor needs at least one size position", () => {
+  for (const bad of [0, -1, 1.5, NaN]) {
+    assertThrows(
+      () => sizeLossFloor(bad),
+      RangeError,
+      `numSizePositions must be a whole number ≥ 1`,
+    );
+  }
+  assertEquals(sizeLossFloor(1), 0);
+});

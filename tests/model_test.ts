@@ -274,5 +274,39 @@ Deno.test("the key bias never reaches the focus row: its gradient is exactly 0",
   // while the key weight's is not
   assert(array(g.parameters.keyWeight).some((v) => v !== 0));
   tf.dispose([g.scaledScores, ...Object.values(g.parameters)]);
+});
+
+// Issue 13, item 7: a missing parameters object is named as such.
+Deno.test("new AttentionModel(null) says it needs parameters", () => {
+  assertThrows(
+    () => new AttentionModel(null as unknown as Parameters),
+    TypeError,
+    "AttentionModel needs parameters (see initParameters), got null",
+  );
+  assertThrows(
+    () => new AttentionModel({} as Parameters),
+    RangeError,
+    "parameter embedding must be a non-empty array of rows, got undefined",
+  );
+});
+
+// Issue 13, item 3: the [seqLen, seqLen] matrix is bounded before it is built.
+import { MAX_ATTENTION_CELLS } from "../lib/mod.ts";
+Deno.test("forward refuses a sentence whose attention matrix is too large; focusWeights still works", () => {
+  const model = new AttentionModel(initParameters(2, 4));
+  const seqLen = Math.sqrt(MAX_ATTENTION_CELLS) + 1;
+  const ids = Array.from({ length: seqLen }, (_, i) => i % 2);
+  const before = tf.memory().numTensors;
+  assertThrows(
+    () => model.forward(ids, 0),
+    RangeError,
+    `the attention matrix [${seqLen}, ${seqLen}] would hold ${
+      seqLen ** 2
+    } numbers, more than the limit of ${MAX_ATTENTION_CELLS}`,
+  );
+  assertEquals(tf.memory().numTensors, before);
+  const weights = model.focusWeights(ids, 0);
+  assertEquals(weights.shape, [seqLen]);
+  weights.dispose();
   model.dispose();
 });

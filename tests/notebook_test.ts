@@ -118,3 +118,28 @@ Deno.test("training frames keep fixed axes, so only the data moves", () => {
   assertEquals(ticks(first, "x"), ticks(later, "x"));
   assertEquals(ticks(first, "y"), ticks(later, "y"));
 });
+
+// Issue 13, item 7: pacing outside what a timer can wait is refused up front.
+import { assertRejects } from "@std/assert";
+Deno.test("trainLive rejects minSeconds and framesPerSecond outside their range", async () => {
+  const experiment = prepareExperiment({ epochs: 3 });
+  let frames = 0;
+  const display = () => {
+    frames++;
+  };
+  for (const minSeconds of [1e9, -1, NaN]) {
+    await assertRejects(
+      () => trainLive(experiment, { minSeconds, display }),
+      RangeError,
+      `minSeconds must be a number from 0 to 3600, got ${minSeconds}`,
+    );
+  }
+  for (const framesPerSecond of [0, -4, NaN]) {
+    await assertRejects(
+      () => trainLive(experiment, { framesPerSecond, display }),
+      RangeError,
+      "framesPerSecond must be a number above 0",
+    );
+  }
+  assertEquals(frames, 0);
+});

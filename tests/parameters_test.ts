@@ -139,3 +139,31 @@ Deno.test("checkParameters names the field and the shape the schema expects", ()
     "parameter queryBias",
   );
 });
+
+// Issue 13, item 7: a number given as text is a TypeError that shows the quotes.
+Deno.test("initParameters rejects a dModel given as a string", () => {
+  assertThrows(
+    () => initParameters(3, "4" as unknown as number),
+    TypeError,
+    `dModel must be a number (a positive whole number), got "4"`,
+  );
+});
+
+// Issue 13, item 3: sizes that would exhaust the memory are refused before
+// anything is allocated (these used to die after 40–60 s in V8).
+import { MAX_D_MODEL, MAX_EMBEDDING_SIZE } from "../lib/mod.ts";
+Deno.test("initParameters refuses tables beyond the size limits at once", () => {
+  assertThrows(
+    () => initParameters(3, 100_000),
+    RangeError,
+    `dModel must be at most ${MAX_D_MODEL}, got 100000`,
+  );
+  assertThrows(
+    () => initParameters(100_000, 1024),
+    RangeError,
+    `100000 distinct words × dModel 1024 = 102400000 embedding numbers, more than the limit of ${MAX_EMBEDDING_SIZE} (vocabSize × dModel)`,
+  );
+  // just inside the limit is fine
+  const p = initParameters(MAX_EMBEDDING_SIZE / 64, 64);
+  assertEquals(p.embedding.length * p.embedding[0].length, MAX_EMBEDDING_SIZE);
+});

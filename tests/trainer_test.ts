@@ -209,18 +209,19 @@ Deno.test("train() reports which engine ran and why", async (t) => {
   );
 });
 
+// A loss of our own, not the size loss: 1 − w[0]. Its float64 form lets the
+// hand-written engine run it; the tfjs engine runs its tensor form.
+const onFirst: Loss = {
+  name: "first-word",
+  tensor: (tfjs, w) => tfjs.sub(1, w.slice(0, 1).sum()) as tf.Scalar,
+  evaluate: (w, slope) => {
+    slope?.fill(0);
+    if (slope) slope[0] = -1;
+    return 1 - w[0];
+  },
+};
+
 Deno.test("a custom loss trains: pushing all attention onto one word", async () => {
-  // A loss of our own, not the size loss: 1 − w[0]. Its float64 form lets the
-  // hand-written engine run it; the tfjs engine runs its tensor form.
-  const onFirst: Loss = {
-    name: "first-word",
-    tensor: (tfjs, w) => tfjs.sub(1, w.slice(0, 1).sum()) as tf.Scalar,
-    evaluate: (w, slope) => {
-      slope?.fill(0);
-      if (slope) slope[0] = -1;
-      return 1 - w[0];
-    },
-  };
   const short = prepareExperiment({ epochs: 50, learningRate: 0.05 });
   const hand = await train(short, { loss: onFirst });
   const auto = await train(short, { loss: onFirst, engine: "tfjs" });
@@ -237,6 +238,20 @@ Deno.test("a custom loss trains: pushing all attention onto one word", async () 
   );
   assert(Math.abs(hand.finalLoss - (1 - hand.finalWeights[0])) < 1e-12);
   assert(maxAbsDiff(hand.finalWeights, auto.finalWeights) < 1e-4);
+});
+
+Deno.test("a custom loss needs no size positions; the size loss does", async () => {
+  // A custom loss ignores the size positions, so a hand-built experiment
+  // without them trains; with the default size loss it is refused.
+  const noSize = { ...prepareExperiment({ epochs: 3 }), sizePositions: [] };
+  const result = await train(noSize, { loss: onFirst });
+  assertEquals(result.history.length, 3);
+  assert(result.history.every((h) => Number.isFinite(h.loss)));
+  await assertRejects(
+    () => train(noSize),
+    RangeError,
+    "at least one size position",
+  );
 });
 
 Deno.test("initialParameters that do not fit the experiment are a RangeError", async () => {
@@ -256,4 +271,62 @@ Deno.test("initialParameters that do not fit the experiment are a RangeError", a
     );
   }
   assertEquals(tf.memory().numTensors, before);
+});
+
+// Issue 13, item 7: a hand-built experiment is checked like a prepared one.
+Deno.test("train rejects a bad hand-built experiment with a readable error, never a NaN loss", async (t) => {
+  const good = prepareExperiment({ epochs: 2 });
+  const cases: [string, Record<string, unknown>, string][] = [
+    [
+      "token id outside",
+      { tokenIds: [...good.tokenIds.slice(1), 99] },
+      "token id 99 is outside the vocabulary (0…11)",
+    ],
+    [
+      "fractional token id",
+      { tokenIds: [0.5, ...good.tokenIds.slice(1)] },
+      "token id 0.5 is outside",
+    ],
+    [
+      "focus position -1",
+      { focusPosition: -1 },
+      "focus position -1 is outside the sentence (0…12)",
+    ],
+    ["no size positions", { sizePositions: [] }, "at least one size position"],
+    [
+      "size position outside",
+      { sizePositions: [2, 40] },
+      "size position 40 is outside",
+    ],
+    [
+      "fractional epochs",
+      { config: { ...good.config, epochs: 3.5 } },
+      "epochs must be a positive whole number, got 3.5",
+    ],
+    [
+      "NaN learning rate",
+      { config: { ...good.config, learningRate: NaN } },
+      "learningRate must be a positive finite number",
+    ],
+  ];
+  for (const engine of ["handwritten", "tfjs"] as EngineName[]) {
+    for (const [name, change, message] of cases) {
+      await t.step(`${engine}: ${name}`, async () => {
+        const before = tf.memory().numTensors;
+        await assertRejects(
+          () => train({ ...good, ...change } as typeof good, { engine }),
+          RangeError,
+          message,
+        );
+        assertEquals(tf.memory().numTensors, before);
+      });
+    }
+  }
+  await t.step("not an experiment", async () => {
+    await assertRejects(
+      () => train(null as unknown as typeof good),
+      TypeError,
+      "train needs an experiment from prepareExperiment, got null",
+    );
+  });
 });

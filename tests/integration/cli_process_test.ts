@@ -137,3 +137,184 @@ Deno.test("--svg pointing at a file is a one-line error before any training", as
   assertEquals(stderr.trimEnd().split("\n").length, 1);
   await Deno.remove(dir, { recursive: true });
 });
+
+// Issue 13, item 6: a sentence too long for the argument list.
+Deno.test("--sentence-file reads the sentence from a file or from stdin", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const sentence =
+    "The elephant could not enter the car because it was too big";
+  const expected = await run([
+    "--json",
+    "--epochs",
+    "3",
+    "--sentence",
+    sentence,
+    "--size-words",
+    "elephant,car",
+  ]);
+  assertEquals(expected.code, 0);
+  const args = ["--json", "--epochs", "3", "--size-words", "elephant,car"];
+  try {
+    await Deno.writeTextFile(`${dir}/s.txt`, sentence + "\n");
+    await t.step("from a file", async () => {
+      const { code, stdout } = await run(
+        ["--sentence-file", `${dir}/s.txt`, ...args],
+        [`--allow-read=${dir}`],
+      );
+      assertEquals(code, 0);
+      assertEquals(
+        JSON.parse(stdout).tokens,
+        JSON.parse(expected.stdout).tokens,
+      );
+      assertEquals(
+        JSON.parse(stdout).history,
+        JSON.parse(expected.stdout).history,
+      );
+    });
+    await t.step("from stdin", async () => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          `--allow-read=${LIB}`,
+          CLI,
+          "--sentence-file",
+          "-",
+          ...args,
+        ],
+        env: { NO_COLOR: "1" },
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(sentence));
+      await writer.close();
+      const output = await child.output();
+      assertEquals(output.code, 0);
+      const json = JSON.parse(new TextDecoder().decode(output.stdout));
+      assertEquals(json.history, JSON.parse(expected.stdout).history);
+    });
+    await t.step("bad files are one-line errors", async () => {
+      await Deno.writeFile(
+        `${dir}/bad.txt`,
+        new Uint8Array([0xff, 0xfe, 0x41]),
+      );
+      await Deno.writeTextFile(`${dir}/big.txt`, "a ".repeat(2_000_001));
+      const cases: [string[], string[], string][] = [
+        [
+          ["--sentence-file", `${dir}/s.txt`],
+          [],
+          "needs read access to that file",
+        ],
+        [
+          ["--sentence-file", `${dir}/bad.txt`],
+          [`--allow-read=${dir}`],
+          "is not UTF-8 text",
+        ],
+        [
+          ["--sentence-file", `${dir}/big.txt`],
+          [`--allow-read=${dir}`],
+          "is larger than 3000000 bytes",
+        ],
+        [
+          ["--sentence-file", `${dir}/none.txt`],
+          [`--allow-read=${dir}`],
+          "cannot read it",
+        ],
+        [
+          ["--sentence-file", `${dir}/s.txt`, "--sentence", "x"],
+          [],
+          "either --sentence or --sentence-file",
+        ],
+      ];
+      for (const [cliArgs, flags, message] of cases) {
+        const { code, stdout, stderr } = await run(cliArgs, flags);
+        assertEquals([code, stdout], [2, ""], stderr);
+        assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+        assertStringIncludes(stderr, message);
+      }
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// Issue 13, item 4: a long run shows progress on stderr, and Ctrl-C stops it
+// with one line and exit code 130.
+Deno.test("a long --json run reports progress on stderr and stops cleanly on SIGINT", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--allow-read=${LIB}`,
+      CLI,
+      "--json",
+      "--d-model",
+      "256",
+      "--epochs",
+      "100000",
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = new Response(child.stdout).text();
+  const lines: string[] = [];
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  // wait (however long the machine needs) for the first progress line
+  while (!lines.some((l) => l.startsWith("progress: "))) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += value;
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    lines.push(...parts);
+  }
+  assertEquals(
+    lines[0],
+    "training 100000 epochs; this is a large run, progress follows on stderr (Ctrl-C stops it)",
+  );
+  assertMatch(
+    lines.at(-1)!,
+    /^progress: \[[#-]{20}\] +\d+% epoch \d+ of 100000, \d+ s elapsed, about \d+ (s|min|h) left$/,
+  );
+  child.kill("SIGINT");
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += value;
+  }
+  const status = await child.status;
+  assertEquals(status.code, 130);
+  assertEquals(await stdout, "");
+  const rest = buffer.trimEnd().split("\n").filter((l) =>
+    !l.startsWith("progress: ")
+  );
+  assertEquals(rest.length, 1, buffer);
+  assertMatch(
+    rest[0],
+    /^interrupted after \d+ of 100000 epochs$/,
+  );
+});
+
+Deno.test("a run that showed progress says when training is done; stdout stays pure JSON", async () => {
+  const { code, stdout, stderr } = await run([
+    "--json",
+    "--d-model",
+    "256",
+    "--epochs",
+    "1500",
+  ]);
+  assertEquals(code, 0);
+  assertEquals(JSON.parse(stdout).history.length, 1500);
+  const lines = stderr.split("\n").filter((l) => l !== "");
+  for (const line of lines.slice(0, -1)) assertMatch(line, /^progress: /);
+  // how long the run takes depends on the machine; when it showed progress,
+  // it ends by saying that training is done
+  if (lines.length > 0) {
+    assertMatch(
+      lines.at(-1)!,
+      /^training done after \d+ s; preparing the output$/,
+    );
+  }
+});
