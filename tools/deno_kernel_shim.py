@@ -374,10 +374,17 @@ class Relay:
             return
         if self.held_idle is not None:
             flushed = self.flush_idle and self.tokens_seen == {"stream", "display"}
-            if not flushed and now - self.flush_sent < FLUSH_TIMEOUT_SECONDS:
+            waited = now - self.flush_sent
+            if not flushed and waited < FLUSH_TIMEOUT_SECONDS:
                 return
-            if not flushed:
-                debug("flush marker incomplete after", FLUSH_TIMEOUT_SECONDS, "s")
+            # The cell's execute_reply must be through too: once the cell is
+            # finished its route is dropped, and a reply that comes later
+            # (Deno's shell and IOPub are not ordered) would be lost, leaving
+            # the client waiting for it.
+            if not self.reply_seen and waited < FLUSH_TIMEOUT_SECONDS:
+                return
+            if not (flushed and self.reply_seen):
+                debug("flush marker or reply incomplete after", FLUSH_TIMEOUT_SECONDS, "s")
             self.iopub.send_multipart(self.held_idle)
         elif not (
             self.reply_seen
