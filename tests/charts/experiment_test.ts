@@ -174,3 +174,16 @@ Deno.test("experimentCharts after 12,000 epochs (the --svg --epochs 12000 repro)
     assert(toSvgString(chart).startsWith("<svg"));
   }
 });
+
+Deno.test("no chart the CLI writes clips its title (the 300 px heatmap repro)", () => {
+  for (
+    const [name, chart] of Object.entries(experimentCharts(experiment, result))
+  ) {
+    const svg = toSvgString(chart);
+    const title = svg.match(/<title>([^<]*)<\/title>/)?.[1] ?? "";
+    const width = Number(svg.match(/<svg[^>]* width="(\d+)"/)![1]);
+    assert(title.length > 0, `${name} has no title`);
+    // a bold 16 px character is at most 10 px wide
+    assert(width >= 10 * title.length, `${name}: ${width} px for "${title}"`);
+  }
+});
