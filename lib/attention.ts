@@ -10,6 +10,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { floatTensor, kindOf } from "./_tensors.ts";
 import { checkAttentionCells } from "./config.ts";
 
 // tfjs prints a "use the Node.js backend" banner on first use unless
@@ -65,9 +66,9 @@ export function scaledDotProductAttention(
   options: ScaledDotProductAttentionOptions = {},
 ): AttentionResult {
   return tf.tidy(() => {
-    const queries = asFloatTensor(q, "q");
-    const keys = asFloatTensor(k, "k");
-    const values = asFloatTensor(v, "v");
+    const queries = floatTensor(q, "q");
+    const keys = floatTensor(k, "k");
+    const values = floatTensor(v, "v");
     checkAttentionShapes(queries.shape, keys.shape, values.shape);
     const dK = queries.shape[queries.rank - 1];
     let scores = tf.div(
@@ -75,7 +76,7 @@ export function scaledDotProductAttention(
       Math.sqrt(dK),
     ); // [..., Tq, dK] · [..., dK, Tk] → [..., Tq, Tk]
     if (options.mask !== undefined) {
-      const mask = asFloatTensor(options.mask, "mask");
+      const mask = floatTensor(options.mask, "mask", { allowInfinite: true });
       checkMask(mask, scores.shape);
       scores = tf.add(scores, mask); // [..., Tq, Tk]; -Infinity hides a key
     }
@@ -180,7 +181,7 @@ export function multiHeadAttention(
 ): AttentionResult {
   const numHeads = options.numHeads ?? 1;
   return tf.tidy(() => {
-    const input = asFloatTensor(x, "x");
+    const input = floatTensor(x, "x");
     if (input.rank !== 3) {
       throw new RangeError(
         `x must be [B, T, dModel], got shape [${input.shape}]`,
@@ -195,14 +196,18 @@ export function multiHeadAttention(
       );
     }
     const dK = dModel / numHeads;
-    const inW = asFloatTensor(weights?.inProjWeight, "inProjWeight");
-    const inB = asFloatTensor(weights?.inProjBias, "inProjBias");
-    const outW = asFloatTensor(weights?.outProjWeight, "outProjWeight");
-    const outB = asFloatTensor(weights?.outProjBias, "outProjBias");
-    expectShape(inW, [3 * dModel, dModel], "inProjWeight");
-    expectShape(inB, [3 * dModel], "inProjBias");
-    expectShape(outW, [dModel, dModel], "outProjWeight");
-    expectShape(outB, [dModel], "outProjBias");
+    const inW = floatTensor(weights?.inProjWeight, "inProjWeight", {
+      shape: [3 * dModel, dModel],
+    });
+    const inB = floatTensor(weights?.inProjBias, "inProjBias", {
+      shape: [3 * dModel],
+    });
+    const outW = floatTensor(weights?.outProjWeight, "outProjWeight", {
+      shape: [dModel, dModel],
+    });
+    const outB = floatTensor(weights?.outProjBias, "outProjBias", {
+      shape: [dModel],
+    });
 
     const rows = input.reshape([batch * seqLen, dModel]); // [B·T, dModel]
     const qkv = tf.add(tf.matMul(rows, inW, false, true), inB); // [B·T, dModel] · [dModel, 3·dModel] → [B·T, 3·dModel]
@@ -252,7 +257,7 @@ export function embeddingLookup(
 ): tf.Tensor2D {
   if (!(table instanceof tf.Tensor) || table.rank !== 2) {
     throw new RangeError(
-      `table must be a [vocabSize, dModel] tensor, got ${describe(table)}`,
+      `table must be a [vocabSize, dModel] tensor, got ${kindOf(table)}`,
     );
   }
   const vocabSize = table.shape[0];
@@ -287,53 +292,6 @@ const lookup = tf.customGrad(
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0],
 );
-
-function asFloatTensor(value: unknown, name: string): tf.Tensor {
-  if (value instanceof tf.Tensor) {
-    if (value.isDisposed) {
-      throw new TypeError(`${name} is a disposed tensor`);
-    }
-    return value.dtype === "float32" ? value : tf.cast(value, "float32");
-  }
-  if (typeof value !== "number" && !Array.isArray(value)) {
-    throw new TypeError(
-      `${name} must be a tensor or nested number arrays, got ${
-        describe(value)
-      }`,
-    );
-  }
-  const tensor = tf.tensor(
-    value as tf.TensorLike,
-    rectangularShape(value, name),
-    "float32",
-  );
-  if (
-    name !== "mask" &&
-    !(tensor.isFinite().all().dataSync()[0])
-  ) {
-    throw new RangeError(`${name} holds a NaN or infinite number`);
-  }
-  return tensor;
-}
-
-// The shape of nested arrays of numbers; a RangeError when they are ragged.
-function rectangularShape(value: unknown, name: string): number[] {
-  if (!Array.isArray(value)) {
-    if (typeof value !== "number") {
-      throw new TypeError(`${name} must hold numbers, got ${describe(value)}`);
-    }
-    return [];
-  }
-  const shapes = value.map((item) => rectangularShape(item, name).join());
-  if (shapes.some((shape) => shape !== shapes[0])) {
-    throw new RangeError(
-      `${name} must be a rectangular array of numbers; rows differ in shape`,
-    );
-  }
-  return value.length
-    ? [value.length, ...rectangularShape(value[0], name)]
-    : [0];
-}
 
 function checkAttentionShapes(q: number[], k: number[], v: number[]): void {
   const shapes = `q [${q}], k [${k}], v [${v}]`;
@@ -394,19 +352,4 @@ function checkMask(mask: tf.Tensor, scoreShape: number[]): void {
       );
     }
   }
-}
-
-function expectShape(t: tf.Tensor, shape: number[], name: string): void {
-  if (t.shape.join() !== shape.join()) {
-    throw new RangeError(
-      `${name} must have shape [${shape}], got [${t.shape}]`,
-    );
-  }
-}
-
-function describe(value: unknown): string {
-  if (value instanceof tf.Tensor) return `a tensor of shape [${value.shape}]`;
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value;
 }

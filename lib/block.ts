@@ -11,6 +11,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { floatTensor } from "./_tensors.ts";
 import {
   type AttentionResult,
   multiHeadAttention,
@@ -170,10 +171,10 @@ export function layerNorm(
     const dModel = input.shape[input.rank - 1];
     const gain = options.weight === undefined
       ? tf.ones([dModel])
-      : floatTensor(options.weight, "weight", [dModel]);
+      : floatTensor(options.weight, "weight", { shape: [dModel] });
     const shift = options.bias === undefined
       ? tf.zeros([dModel])
-      : floatTensor(options.bias, "bias", [dModel]);
+      : floatTensor(options.bias, "bias", { shape: [dModel] });
     const { mean, variance } = tf.moments(input, -1, true); // [..., 1] each
     const normalised = tf.div(
       tf.sub(input, mean),
@@ -236,12 +237,18 @@ export function feedForward(
       );
     }
     const dFF = w1.shape[0];
-    const b1 = floatTensor(weights.linear1Bias, "linear1Bias", [dFF]);
-    const w2 = floatTensor(weights.linear2Weight, "linear2Weight", [
-      dModel,
-      dFF,
-    ]);
-    const b2 = floatTensor(weights.linear2Bias, "linear2Bias", [dModel]);
+    const b1 = floatTensor(weights.linear1Bias, "linear1Bias", {
+      shape: [dFF],
+    });
+    const w2 = floatTensor(weights.linear2Weight, "linear2Weight", {
+      shape: [
+        dModel,
+        dFF,
+      ],
+    });
+    const b2 = floatTensor(weights.linear2Bias, "linear2Bias", {
+      shape: [dModel],
+    });
     const rows = input.reshape([-1, dModel]); // [..., dModel] → [N, dModel]
     const hidden = tf.relu(tf.add(tf.matMul(rows, w1, false, true), b1)); // [N, dModel] · [dModel, dFF] → [N, dFF]
     const out = tf.add(tf.matMul(hidden, w2, false, true), b2); // [N, dFF] · [dFF, dModel] → [N, dModel]
@@ -458,12 +465,12 @@ export function transformerBlock(
         weight: floatTensor(
           weights[`norm${which}Weight`],
           `norm${which}Weight`,
-          dModel,
+          { shape: dModel },
         ),
         bias: floatTensor(
           weights[`norm${which}Bias`],
           `norm${which}Bias`,
-          dModel,
+          { shape: dModel },
         ),
         epsilon: options.epsilon,
       }); // [B, T, dModel]
@@ -482,55 +489,6 @@ export function transformerBlock(
     const output = norm(tf.add(h, feedForward(h, weights)), 2); // [B, T, dModel]
     return { output, weights: attention.weights };
   });
-}
-
-// A float32 tensor from a tensor or nested arrays, finite, optionally of one
-// shape; RangeError/TypeError naming the value otherwise.
-function floatTensor(
-  value: unknown,
-  name: string,
-  shape?: number[],
-): tf.Tensor {
-  let tensor: tf.Tensor;
-  if (value instanceof tf.Tensor) {
-    if (value.isDisposed) throw new TypeError(`${name} is a disposed tensor`);
-    tensor = value.dtype === "float32" ? value : tf.cast(value, "float32");
-  } else if (typeof value === "number" || Array.isArray(value)) {
-    const dims = shapeOf(value);
-    if (dims === undefined) {
-      throw new RangeError(
-        `${name} must be a rectangular array of numbers (rows of equal length)`,
-      );
-    }
-    tensor = tf.tensor(value as tf.TensorLike, dims, "float32");
-  } else {
-    throw new TypeError(
-      `${name} must be a tensor or nested number arrays, got ${
-        value === null ? "null" : typeof value
-      }`,
-    );
-  }
-  if (shape !== undefined && tensor.shape.join() !== shape.join()) {
-    throw new RangeError(
-      `${name} must have shape [${shape}], got [${tensor.shape}]`,
-    );
-  }
-  if (!tensor.isFinite().all().dataSync()[0]) {
-    throw new RangeError(`${name} holds a NaN or infinite number`);
-  }
-  return tensor;
-}
-
-// The shape of nested arrays of numbers, undefined when ragged or not numbers.
-function shapeOf(value: unknown): number[] | undefined {
-  if (typeof value === "number") return [];
-  if (!Array.isArray(value) || value.length === 0) return undefined;
-  const inner = value.map(shapeOf);
-  const first = inner[0]?.join();
-  if (inner.some((s) => s === undefined || s.join() !== first)) {
-    return undefined;
-  }
-  return [value.length, ...inner[0]!];
 }
 
 function wholeNumber(value: number, name: string): void {
