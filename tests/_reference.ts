@@ -2,6 +2,7 @@
 // loss, written as plain loops straight from the formulas. Tests compare the
 // library against it; it shares no code with lib/.
 
+import { assertAlmostEquals, assertEquals } from "@std/assert";
 import type { Parameters } from "../lib/parameters.ts";
 
 export interface Reference {
@@ -145,4 +146,44 @@ export function numericParameterGradient(
     )
       .loss;
   return flat.map((_, i) => centralDifference(loss, flat, i, h));
+}
+
+/** Nested arrays of numbers equal element by element within `tolerance`, same shape. */
+export function assertClose(
+  actual: unknown,
+  expected: unknown,
+  tolerance: number,
+  path = "",
+): void {
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual)) throw new Error(`${path}: not an array`);
+    assertEquals(actual.length, expected.length, `${path}: length`);
+    expected.forEach((e, i) =>
+      assertClose(actual[i], e, tolerance, `${path}[${i}]`)
+    );
+  } else {
+    assertAlmostEquals(actual as number, expected as number, tolerance, path);
+  }
+}
+
+/**
+ * Runs a PyTorch reference script of bench/ under Debian's Python: JSON in on
+ * stdin, JSON out on stdout (one process for many cases: importing torch
+ * takes seconds).
+ */
+export async function runTorchScript<T>(script: string, input: unknown): Promise<T> {
+  const child = new Deno.Command("/usr/bin/python3", {
+    args: [script],
+    cwd: decodeURIComponent(new URL("../", import.meta.url).pathname),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(input)));
+  await writer.close();
+  const out = await child.output();
+  const text = new TextDecoder();
+  assertEquals(out.code, 0, text.decode(out.stderr));
+  return JSON.parse(text.decode(out.stdout));
 }

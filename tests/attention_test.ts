@@ -13,6 +13,7 @@ import {
   scaledDotProductAttention,
 } from "../lib/attention.ts";
 import { torchAvailable } from "../bench/bench.ts";
+import { assertClose, runTorchScript } from "./_reference.ts";
 
 // ---- an independent float64 reference, plain loops from the formulas ----
 
@@ -108,23 +109,6 @@ function randomWeights(d: number, seed: number): PlainWeights {
     outProjWeight: f32(matrix(d, d, next)),
     outProjBias: f32([Array.from({ length: d }, next)])[0],
   };
-}
-
-function assertClose(
-  actual: unknown,
-  expected: unknown,
-  tolerance: number,
-  path = "",
-): void {
-  if (Array.isArray(expected)) {
-    if (!Array.isArray(actual)) throw new Error(`${path}: not an array`);
-    assertEquals(actual.length, expected.length, `${path}: length`);
-    expected.forEach((e, i) =>
-      assertClose(actual[i], e, tolerance, `${path}[${i}]`)
-    );
-  } else {
-    assertAlmostEquals(actual as number, expected as number, tolerance, path);
-  }
 }
 
 // ---- tests ----
@@ -369,7 +353,9 @@ Deno.test({
       [false, true].map((causal) => ({ numHeads, causal }))
     );
     // one Python process for every case: importing torch takes seconds
-    const torch = await torchMultiHead(cases.map((c) => ({ x, ...w, ...c })));
+    const torch = await runTorchScript<{ output: M[]; weights: M[][] }[]>(
+      "bench/torch_attention.py",
+      cases.map((c) => ({ x, ...w, ...c })));
     for (const [i, { numHeads, causal }] of cases.entries()) {
       await t.step(`${numHeads} heads${causal ? ", causal" : ""}`, () => {
         const { output, weights } = multiHeadAttention(x, w, {
@@ -383,25 +369,6 @@ Deno.test({
     }
   },
 });
-
-async function torchMultiHead(
-  specs: Record<string, unknown>[],
-): Promise<{ output: M[]; weights: M[][] }[]> {
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: ["bench/torch_attention.py"],
-    cwd: decodeURIComponent(new URL("../", import.meta.url).pathname),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify(specs)));
-  await writer.close();
-  const out = await child.output();
-  const text = new TextDecoder();
-  assertEquals(out.code, 0, text.decode(out.stderr));
-  return JSON.parse(text.decode(out.stdout));
-}
 
 // Issue 13, item 3: attention matrices are bounded before they are built.
 import { MAX_ATTENTION_CELLS } from "../lib/config.ts";

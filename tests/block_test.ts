@@ -18,6 +18,7 @@ import {
 } from "../lib/block.ts";
 import { embeddingLookup } from "../lib/attention.ts";
 import { torchAvailable } from "../bench/bench.ts";
+import { assertClose, runTorchScript } from "./_reference.ts";
 
 // ---- an independent float64 reference: one token, one head at a time ----
 
@@ -134,23 +135,6 @@ function randomBlock(d: number, dFF: number, seed: number): Plain {
       : randomMatrix(rows, cols, next);
   }
   return w;
-}
-
-function assertClose(
-  actual: unknown,
-  expected: unknown,
-  tolerance: number,
-  path = "",
-): void {
-  if (Array.isArray(expected)) {
-    if (!Array.isArray(actual)) throw new Error(`${path}: not an array`);
-    assertEquals(actual.length, expected.length, `${path}: length`);
-    expected.forEach((e, i) =>
-      assertClose(actual[i], e, tolerance, `${path}[${i}]`)
-    );
-  } else {
-    assertAlmostEquals(actual as number, expected as number, tolerance, path);
-  }
 }
 
 // ---- tests ----
@@ -450,7 +434,9 @@ Deno.test({
     const g = randomMatrix(1, 8, next)[0];
     const b = randomMatrix(1, 8, next)[0];
     // one Python process for every case: importing torch takes seconds
-    const torch = await runTorch([
+    const torch = await runTorchScript<{ output: M[] }[]>(
+      "bench/torch_block.py",
+      [
       ...cases.map((c) => ({ kind: "block", x, ...w, ...c })),
       { kind: "layerNorm", x, weight: g, bias: b, epsilon: 1e-5 },
     ]);
@@ -471,22 +457,3 @@ Deno.test({
     });
   },
 });
-
-async function runTorch(
-  specs: Record<string, unknown>[],
-): Promise<{ output: M[] }[]> {
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: ["bench/torch_block.py"],
-    cwd: decodeURIComponent(new URL("../", import.meta.url).pathname),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify(specs)));
-  await writer.close();
-  const out = await child.output();
-  const text = new TextDecoder();
-  assertEquals(out.code, 0, text.decode(out.stderr));
-  return JSON.parse(text.decode(out.stdout));
-}
