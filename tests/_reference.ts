@@ -171,7 +171,10 @@ export function assertClose(
  * stdin, JSON out on stdout (one process for many cases: importing torch
  * takes seconds).
  */
-export async function runTorchScript<T>(script: string, input: unknown): Promise<T> {
+export async function runTorchScript<T>(
+  script: string,
+  input: unknown,
+): Promise<T> {
   const child = new Deno.Command("/usr/bin/python3", {
     args: [script],
     cwd: decodeURIComponent(new URL("../", import.meta.url).pathname),

@@ -355,7 +355,8 @@ Deno.test({
     // one Python process for every case: importing torch takes seconds
     const torch = await runTorchScript<{ output: M[]; weights: M[][] }[]>(
       "bench/torch_attention.py",
-      cases.map((c) => ({ x, ...w, ...c })));
+      cases.map((c) => ({ x, ...w, ...c })),
+    );
     for (const [i, { numHeads, causal }] of cases.entries()) {
       await t.step(`${numHeads} heads${causal ? ", causal" : ""}`, () => {
         const { output, weights } = multiHeadAttention(x, w, {

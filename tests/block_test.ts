@@ -437,9 +437,10 @@ Deno.test({
     const torch = await runTorchScript<{ output: M[] }[]>(
       "bench/torch_block.py",
       [
-      ...cases.map((c) => ({ kind: "block", x, ...w, ...c })),
-      { kind: "layerNorm", x, weight: g, bias: b, epsilon: 1e-5 },
-    ]);
+        ...cases.map((c) => ({ kind: "block", x, ...w, ...c })),
+        { kind: "layerNorm", x, weight: g, bias: b, epsilon: 1e-5 },
+      ],
+    );
     for (const [i, { normFirst, numHeads, causal }] of cases.entries()) {
       const name = `${normFirst ? "pre" : "post"}-LN, ${numHeads} heads${
         causal ? ", causal" : ""
