@@ -127,7 +127,29 @@ export function numericParameterGradient(
   name: keyof Parameters,
   h: number,
 ): number[] {
-  const value = p[name];
+  return numericGradient(
+    p[name],
+    (changed) =>
+      referenceForward(
+        { ...p, [name]: changed },
+        SMALL_IDS,
+        SMALL_FOCUS,
+        SMALL_SIZE,
+      ).loss,
+    h,
+  );
+}
+
+/**
+ * The gradient of `loss` with respect to every entry of a vector or matrix,
+ * by central finite differences, flattened row by row. `loss` receives a
+ * copy of `value` with one entry moved.
+ */
+export function numericGradient(
+  value: number[] | number[][],
+  loss: (changed: number[] | number[][]) => number,
+  h: number,
+): number[] {
   const width = Array.isArray(value[0]) ? (value as number[][])[0].length : 0;
   const flat = (value as number[] | number[][]).flat();
   const shaped = () =>
@@ -137,15 +159,9 @@ export function numericParameterGradient(
         (_, r) => flat.slice(r * width, (r + 1) * width),
       )
       : [...flat];
-  const loss = () =>
-    referenceForward(
-      { ...p, [name]: shaped() },
-      SMALL_IDS,
-      SMALL_FOCUS,
-      SMALL_SIZE,
-    )
-      .loss;
-  return flat.map((_, i) => centralDifference(loss, flat, i, h));
+  return flat.map((_, i) =>
+    centralDifference(() => loss(shaped()), flat, i, h)
+  );
 }
 
 /** Nested arrays of numbers equal element by element within `tolerance`, same shape. */

@@ -13,7 +13,7 @@ import {
   TaskModel,
   trainTask,
 } from "../lib/task_model.ts";
-import { centralDifference } from "./_reference.ts";
+import { numericGradient } from "./_reference.ts";
 import { torchAvailable } from "../bench/bench.ts";
 import { benchTask } from "../bench/task_bench.ts";
 
@@ -142,20 +142,15 @@ Deno.test("gradients of every parameter equal finite differences of the float64 
   let checked = 0;
   for (const [name, variable] of model.parameters) {
     const value = params.get(name)!;
-    const width = Array.isArray(value[0]) ? (value[0] as number[]).length : 0;
-    const flat = (value as (number | number[])[]).flat() as number[];
-    const shaped = () =>
-      width
-        ? Array.from(
-          { length: flat.length / width },
-          (_, r) => flat.slice(r * width, (r + 1) * width),
-        )
-        : [...flat];
-    const loss = () =>
-      reference(new Map([...params, [name, shaped()]]), BATCH, LABELS, 2).loss;
+    const numerics = numericGradient(
+      value as number[] | number[][],
+      (changed) =>
+        reference(new Map([...params, [name, changed]]), BATCH, LABELS, 2)
+          .loss,
+      1e-5,
+    );
     const got = grads[variable.name].dataSync();
-    for (let i = 0; i < flat.length; i++) {
-      const numeric = centralDifference(loss, flat, i, 1e-5);
+    for (const [i, numeric] of numerics.entries()) {
       assertAlmostEquals(
         got[i],
         numeric,
