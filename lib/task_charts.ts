@@ -6,8 +6,12 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import { DOMParser } from "linkedom";
-import type { ChartElement } from "./charts/common.ts";
+import {
+  BASE_COLOR,
+  chartDocument,
+  type ChartElement,
+  HIGHLIGHT_COLOR,
+} from "./charts/common.ts";
 import { toSvgString } from "./charts/svg.ts";
 import type { Corpus } from "./corpus.ts";
 import type { DisplayFunction, HtmlDisplay } from "./notebook.ts";
@@ -19,12 +23,8 @@ import {
   type TrainTaskResult,
 } from "./task_model.ts";
 
-// A linkedom document for Plot (Deno has no DOM); typed as Plot's option,
-// which names the browser's Document when a DOM library is loaded.
-const document = new DOMParser().parseFromString(
-  "<!DOCTYPE html><html></html>",
-  "text/html",
-) as unknown as Plot.PlotOptions["document"];
+// Plot types its option as the DOM's Document; the shared linkedom one works.
+const document = chartDocument as Plot.PlotOptions["document"];
 
 /** One row of {@linkcode focusAttention}: a sentence and the weights of "it" on its words. */
 export interface FocusRow {
@@ -110,7 +110,7 @@ export function focusAttention(
       Plot.cell(cells.filter((c) => c.marked), {
         x: "position",
         y: "row",
-        stroke: "#f28e2b",
+        stroke: HIGHLIGHT_COLOR,
         strokeWidth: 3,
         fill: "none",
         inset: 1,
@@ -173,7 +173,7 @@ export function taskCurves(
         x: "step",
         y: (h: TaskStep) => Math.min(h.loss, lossMax),
         z: null,
-        stroke: "#4e79a7",
+        stroke: BASE_COLOR,
       }),
     ],
   });

@@ -12,7 +12,7 @@ import { DOMParser } from "linkedom";
  * The document Plot draws into. Deno has no DOM, so the charts are built in a
  * linkedom document; the Deno Jupyter kernel displays the resulting elements.
  */
-const document: ChartDocument = new DOMParser().parseFromString(
+export const chartDocument: ChartDocument = new DOMParser().parseFromString(
   "<!DOCTYPE html><html></html>",
   "text/html",
 );
@@ -108,7 +108,8 @@ export function frame(options: ChartOptions): Plot.PlotOptions {
   return {
     // Plot types this as the DOM's Document, which Deno's types only know
     // when a DOM library is loaded; any document Plot can draw into works.
-    document: (options.document ?? document) as Plot.PlotOptions["document"],
+    document:
+      (options.document ?? chartDocument) as Plot.PlotOptions["document"],
     width: options.width ?? DEFAULT_WIDTH,
     title: options.title,
     subtitle: options.subtitle,
