@@ -1,17 +1,20 @@
-// Times one training epoch of chapter 7's model (lib/task_model.ts) against
+// Times one training epoch of chapter 7's model (lib/chapters/07_attention_from_a_task/task_model.ts) against
 // its PyTorch twin (bench/torch_task.py, one thread), from the same initial
 // parameters on the same batches, and checks that both take the same steps.
 //
 //   deno run --allow-run=/usr/bin/python3 bench/task_bench.ts [--repeats N]
 
 import * as tf from "@tensorflow/tfjs";
-import { ADAM } from "../lib/config.ts";
-import { buildCorpus, encode } from "../lib/corpus.ts";
+import { ADAM } from "../lib/demo/config.ts";
+import {
+  buildCorpus,
+  encode,
+} from "../lib/chapters/07_attention_from_a_task/corpus.ts";
 import {
   DEFAULT_TASK_CONFIG,
   taskLabels,
   TaskModel,
-} from "../lib/task_model.ts";
+} from "../lib/chapters/07_attention_from_a_task/task_model.ts";
 import { torchAvailable } from "./bench.ts";
 
 /** What one comparison measured. */

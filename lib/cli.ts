@@ -12,16 +12,16 @@ import {
   type AttentionAnalysis,
   formatAnalysis,
   formatEpoch,
-} from "./analysis.ts";
-import { describe } from "./_describe.ts";
+} from "./demo/analysis.ts";
+import { describe } from "./core/_describe.ts";
 import {
   type AttentionConfig,
   learningRateWarning,
   MAX_SENTENCE_LENGTH,
-} from "./config.ts";
-import { ENGINE_NAMES, type EngineName } from "./engine.ts";
-import { type Experiment, prepareExperiment } from "./experiment.ts";
-import { type EngineChoice, train, type TrainResult } from "./trainer.ts";
+} from "./demo/config.ts";
+import { ENGINE_NAMES, type EngineName } from "./train/engine.ts";
+import { type Experiment, prepareExperiment } from "./demo/experiment.ts";
+import { type EngineChoice, train, type TrainResult } from "./train/trainer.ts";
 
 const USAGE = `Usage: deno task attention [options]
 

@@ -7,7 +7,7 @@
  * engine: hand-written or tfjs autodiff) → {@linkcode analyzeAttention},
  * with chart builders for every step.
  *
- * Not re-exported here: chapter 9's pretrained model, `./pretrained.ts`;
+ * Not re-exported here: chapter 9's pretrained model, `./chapters/09_a_pretrained_transformer/pretrained.ts`;
  * importing it makes Deno download the 26 MB model package, which only that
  * chapter needs. Its charts (the head view) are here, in `./charts/heads.ts`.
  * @module
@@ -23,14 +23,14 @@ export {
   MAX_ATTENTION_CELLS,
   MAX_SENTENCE_LENGTH,
   resolveConfig,
-} from "./config.ts";
+} from "./demo/config.ts";
 export {
   buildVocabulary,
   tokenize,
   type TokenizeOptions,
   type Vocabulary,
-} from "./tokenizer.ts";
-export { type Experiment, prepareExperiment } from "./experiment.ts";
+} from "./demo/tokenizer.ts";
+export { type Experiment, prepareExperiment } from "./demo/experiment.ts";
 export {
   checkEmbeddingSize,
   checkParameters,
@@ -48,7 +48,7 @@ export {
   type ParameterShape,
   parameterShape,
   type ParameterSpec,
-} from "./parameters.ts";
+} from "./demo/parameters.ts";
 export {
   type AttentionResult,
   causalMask,
@@ -59,15 +59,15 @@ export {
   scaledDotProductAttention,
   type ScaledDotProductAttentionOptions,
   type TensorOrArray,
-} from "./attention.ts";
-export * from "./block.ts";
+} from "./core/attention.ts";
+export * from "./core/block.ts";
 export {
   type AttentionGradients,
   AttentionModel,
   type AttentionSteps,
   type GradientOptions,
   sizeLoss,
-} from "./model.ts";
+} from "./demo/model.ts";
 export {
   createSizeLoss,
   type Loss,
@@ -76,7 +76,7 @@ export {
   sizeLossParts,
   sizeMask,
   type Tfjs,
-} from "./loss.ts";
+} from "./demo/loss.ts";
 export {
   type Engine,
   ENGINE_NAMES,
@@ -84,28 +84,28 @@ export {
   type RowState,
   type Stepper,
   type TrainingProblem,
-} from "./engine.ts";
+} from "./train/engine.ts";
 export {
   HANDWRITTEN_ENGINE,
   HandwrittenAttention,
   type HandwrittenProblem,
   type HandwrittenStep,
-} from "./handwritten.ts";
-export { AUTODIFF_ENGINE } from "./autodiff.ts";
+} from "./train/handwritten.ts";
+export { AUTODIFF_ENGINE } from "./train/autodiff.ts";
 export {
   type EngineChoice,
   type EpochReport,
   train,
   type TrainOptions,
   type TrainResult,
-} from "./trainer.ts";
+} from "./train/trainer.ts";
 export {
   analyzeAttention,
   type AttentionAnalysis,
   formatAnalysis,
   formatEpoch,
   type TokenWeight,
-} from "./analysis.ts";
+} from "./demo/analysis.ts";
 export {
   type ChartDocument,
   type ChartElement,
@@ -184,7 +184,7 @@ export {
   MINIMUM_VERSIONS,
   type SetupOptions,
   type SetupReport,
-} from "./setup.ts";
+} from "./notebook/setup.ts";
 export {
   type DisplayFunction,
   type Disposable,
@@ -194,7 +194,7 @@ export {
   type TrainingFrameState,
   trainLive,
   type TrainLiveOptions,
-} from "./notebook.ts";
+} from "./notebook/live.ts";
 export {
   check,
   checkAnswer,
@@ -203,7 +203,7 @@ export {
   EXERCISES,
   near,
   sameText,
-} from "./exercises.ts";
-export * from "./corpus.ts";
-export * from "./task_model.ts";
-export * from "./task_charts.ts";
+} from "./notebook/exercises.ts";
+export * from "./chapters/07_attention_from_a_task/corpus.ts";
+export * from "./chapters/07_attention_from_a_task/task_model.ts";
+export * from "./chapters/07_attention_from_a_task/task_charts.ts";

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { describe } from "../lib/_describe.ts";
+import { describe } from "../lib/core/_describe.ts";
 
 Deno.test("describe shows any value briefly and never throws", () => {
   assertEquals(describe("4"), '"4"');

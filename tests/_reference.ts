@@ -3,7 +3,7 @@
 // library against it; it shares no code with lib/.
 
 import { assertAlmostEquals, assertEquals } from "@std/assert";
-import type { Parameters } from "../lib/parameters.ts";
+import type { Parameters } from "../lib/demo/parameters.ts";
 
 export interface Reference {
   embeddings: number[][];

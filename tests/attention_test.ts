@@ -11,7 +11,7 @@ import {
   multiHeadAttention,
   type MultiHeadWeights,
   scaledDotProductAttention,
-} from "../lib/attention.ts";
+} from "../lib/core/attention.ts";
 import { torchAvailable } from "../bench/bench.ts";
 import { assertClose, runTorchScript } from "./_reference.ts";
 
@@ -372,7 +372,7 @@ Deno.test({
 });
 
 // Issue 13, item 3: attention matrices are bounded before they are built.
-import { MAX_ATTENTION_CELLS } from "../lib/config.ts";
+import { MAX_ATTENTION_CELLS } from "../lib/demo/config.ts";
 Deno.test("attention refuses score matrices beyond MAX_ATTENTION_CELLS", () => {
   const before = tf.memory().numTensors;
   const t = Math.sqrt(MAX_ATTENTION_CELLS);

@@ -15,8 +15,8 @@ import {
   learnedPositionTable,
   sinusoidalPositions,
   transformerBlock,
-} from "../lib/block.ts";
-import { embeddingLookup } from "../lib/attention.ts";
+} from "../lib/core/block.ts";
+import { embeddingLookup } from "../lib/core/attention.ts";
 import { torchAvailable } from "../bench/bench.ts";
 import { assertClose, runTorchScript } from "./_reference.ts";
 

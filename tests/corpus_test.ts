@@ -15,7 +15,7 @@ import {
   TEMPLATES,
   THINGS,
   UNKNOWN,
-} from "../lib/corpus.ts";
+} from "../lib/chapters/07_attention_from_a_task/corpus.ts";
 
 Deno.test("the corpus holds every template × thing × container × adjective once", () => {
   const { train, test } = buildCorpus();

@@ -11,7 +11,7 @@ import {
   EXERCISES,
   near,
   sameText,
-} from "../lib/exercises.ts";
+} from "../lib/notebook/exercises.ts";
 
 const two: Exercise = {
   id: "00.two",

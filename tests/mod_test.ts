@@ -1,5 +1,5 @@
 // lib/mod.ts: the public API's import graph stays light. The pretrained model
-// (lib/pretrained.ts, a 26 MB package) is reached only by importing it.
+// (lib/chapters/09_a_pretrained_transformer/pretrained.ts, a 26 MB package) is reached only by importing it.
 
 import { assert, assertEquals } from "@std/assert";
 import * as api from "../lib/mod.ts";
@@ -34,7 +34,10 @@ Deno.test("mod.ts exports the head charts without importing pretrained.ts", asyn
   const files = [...graph].map((href) => href.replace(/^.*\/lib\//, "lib/"));
   assert(files.includes("lib/charts/heads.ts"), files.join(", "));
   assert(files.includes("lib/charts/heatmap.ts"), files.join(", "));
-  assert(!files.includes("lib/pretrained.ts"), files.join(", "));
+  assert(
+    !files.includes("lib/chapters/09_a_pretrained_transformer/pretrained.ts"),
+    files.join(", "),
+  );
   for (const name of ["headView", "headRowBars", "headCells", "heatmap"]) {
     assertEquals(typeof (api as Record<string, unknown>)[name], "function");
   }

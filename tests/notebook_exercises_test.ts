@@ -5,7 +5,7 @@
 // registered solution (so the two cannot drift), and that answer passes.
 
 import { assert, assertEquals } from "@std/assert";
-import { type Exercise, EXERCISES, near } from "../lib/exercises.ts";
+import { type Exercise, EXERCISES, near } from "../lib/notebook/exercises.ts";
 import {
   buildVocabulary,
   prepareExperiment,

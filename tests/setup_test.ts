@@ -1,5 +1,9 @@
 import { assert, assertEquals, assertMatch, assertRejects } from "@std/assert";
-import { checkSetup, formatSetup, TESTED_DENO_VERSION } from "../lib/setup.ts";
+import {
+  checkSetup,
+  formatSetup,
+  TESTED_DENO_VERSION,
+} from "../lib/notebook/setup.ts";
 
 Deno.test("the setup check reports every version and the cpu backend", async () => {
   const report = await checkSetup();

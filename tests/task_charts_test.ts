@@ -5,12 +5,12 @@ import {
   assertThrows,
 } from "@std/assert";
 import * as tf from "@tensorflow/tfjs";
-import { buildCorpus } from "../lib/corpus.ts";
+import { buildCorpus } from "../lib/chapters/07_attention_from_a_task/corpus.ts";
 import {
   focusAttention,
   taskCurves,
   trainTaskLive,
-} from "../lib/task_charts.ts";
+} from "../lib/chapters/07_attention_from_a_task/task_charts.ts";
 
 const html = (view: ReturnType<typeof taskCurves>) =>
   view[Symbol.for("Jupyter.display")]()["text/html"];

@@ -5,14 +5,18 @@ import {
   assertThrows,
 } from "@std/assert";
 import * as tf from "@tensorflow/tfjs";
-import { buildCorpus, encode, type EncodedBatch } from "../lib/corpus.ts";
+import {
+  buildCorpus,
+  encode,
+  type EncodedBatch,
+} from "../lib/chapters/07_attention_from_a_task/corpus.ts";
 import {
   evaluateTask,
   resolveTaskConfig,
   taskLabels,
   TaskModel,
   trainTask,
-} from "../lib/task_model.ts";
+} from "../lib/chapters/07_attention_from_a_task/task_model.ts";
 import { numericGradient } from "./_reference.ts";
 import { torchAvailable } from "../bench/bench.ts";
 import { benchTask } from "../bench/task_bench.ts";

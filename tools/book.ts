@@ -535,7 +535,7 @@ function escapeHtml(text: string): string {
 
 /**
  * Rewrites a markdown link written relative to the notebooks so it works from
- * the book: `02_x.ipynb#y` → `02_x.html#y`, `../lib/model.ts` → a path from
+ * the book: `02_x.ipynb#y` → `02_x.html#y`, `../lib/demo/model.ts` → a path from
  * `outDir`. Absolute URLs, `data:` URLs and in-page anchors stay as they are.
  */
 function relinkHref(

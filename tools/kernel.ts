@@ -10,7 +10,7 @@
  * @module
  */
 
-import { TESTED_DENO_VERSION } from "../lib/setup.ts";
+import { TESTED_DENO_VERSION } from "../lib/notebook/setup.ts";
 
 /** The Deno version the tutorial is tested with (`deno-version.json`). */
 export const DENO_VERSION: string = TESTED_DENO_VERSION;

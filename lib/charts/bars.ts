@@ -5,7 +5,7 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import type { Experiment } from "../experiment.ts";
+import type { Experiment } from "../demo/experiment.ts";
 import {
   bandAxisMargins,
   BASE_COLOR,

@@ -5,11 +5,11 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { sizeLossFloor } from "../loss.ts";
-import { AttentionModel } from "../model.ts";
-import type { Parameters } from "../parameters.ts";
-import type { Experiment } from "../experiment.ts";
-import type { TrainResult } from "../trainer.ts";
+import { sizeLossFloor } from "../demo/loss.ts";
+import { AttentionModel } from "../demo/model.ts";
+import type { Parameters } from "../demo/parameters.ts";
+import type { Experiment } from "../demo/experiment.ts";
+import type { TrainResult } from "../train/trainer.ts";
 import { attentionLines } from "./attention_lines.ts";
 import { attentionBars, fewestBars, weightBars } from "./bars.ts";
 import { type ChartElement, extent, tokenLabels } from "./common.ts";

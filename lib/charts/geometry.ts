@@ -6,8 +6,8 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import type { Parameters } from "../parameters.ts";
-import type { Experiment } from "../experiment.ts";
+import type { Parameters } from "../demo/parameters.ts";
+import type { Experiment } from "../demo/experiment.ts";
 import {
   CHAR_WIDTH,
   type ChartElement,

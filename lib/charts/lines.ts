@@ -5,7 +5,7 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import type { TrainResult } from "../trainer.ts";
+import type { TrainResult } from "../train/trainer.ts";
 import {
   CHAR_WIDTH,
   type ChartElement,

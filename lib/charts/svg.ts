@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { HtmlDisplay } from "../notebook.ts";
+import type { HtmlDisplay } from "../notebook/live.ts";
 import { type ChartElement, SVG_NS } from "./common.ts";
 
 /**

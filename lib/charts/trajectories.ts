@@ -5,8 +5,8 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import type { Experiment } from "../experiment.ts";
-import type { TrainResult } from "../trainer.ts";
+import type { Experiment } from "../demo/experiment.ts";
+import type { TrainResult } from "../train/trainer.ts";
 import {
   CHAR_WIDTH,
   type ChartElement,

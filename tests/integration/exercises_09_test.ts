@@ -1,14 +1,17 @@
-// lib/exercises/09.ts: every stored solution is what the pretrained model
+// lib/notebook/exercises/09.ts: every stored solution is what the pretrained model
 // computes, and check() accepts it.
 
 import { assertAlmostEquals, assertEquals } from "@std/assert";
-import { check } from "../../lib/exercises.ts";
-import { EXERCISE_SENTENCES, EXERCISES } from "../../lib/exercises/09.ts";
+import { check } from "../../lib/notebook/exercises.ts";
+import {
+  EXERCISE_SENTENCES,
+  EXERCISES,
+} from "../../lib/notebook/exercises/09.ts";
 import {
   loadPretrained,
   subwordWords,
   tokenizeSubwords,
-} from "../../lib/pretrained.ts";
+} from "../../lib/chapters/09_a_pretrained_transformer/pretrained.ts";
 
 const solution = (id: string): number =>
   EXERCISES.find((exercise) => exercise.id === id)!.solution as number;

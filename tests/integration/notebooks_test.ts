@@ -23,11 +23,11 @@ import {
 } from "../../tools/jupyter.ts";
 import { DENO_VERSION } from "../../tools/kernel.ts";
 
-/** The first output of every notebook (lib/setup.ts's formatSetup). */
+/** The first output of every notebook (lib/notebook/setup.ts's formatSetup). */
 const SETUP_LINE =
   /Deno \d+\.\d+\.\d+ · TensorFlow\.js \d+\.\d+\.\d+.* · Observable Plot \S+/;
 
-/** The report notebook 06 prints after training (lib/analysis.ts). */
+/** The report notebook 06 prints after training (lib/demo/analysis.ts). */
 const REPORT = "Combined weight for size-related words:";
 
 /** How many notebooks run at once: one kernel per core. */

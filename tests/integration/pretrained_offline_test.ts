@@ -1,4 +1,4 @@
-// lib/pretrained.ts loads its packaged model offline: a separate Deno
+// lib/chapters/09_a_pretrained_transformer/pretrained.ts loads its packaged model offline: a separate Deno
 // process with network access denied and no downloads allowed.
 
 import { assert, assertEquals } from "@std/assert";
@@ -15,7 +15,12 @@ Deno.test("the model loads and runs in a process without network access", async 
       script,
       [
         `import { loadPretrained } from ${
-          JSON.stringify(new URL("lib/pretrained.ts", root).href)
+          JSON.stringify(
+            new URL(
+              "lib/chapters/09_a_pretrained_transformer/pretrained.ts",
+              root,
+            ).href,
+          )
         };`,
         `const model = await loadPretrained();`,
         `const { tokens, weights } = await model.attention(${

@@ -1,4 +1,4 @@
-// lib/pretrained.ts: the tokenizer against an exhaustive search, the packaged
+// lib/chapters/09_a_pretrained_transformer/pretrained.ts: the tokenizer against an exhaustive search, the packaged
 // model's attention (shape, rows summing to 1, equal to softmax(q·kᵀ/√dK) of
 // its own queries and keys in a float64 loop), clear errors and no tensor
 // leaks (the offline load is in tests/integration/).
@@ -17,7 +17,7 @@ import {
   subwordWords,
   tokenizeSubwords,
   WORD_START,
-} from "../../lib/pretrained.ts";
+} from "../../lib/chapters/09_a_pretrained_transformer/pretrained.ts";
 
 const PINK_ELEPHANT =
   "The pink elephant tried to get into the car but it was too";
@@ -267,7 +267,10 @@ Deno.test("loadPretrained reads the weight shards in the order of the model's ma
     { with: { type: "json" } }
   );
   const source = await Deno.readTextFile(
-    new URL("../../lib/pretrained.ts", import.meta.url),
+    new URL(
+      "../../lib/chapters/09_a_pretrained_transformer/pretrained.ts",
+      import.meta.url,
+    ),
   );
   const imported = [...source.matchAll(/dist\/(group1-shard\d+of\d+)"/g)].map((
     match,

@@ -1,7 +1,7 @@
 /**
  * Chapter 9's exercises (notebooks/09_a_pretrained_transformer.ipynb): the
  * pretrained model's tokenizer and attention. The solutions are what
- * `lib/pretrained.ts` computes; tests/exercises_09_test.ts recomputes them.
+ * `lib/chapters/09_a_pretrained_transformer/pretrained.ts` computes; tests/exercises_09_test.ts recomputes them.
  * @module
  */
 

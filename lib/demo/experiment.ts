@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
+import { describe } from "../core/_describe.ts";
 import { type AttentionConfig, resolveConfig } from "./config.ts";
 import { checkEmbeddingSize } from "./parameters.ts";
 import { buildVocabulary, tokenize, type Vocabulary } from "./tokenizer.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
+import { describe } from "../core/_describe.ts";
 
 /** A dimension of a parameter's shape, named as everywhere in the tutorial. */
 export type Dimension = "vocabSize" | "dModel";

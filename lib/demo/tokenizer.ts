@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
+import { describe } from "../core/_describe.ts";
 
 // A word starts with a letter or digit and goes on with letters, combining
 // marks, digits and the zero-width (non-)joiners some scripts write inside

@@ -7,8 +7,11 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { describe } from "./_describe.ts";
-import { embeddingLookup, scaledDotProductAttention } from "./attention.ts";
+import { describe } from "../core/_describe.ts";
+import {
+  embeddingLookup,
+  scaledDotProductAttention,
+} from "../core/attention.ts";
 import { checkAttentionCells } from "./config.ts";
 import { type SizeLossParts, sizeLossParts, sizeMask } from "./loss.ts";
 import {
@@ -102,7 +105,7 @@ export interface GradientOptions {
  *
  * @example
  * ```ts
- * import { AttentionModel, initParameters } from "./mod.ts";
+ * import { AttentionModel, initParameters } from "../mod.ts";
  * const model = new AttentionModel(initParameters(3, 4));
  * const steps = model.forward([0, 1, 2, 1], 1);
  * if (steps.weights.shape[0] !== 4) throw new Error();
@@ -264,7 +267,7 @@ export class AttentionModel {
    * @example
    * ```ts
    * import * as tf from "@tensorflow/tfjs";
-   * import { AttentionModel, initParameters, multiHeadAttention } from "./mod.ts";
+   * import { AttentionModel, initParameters, multiHeadAttention } from "../mod.ts";
    * const model = new AttentionModel(initParameters(3, 4));
    * const weights = model.multiHeadWeights();
    * if (weights.inProjWeight.shape.join() !== "12,4") throw new Error();

@@ -5,7 +5,7 @@
  * @module
  */
 
-import pinned from "../deno-version.json" with { type: "json" };
+import pinned from "../../deno-version.json" with { type: "json" };
 
 /** The Deno version the tutorial is tested with: deno-version.json, the one place it lives. */
 export const TESTED_DENO_VERSION: string = pinned.deno;

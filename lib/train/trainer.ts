@@ -6,24 +6,24 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
-import { type AttentionConfig, resolveConfig } from "./config.ts";
+import { describe } from "../core/_describe.ts";
+import { type AttentionConfig, resolveConfig } from "../demo/config.ts";
 import {
   type Engine,
   ENGINE_NAMES,
   type EngineName,
   type TrainingProblem,
 } from "./engine.ts";
-import type { Experiment } from "./experiment.ts";
+import type { Experiment } from "../demo/experiment.ts";
 import { HANDWRITTEN_ENGINE } from "./handwritten.ts";
-import { createSizeLoss, type Loss, sizeMask } from "./loss.ts";
+import { createSizeLoss, type Loss, sizeMask } from "../demo/loss.ts";
 import {
   checkEmbeddingSize,
   checkParameters,
   cloneParameters,
   initParameters,
   type Parameters,
-} from "./parameters.ts";
+} from "../demo/parameters.ts";
 
 /** The state at the start of one epoch, before its update. */
 export interface EpochReport {
@@ -88,7 +88,7 @@ export interface TrainResult {
  *
  * @example
  * ```ts
- * import { prepareExperiment, train } from "./mod.ts";
+ * import { prepareExperiment, train } from "../mod.ts";
  * const result = await train(prepareExperiment({ epochs: 5 }));
  * if (result.history.length !== 5) throw new Error();
  * if (result.engine.name !== "handwritten") throw new Error(result.engine.reason);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
+import { describe } from "../core/_describe.ts";
 import { MAX_D_MODEL, MAX_SEED } from "./parameters.ts";
 
 /** Everything that defines one attention experiment. */

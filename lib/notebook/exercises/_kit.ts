@@ -1,7 +1,7 @@
 /**
  * What an exercise is, and the answer matchers the chapters' exercise lists
  * use. Chapters define their exercises in `lib/exercises/NN.ts`;
- * `lib/exercises.ts` collects them and checks the reader's answers.
+ * `lib/notebook/exercises.ts` collects them and checks the reader's answers.
  * @module
  */
 

@@ -11,10 +11,10 @@ import {
   chartDocument,
   type ChartElement,
   HIGHLIGHT_COLOR,
-} from "./charts/common.ts";
-import { toSvgString } from "./charts/svg.ts";
+} from "../../charts/common.ts";
+import { toSvgString } from "../../charts/svg.ts";
 import type { Corpus } from "./corpus.ts";
-import type { DisplayFunction, HtmlDisplay } from "./notebook.ts";
+import type { DisplayFunction, HtmlDisplay } from "../../notebook/live.ts";
 import {
   resolveTaskConfig,
   type TaskStep,

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { Loss } from "./loss.ts";
-import type { Parameters } from "./parameters.ts";
+import type { Loss } from "../demo/loss.ts";
+import type { Parameters } from "../demo/parameters.ts";
 
 /**
  * The engines: `"handwritten"`, hand-derived gradients in float64 loops

@@ -6,14 +6,18 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { attentionBars, weightBars } from "./charts/bars.ts";
-import type { ChartElement } from "./charts/common.ts";
-import { lossCurve, lossHistory } from "./charts/lines.ts";
-import { chartRow } from "./charts/svg.ts";
-import { describe } from "./_describe.ts";
-import { sizeLossFloor } from "./loss.ts";
-import type { Experiment } from "./experiment.ts";
-import { train, type TrainOptions, type TrainResult } from "./trainer.ts";
+import { attentionBars, weightBars } from "../charts/bars.ts";
+import type { ChartElement } from "../charts/common.ts";
+import { lossCurve, lossHistory } from "../charts/lines.ts";
+import { chartRow } from "../charts/svg.ts";
+import { describe } from "../core/_describe.ts";
+import { sizeLossFloor } from "../demo/loss.ts";
+import type { Experiment } from "../demo/experiment.ts";
+import {
+  train,
+  type TrainOptions,
+  type TrainResult,
+} from "../train/trainer.ts";
 
 /** What {@linkcode keep} can free: tensors, containers of tensors, or anything with `dispose()`. */
 export type Disposable = tf.TensorContainer | { dispose(): void };
@@ -33,7 +37,7 @@ const kept = new Map<string, Disposable>();
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { keep } from "./notebook.ts";
+ * import { keep } from "./live.ts";
  * const before = tf.memory().numTensors;
  * keep("x", tf.ones([2]));
  * keep("x", tf.ones([2])); // frees the first one

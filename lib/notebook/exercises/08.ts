@@ -5,7 +5,7 @@
  * @module
  */
 
-import { blockWeightShapes } from "../block.ts";
+import { blockWeightShapes } from "../../core/block.ts";
 import { type Exercise, near } from "./_kit.ts";
 
 const shapes = Object.values(blockWeightShapes(4, 16));

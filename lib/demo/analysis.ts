@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
+import { describe } from "../core/_describe.ts";
 import type { Experiment } from "./experiment.ts";
 
 /** One position's attention weight. */
@@ -37,7 +37,7 @@ export interface AttentionAnalysis {
  *
  * @example
  * ```ts
- * import { analyzeAttention, prepareExperiment } from "./mod.ts";
+ * import { analyzeAttention, prepareExperiment } from "../mod.ts";
  * const experiment = prepareExperiment({ sentence: "it was too big", sizeWords: ["too"] });
  * const analysis = analyzeAttention(experiment, [0.1, 0.2, 0.6, 0.1]);
  * if (analysis.ranking[0].token !== "too" || analysis.combinedSizeWeight !== 0.6) throw new Error();
@@ -97,7 +97,7 @@ export function formatEpoch(epoch: number, loss: number): string {
  *
  * @example
  * ```ts
- * import { analyzeAttention, formatAnalysis, prepareExperiment } from "./mod.ts";
+ * import { analyzeAttention, formatAnalysis, prepareExperiment } from "../mod.ts";
  * const experiment = prepareExperiment({ sentence: "it was too big", sizeWords: ["too"] });
  * const text = formatAnalysis(analyzeAttention(experiment, [0.1, 0.2, 0.6, 0.1]));
  * if (!text.includes("Token: too             Attention Weight: 0.6000")) throw new Error(text);

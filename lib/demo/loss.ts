@@ -7,7 +7,7 @@
  */
 
 import type * as tf from "@tensorflow/tfjs";
-import { describe } from "./_describe.ts";
+import { describe } from "../core/_describe.ts";
 
 /** The tfjs namespace, as `import * as tf from "@tensorflow/tfjs"` gives it. */
 export type Tfjs = typeof tf;

@@ -12,8 +12,11 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { embeddingLookup, scaledDotProductAttention } from "./attention.ts";
-import { ADAM } from "./config.ts";
+import {
+  embeddingLookup,
+  scaledDotProductAttention,
+} from "../../core/attention.ts";
+import { ADAM } from "../../demo/config.ts";
 import {
   type Corpus,
   encode,

@@ -13,10 +13,10 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { ADAM } from "./config.ts";
+import { ADAM } from "../demo/config.ts";
 import type { Engine, RowState, Stepper, TrainingProblem } from "./engine.ts";
-import type { Loss } from "./loss.ts";
-import { AttentionModel } from "./model.ts";
+import type { Loss } from "../demo/loss.ts";
+import { AttentionModel } from "../demo/model.ts";
 
 /**
  * The autodiff engine as {@linkcode train} sees it: every loss, through

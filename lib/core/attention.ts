@@ -11,7 +11,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { floatTensor, kindOf } from "./_tensors.ts";
-import { checkAttentionCells } from "./config.ts";
+import { checkAttentionCells } from "../demo/config.ts";
 
 // tfjs prints a "use the Node.js backend" banner on first use unless
 // production mode is on; readers should never see it.

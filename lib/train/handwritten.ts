@@ -9,14 +9,14 @@
  * @module
  */
 
-import { ADAM } from "./config.ts";
+import { ADAM } from "../demo/config.ts";
 import type { Engine, Stepper, TrainingProblem } from "./engine.ts";
-import type { Loss } from "./loss.ts";
+import type { Loss } from "../demo/loss.ts";
 import {
   PARAMETER_SCHEMA,
   type ParameterName,
   type Parameters,
-} from "./parameters.ts";
+} from "../demo/parameters.ts";
 
 /** What the hand-written kernel needs to know about the sentence. */
 export interface HandwrittenProblem {
@@ -55,7 +55,7 @@ interface Slot {
  *
  * @example
  * ```ts
- * import { createSizeLoss, HandwrittenAttention, initParameters } from "./mod.ts";
+ * import { createSizeLoss, HandwrittenAttention, initParameters } from "../mod.ts";
  * const kernel = new HandwrittenAttention(
  *   { tokenIds: [0, 1, 2, 1], focusPosition: 2, loss: createSizeLoss(4, [1, 3]) },
  *   initParameters(3, 4),
