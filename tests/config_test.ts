@@ -1,5 +1,8 @@
 import { assertEquals, assertNotStrictEquals, assertThrows } from "@std/assert";
-import { DEFAULT_CONFIG, resolveConfig } from "../lib/mod.ts";
+import {
+  DEFAULT_CONFIG,
+  resolveConfig,
+} from "../lib/mod.ts";
 
 Deno.test("defaults are the original demo's", () => {
   assertEquals(
@@ -44,8 +47,15 @@ Deno.test("only the configuration's own settings are accepted, and arrays are co
 });
 
 // Issue 13, item 8: a learning rate that cannot learn is allowed, with a warning.
-import { LEARNING_RATE_WARNING, learningRateWarning } from "../lib/mod.ts";
-import { prepareExperiment, sizeLossFloor, train } from "../lib/mod.ts";
+import {
+  LEARNING_RATE_WARNING,
+  learningRateWarning,
+} from "../lib/demo/config.ts";
+import {
+  prepareExperiment,
+  sizeLossFloor,
+  trainExperiment,
+} from "../lib/mod.ts";
 import { assertAlmostEquals } from "@std/assert";
 Deno.test("learning rates above LEARNING_RATE_WARNING get a warning, and the measurement behind it holds", async () => {
   assertEquals(learningRateWarning(0.001), undefined);
@@ -58,7 +68,7 @@ Deno.test("learning rates above LEARNING_RATE_WARNING get a warning, and the mea
     let stuck = 0;
     for (let seed = 1; seed <= 10; seed++) {
       const experiment = prepareExperiment({ learningRate, seed });
-      const { finalLoss } = await train(experiment);
+      const { finalLoss } = await trainExperiment(experiment);
       const numOther = experiment.tokens.length -
         experiment.sizePositions.length;
       if (finalLoss > 1 + 1 / numOther - 1e-3) stuck++;

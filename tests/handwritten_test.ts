@@ -1,10 +1,20 @@
 import { assert, assertEquals } from "@std/assert";
-import { ADAM, createSizeLoss, HandwrittenAttention } from "../lib/mod.ts";
+import {
+  createSizeLoss,
+} from "../lib/mod.ts";
+import {
+  ADAM,
+} from "../lib/demo/config.ts";
+import {
+  HandwrittenAttention,
+} from "../lib/demo/handwritten.ts";
 import {
   initParameters,
-  PARAMETER_NAMES,
   prepareExperiment,
 } from "../lib/mod.ts";
+import {
+  PARAMETER_NAMES,
+} from "../lib/demo/parameters.ts";
 import {
   maxAbsDiff,
   numericParameterGradient,

@@ -4,8 +4,10 @@ import {
   createSizeLoss,
   sizeLoss,
   sizeLossFloor,
-  sizeMask,
 } from "../lib/mod.ts";
+import {
+  sizeMask,
+} from "../lib/demo/loss.ts";
 import { referenceLoss } from "./_reference.ts";
 
 function lossOf(weights: number[], sizePositions: number[]) {

@@ -5,10 +5,12 @@ import {
   initParameters,
   keep,
   prepareExperiment,
-  train,
-  trainingFrame,
+  trainExperiment,
   trainLive,
 } from "../lib/mod.ts";
+import {
+  trainingFrame,
+} from "../lib/notebook/live.ts";
 import { tickLabels } from "./charts/_svg.ts";
 
 Deno.test("keep frees what was kept under the same name before", () => {
@@ -48,7 +50,7 @@ Deno.test("trainLive updates one display in place and ends on the final epoch", 
   assertStringIncludes(calls.at(-1)!.html, result.finalWeights[12].toFixed(3));
   assertEquals((calls.at(-1)!.html.match(/<svg/g) ?? []).length, 2);
   // same numbers as plain training
-  const plain = await train(experiment);
+  const plain = await trainExperiment(experiment);
   assertEquals(result.history, plain.history);
 });
 
@@ -71,7 +73,7 @@ Deno.test("minSeconds stretches training without changing its numbers", async ()
     display: () => {},
   });
   assert(performance.now() - start >= 195);
-  assertEquals(result.history, (await train(experiment)).history);
+  assertEquals(result.history, (await trainExperiment(experiment)).history);
 });
 
 Deno.test("a training frame holds the loss curve and the weights as inline SVG", () => {

@@ -11,16 +11,18 @@ import {
 import {
   AttentionModel,
   type ChartElement,
-  EXPERIMENT_CHARTS,
   experimentCharts,
   prepareExperiment,
   toSvgString,
-  train,
+  trainExperiment,
 } from "../../lib/mod.ts";
+import {
+  EXPERIMENT_CHARTS,
+} from "../../lib/charts/experiment.ts";
 import { select, tickLabels } from "./_svg.ts";
 
 const experiment = prepareExperiment({ epochs: 10 });
-const result = await train(experiment);
+const result = await trainExperiment(experiment);
 
 Deno.test("experimentCharts draws the standard figures and frees its tensors", () => {
   const before = tf.memory().numTensors;
@@ -43,7 +45,7 @@ Deno.test("experimentCharts leaves out heatmaps too large to read", async () => 
     sizeWords: ["big"],
     epochs: 2,
   });
-  const charts = experimentCharts(long, await train(long));
+  const charts = experimentCharts(long, await trainExperiment(long));
   assertEquals(Object.keys(charts), [
     "weights_before",
     "weights_after",
@@ -147,7 +149,7 @@ Deno.test("experimentCharts on a 15,004-token sentence runs no forward pass", as
     dModel: 16,
     epochs: 2,
   });
-  const trained = await train(long);
+  const trained = await trainExperiment(long);
   const before = tf.memory().numTensors;
   const { value: charts, calls } = countForwardPasses(() =>
     experimentCharts(long, trained)
@@ -168,7 +170,7 @@ Deno.test("experimentCharts on a 15,004-token sentence runs no forward pass", as
 
 Deno.test("experimentCharts after 12,000 epochs (the --svg --epochs 12000 repro)", async () => {
   const long = prepareExperiment({ epochs: 12_000 });
-  const charts = experimentCharts(long, await train(long));
+  const charts = experimentCharts(long, await trainExperiment(long));
   assertEquals(Object.keys(charts), [...EXPERIMENT_CHARTS]);
   for (const chart of Object.values(charts)) {
     assert(toSvgString(chart).startsWith("<svg"));

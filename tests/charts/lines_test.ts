@@ -8,7 +8,10 @@ import {
   assertThrows,
 } from "@std/assert";
 import { lineChart, lossCurve, lossHistory } from "../../lib/charts/lines.ts";
-import { prepareExperiment, train } from "../../lib/mod.ts";
+import {
+  prepareExperiment,
+  trainExperiment,
+} from "../../lib/mod.ts";
 import {
   chartSvg,
   count,
@@ -77,7 +80,7 @@ Deno.test("lossCurve labels epoch and loss and draws the floor", () => {
 });
 
 const experiment = prepareExperiment({ epochs: 10 });
-const result = await train(experiment);
+const result = await trainExperiment(experiment);
 
 Deno.test("lossHistory ends with the loss after the last update", () => {
   const points = lossHistory(result);
