@@ -9,24 +9,44 @@ import * as tf from "@tensorflow/tfjs";
 import { Model } from "../core/model.ts";
 import { train } from "../train/trainer.ts";
 import type { AttentionConfig } from "./config.ts";
+import type { RowLoss } from "./loss.ts";
 import { attentionDefinition, focusRowLoss } from "./model.ts";
 import { PARAMETER_SCHEMA, type Parameters } from "./parameters.ts";
-import type {
-  FocusProblem,
-  Trained,
-  TrainExperimentOptions,
-} from "./training.ts";
 
-// The general path: the model on the contract and the one trainer, with
-// Kahan-compensated Adam so float32 round-off does not drift from the
-// float64 fast path over many small steps.
-/** Trains a focus problem with the one trainer. */
+/** What a run of the demo's focus problem produced (either engine). */
+export interface FocusRun {
+  /** The parameters after the last update. */
+  finalParameters: Parameters;
+  /** The loss at the start of every epoch, `[epochs]`. */
+  history: { epoch: number; loss: number }[];
+  /** The focus word's weights at the start of every epoch, `[epochs, seqLen]`. */
+  weightHistory: number[][];
+  /** The focus word's weights after training, `[seqLen]`. */
+  finalWeights: number[];
+  /** The loss after the last update. */
+  finalLoss: number;
+}
+
+/**
+ * Trains the demo's focus problem with the one trainer: the model on the
+ * contract, the row loss as a value, the sentence as every step's batch,
+ * and Kahan-compensated Adam, so float32 round-off does not drift from the
+ * float64 fast path over many small steps.
+ *
+ * @param problem The sentence, the focus position and the row loss.
+ * @param initialParameters Where to start.
+ * @param config Epochs, learning rate and width.
+ * @param onEpoch Called with each epoch's state before its update.
+ * @returns The run's records.
+ */
 export async function runTrainer(
-  problem: FocusProblem,
+  problem: { tokenIds: number[]; focusPosition: number; loss: RowLoss },
   initialParameters: Parameters,
-  config: AttentionConfig,
-  options: TrainExperimentOptions,
-): Promise<Trained> {
+  config: Pick<AttentionConfig, "epochs" | "learningRate" | "dModel">,
+  onEpoch?: (
+    report: { epoch: number; loss: number; weights: number[] },
+  ) => void | Promise<void>,
+): Promise<FocusRun> {
   const vocabSize = initialParameters.embedding.length;
   const model = new Model(attentionDefinition(vocabSize, config.dModel), {
     values: Object.fromEntries(
@@ -41,7 +61,6 @@ export async function runTrainer(
     focusPosition: problem.focusPosition,
   };
   try {
-    const onEpoch = options.onEpoch;
     const run = await train(
       model,
       focusRowLoss(problem.loss),

@@ -18,7 +18,6 @@ import {
   checkParameters,
   cloneParameters,
   initParameters,
-  PARAMETER_SCHEMA,
   type Parameters,
 } from "./parameters.ts";
 
@@ -153,10 +152,14 @@ export async function trainExperiment(
       reason: `automatic: the hand-written engine does not support it (${why})`,
     };
   // tfjs loads only when the general path runs.
-  const run = engine.name === "handwritten"
-    ? runHandwritten
-    : (await import("./_tfjs_path.ts")).runTrainer;
-  const trained = await run(problem, initialParameters, config, options);
+  const trained = engine.name === "handwritten"
+    ? await runHandwritten(problem, initialParameters, config, options)
+    : await (await import("./_tfjs_path.ts")).runTrainer(
+      problem,
+      initialParameters,
+      config,
+      options.onEpoch,
+    );
   return {
     engine,
     lossName: loss.name,
@@ -165,11 +168,8 @@ export async function trainExperiment(
   };
 }
 
-/** What an engine returns (the rest of a {@linkcode TrainResult}). */
-export type Trained = Omit<
-  TrainResult,
-  "engine" | "lossName" | "initialParameters"
->;
+// What an engine returns: the rest of a TrainResult.
+type Trained = Omit<TrainResult, "engine" | "lossName" | "initialParameters">;
 
 /** The demo's problem: one sentence, the focus row, a row loss. */
 export interface FocusProblem {
