@@ -127,6 +127,19 @@ Deno.test("experimentCharts puts comparable charts on one scale", async (t) => {
   );
 });
 
+Deno.test("the loss curve is titled by the loss's recorded name, with the floor only for the size loss", () => {
+  const size = experimentCharts(experiment, result, { charts: ["loss"] });
+  assertStringIncludes(toSvgString(size.loss), "Size loss L per epoch");
+  assertStringIncludes(toSvgString(size.loss), "floor");
+  const other = experimentCharts(
+    experiment,
+    { ...result, lossName: "−log W_S" },
+    { charts: ["loss"] },
+  );
+  assertStringIncludes(toSvgString(other.loss), "Loss −log W_S per epoch");
+  assert(!toSvgString(other.loss).includes("floor"));
+});
+
 Deno.test("experimentCharts draws only the charts asked for", () => {
   const { value: charts, calls } = countForwardPasses(() =>
     experimentCharts(experiment, result, { charts: ["loss", "weights_after"] })
