@@ -484,7 +484,7 @@ async function coldRuns(outDir: string): Promise<ColdRun[]> {
       "cache",
       "lib/mod.ts",
     ]],
-    // deno task installs every npm package of the workspace before any task
+    // deno task installs every npm package of deno.lock before any task
     ["deno task attention", ["deno", "task", "attention"]],
   ];
   const runs: ColdRun[] = [];

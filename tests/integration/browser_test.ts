@@ -22,7 +22,7 @@
 
 import { assert, assertEquals } from "@std/assert";
 // playwright-core 1.62+ probes /proc/sys/fs/binfmt_misc/WSLInterop when it
-// loads, which Deno allows only with --allow-all: deno.json pins 1.61.
+// loads, which Deno allows only with --allow-all: tools/deno.json pins 1.61.
 import { type Browser, chromium, type Page } from "playwright-core";
 import {
   chartOutputs,
@@ -301,9 +301,9 @@ async function run(
 
 /**
  * Copies what the notebooks need into `dir`: the notebooks, lib/, deno.json,
- * its workspace members' deno.json files, deno.lock and deno-version.json (so
- * "../lib/mod.ts" and the import map resolve as in the repository), and links
- * node_modules/ when the repository has one.
+ * deno.lock and deno-version.json (so "../lib/mod.ts" and the import map
+ * resolve as in the repository), and links node_modules/ when the repository
+ * has one.
  */
 async function copyTutorial(dir: string, notebooks: string[]): Promise<void> {
   await Deno.mkdir(`${dir}notebooks`, { recursive: true });
@@ -311,19 +311,8 @@ async function copyTutorial(dir: string, notebooks: string[]): Promise<void> {
     await Deno.copyFile(`${ROOT}notebooks/${name}`, `${dir}notebooks/${name}`);
   }
   await copyDirectory(`${ROOT}lib`, `${dir}lib`);
-  // deno.json names workspace members; each needs its own deno.json.
-  const { workspace = [] } = JSON.parse(
-    await Deno.readTextFile(`${ROOT}deno.json`),
-  ) as { workspace?: string[] };
-  const members = workspace.map((member) => `${member}/deno.json`);
-  for (
-    const file of ["deno.json", "deno.lock", "deno-version.json", ...members]
-  ) {
-    const folder = file.slice(0, file.lastIndexOf("/") + 1); // "" or "tools/"
-    await Deno.mkdir(dir + folder, { recursive: true });
-    await Deno.copyFile(ROOT + file, dir + file).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    });
+  for (const file of ["deno.json", "deno.lock", "deno-version.json"]) {
+    await Deno.copyFile(ROOT + file, dir + file);
   }
   try {
     await Deno.stat(`${ROOT}node_modules`);
