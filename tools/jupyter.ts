@@ -15,12 +15,12 @@ export type { Cell, Notebook, Output } from "./nbformat.ts";
 export const NOTEBOOKS_DIR: string = new URL("../notebooks/", import.meta.url)
   .pathname;
 
-/** What to tell a reader whose machine lacks Jupyter. */
+/** What to tell a reader whose machine lacks Jupyter (README's set-up). */
 export const INSTALL_HINT: string =
-  "Jupyter with nbconvert and nbclient is needed to run the notebooks. Install it with " +
-  "`apt-get update && apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient python3-zmq` " +
-  "(Debian/Ubuntu; with sudo unless root) " +
-  "or `pip install notebook nbconvert nbclient`, then run `deno task setup`.";
+  "Jupyter with nbconvert, nbclient and `jupyter kernelspec` is needed to run the notebooks. Install it with " +
+  "`apt-get update && apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-nbformat python3-zmq` " +
+  "(Debian/Ubuntu; with sudo unless root; README's set-up) " +
+  "or `pip install notebook nbconvert nbclient jupyter_client pyzmq`, then run `deno task setup`.";
 
 /** Fewest charts (outputs holding an SVG) each notebook must show, by number. */
 export const MIN_CHARTS: Readonly<Record<string, number>> = {
