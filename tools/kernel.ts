@@ -6,7 +6,7 @@
  * right before use, so they always drive this Deno and this relay.
  *
  * `ATTENTION_PLAIN_KERNEL=1` registers Deno's kernel without the relay
- * instead, to check whether a newer Deno still needs it (README).
+ * instead, to check whether a newer Deno still needs it (docs/kernel-relay.md).
  * @module
  */
 

@@ -4,7 +4,7 @@
 // before the cell's idle; interrupt, restart, shutdown and signals leave no
 // Deno kernel running. With ATTENTION_PLAIN_KERNEL=1 the Run All check runs
 // against Deno's kernel alone, to see whether a newer Deno still needs the
-// relay (README); the relay-only checks are then ignored.
+// relay (docs/kernel-relay.md); the relay-only checks are then ignored.
 
 import { assert, assertEquals } from "@std/assert";
 import {
