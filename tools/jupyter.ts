@@ -15,12 +15,12 @@ export type { Cell, Notebook, Output } from "./nbformat.ts";
 export const NOTEBOOKS_DIR: string = new URL("../notebooks/", import.meta.url)
   .pathname;
 
-/** What to tell a reader whose machine lacks Jupyter. */
+/** What to tell a reader whose machine lacks Jupyter (README's set-up). */
 export const INSTALL_HINT: string =
-  "Jupyter with nbconvert and nbclient is needed to run the notebooks. Install it with " +
-  "`apt-get update && apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient python3-zmq` " +
-  "(Debian/Ubuntu; with sudo unless root) " +
-  "or `pip install notebook nbconvert nbclient`, then run `deno task setup`.";
+  "Jupyter with nbconvert, nbclient and `jupyter kernelspec` is needed to run the notebooks. Install it with " +
+  "`apt-get update && apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-nbformat python3-zmq` " +
+  "(Debian/Ubuntu; with sudo unless root; README's set-up) " +
+  "or `pip install notebook nbconvert nbclient jupyter_client pyzmq`, then run `deno task setup`.";
 
 /** Fewest charts (outputs holding an SVG) each notebook must show, by number. */
 export const MIN_CHARTS: Readonly<Record<string, number>> = {
@@ -67,19 +67,23 @@ export async function ensureJupyter(): Promise<void> {
 }
 
 /**
- * A folder, private to this process, holding the kernelspec `deno` that
- * {@linkcode ensureKernel} registered; {@linkcode executeNotebook} passes it
- * to Jupyter as `JUPYTER_PATH` (searched before the user's kernels), so
- * another checkout or another Deno registering its own `deno` kernel on this
- * machine never changes what is tested. Undefined until ensureKernel runs.
+ * A Jupyter data folder private to this process, into which
+ * {@linkcode ensureKernel} registered the kernelspec `deno`;
+ * {@linkcode executeNotebook} (and the browser test's server) give it to
+ * Jupyter as `JUPYTER_DATA_DIR`, so Jupyter sees this kernel and none of the
+ * user's: another checkout or another Deno registering its own `deno` kernel
+ * on this machine never changes what is tested. Undefined until ensureKernel
+ * runs.
  */
-export let kernelPath: string | undefined;
+export let jupyterDataDir: string | undefined;
 
 /**
  * Registers the tutorial's kernel (tools/kernel.ts: Deno's kernel behind the
  * relay that files every output under its own cell; plain with
- * `ATTENTION_PLAIN_KERNEL=1`) in {@linkcode kernelPath}, a new temporary
- * folder, so the notebooks run with the Deno running this code and no other.
+ * `ATTENTION_PLAIN_KERNEL=1`) in {@linkcode jupyterDataDir}, a new temporary
+ * folder, the way `deno task setup` registers it for a reader (through
+ * `jupyter kernelspec install`, so a missing Jupyter package fails here too),
+ * so the notebooks run with the Deno running this code and no other.
  *
  * @returns What was registered.
  * @throws {Error} When Jupyter is missing, the kernel cannot be registered,
@@ -87,16 +91,16 @@ export let kernelPath: string | undefined;
  */
 export async function ensureKernel(): Promise<Kernel> {
   await ensureJupyter();
-  if (kernelPath === undefined) {
-    const dir = await Deno.makeTempDir({ prefix: "attention-kernel-" });
+  if (jupyterDataDir === undefined) {
+    const dir = await Deno.makeTempDir({ prefix: "attention-jupyter-" });
     globalThis.addEventListener("unload", () => {
       try {
         Deno.removeSync(dir, { recursive: true });
       } catch { /* already gone */ }
     });
-    kernelPath = dir;
+    jupyterDataDir = dir;
   }
-  const kernel = await installKernel({ jupyterPath: kernelPath });
+  const kernel = await installKernel({ dataDir: jupyterDataDir });
   if (kernel.deno !== DENO_VERSION) {
     throw new Error(
       `the Deno kernel runs Deno ${kernel.deno}, but the tutorial is tested with ${DENO_VERSION} (deno-version.json): install it with \`npm install -g deno@${DENO_VERSION}\`, or change deno-version.json to test another version`,
@@ -178,7 +182,9 @@ export async function executeNotebook(
     cwd: path.slice(0, path.lastIndexOf("/") + 1) || ".",
     env: {
       NO_COLOR: "1",
-      ...(kernelPath === undefined ? {} : { JUPYTER_PATH: kernelPath }),
+      ...(jupyterDataDir === undefined
+        ? {}
+        : { JUPYTER_DATA_DIR: jupyterDataDir }),
     },
     stdin: "piped",
     stdout: "piped",

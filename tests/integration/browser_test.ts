@@ -7,7 +7,7 @@
  * again and Restart & Run All again print the same numbers and draw the same
  * charts; re-running any single cell leaves `tf.memory().numTensors`
  * unchanged. Every output must land in its own cell, as in the committed
- * notebook, in every Run All. A full-page screenshot per notebook goes to
+ * notebook, in every Run All, and none may sit in a scroll box. A full-page screenshot per notebook goes to
  * `screenshots/`, and one window-sized view at its first chart
  * (`screenshots/NN_…-chart.png`; README's docs/run-all.png is one of them).
  *
@@ -22,13 +22,13 @@
 
 import { assert, assertEquals } from "@std/assert";
 // playwright-core 1.62+ probes /proc/sys/fs/binfmt_misc/WSLInterop when it
-// loads, which Deno allows only with --allow-all: deno.json pins 1.61.
+// loads, which Deno allows only with --allow-all: tools/deno.json pins 1.61.
 import { type Browser, chromium, type Page } from "playwright-core";
 import {
   chartOutputs,
   describeCell,
   ensureKernel,
-  kernelPath,
+  jupyterDataDir,
   listNotebooks,
   MIN_CHARTS,
   type Notebook,
@@ -174,6 +174,7 @@ async function runAll(
   await waitUntilIdle(page, name);
   const notebook = await snapshot(page);
   assertRanCleanly(notebook, name);
+  await assertNoScrollBoxes(page, notebook, name);
   assertOutputsInTheirCells(
     notebook,
     await readNotebook(`${ROOT}notebooks/${name}`),
@@ -300,9 +301,9 @@ async function run(
 
 /**
  * Copies what the notebooks need into `dir`: the notebooks, lib/, deno.json,
- * its workspace members' deno.json files, deno.lock and deno-version.json (so
- * "../lib/mod.ts" and the import map resolve as in the repository), and links
- * node_modules/ when the repository has one.
+ * deno.lock and deno-version.json (so "../lib/mod.ts" and the import map
+ * resolve as in the repository), and links node_modules/ when the repository
+ * has one.
  */
 async function copyTutorial(dir: string, notebooks: string[]): Promise<void> {
   await Deno.mkdir(`${dir}notebooks`, { recursive: true });
@@ -310,19 +311,8 @@ async function copyTutorial(dir: string, notebooks: string[]): Promise<void> {
     await Deno.copyFile(`${ROOT}notebooks/${name}`, `${dir}notebooks/${name}`);
   }
   await copyDirectory(`${ROOT}lib`, `${dir}lib`);
-  // deno.json names workspace members; each needs its own deno.json.
-  const { workspace = [] } = JSON.parse(
-    await Deno.readTextFile(`${ROOT}deno.json`),
-  ) as { workspace?: string[] };
-  const members = workspace.map((member) => `${member}/deno.json`);
-  for (
-    const file of ["deno.json", "deno.lock", "deno-version.json", ...members]
-  ) {
-    const folder = file.slice(0, file.lastIndexOf("/") + 1); // "" or "tools/"
-    await Deno.mkdir(dir + folder, { recursive: true });
-    await Deno.copyFile(ROOT + file, dir + file).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    });
+  for (const file of ["deno.json", "deno.lock", "deno-version.json"]) {
+    await Deno.copyFile(ROOT + file, dir + file);
   }
   try {
     await Deno.stat(`${ROOT}node_modules`);
@@ -382,7 +372,9 @@ async function startServer(
       NO_COLOR: "1",
       JUPYTER_RUNTIME_DIR: runtimeDir,
       // the kernel ensureKernel registered for this process, no other
-      ...(kernelPath === undefined ? {} : { JUPYTER_PATH: kernelPath }),
+      ...(jupyterDataDir === undefined
+        ? {}
+        : { JUPYTER_DATA_DIR: jupyterDataDir }),
     },
     stdin: "null",
     stdout: "piped",
@@ -530,6 +522,39 @@ function assertRanCleanly(notebook: Notebook, name: string): void {
     }
   }
   assertEquals(problems, [], `${name}:\n${problems.join("\n")}`);
+}
+
+/**
+ * No output sits in a scroll box. Classic Notebook adds the class
+ * `output_scroll` to a cell's output area (`div.output`) once it is taller
+ * than 100 lines of its font (outputarea.js, `auto_scroll_threshold`), and
+ * then shows only its top part: the reader would see one chart of several.
+ */
+async function assertNoScrollBoxes(
+  page: Page,
+  notebook: Notebook,
+  name: string,
+): Promise<void> {
+  const scrolled = await page.evaluate(() =>
+    (globalThis as PageWindow).Jupyter!.notebook!.get_cells().flatMap((
+      cell,
+      index,
+    ) => {
+      const area = cell.element[0].querySelector(".output_scroll");
+      return area === null
+        ? []
+        : [{ index, height: Math.round(area.scrollHeight) }];
+    })
+  );
+  assertEquals(
+    scrolled.map(({ index }) => index),
+    [],
+    `${name}: these outputs are in a scroll box (split the cell, or make its output smaller):\n${
+      scrolled.map(({ index, height }) =>
+        `${describeCell(notebook, index)}: ${height} px of output`
+      ).join("\n")
+    }`,
+  );
 }
 
 /**
