@@ -13,6 +13,7 @@ import {
   formatAnalysis,
   formatEpoch,
 } from "./demo/analysis.ts";
+import { parseArgs as parseFlags } from "@std/cli/parse-args";
 import { describe } from "./core/_describe.ts";
 import {
   type AttentionConfig,
@@ -81,96 +82,72 @@ export class UsageError extends Error {
  * ```
  */
 export function parseArgs(args: string[]): CliRequest {
+  const flags: ParsedFlags = parseFlags(attachValues(args), {
+    string: VALUE_FLAGS,
+    boolean: SWITCHES,
+    alias: { h: "help" },
+    collect: [...VALUE_FLAGS, ...SWITCHES], // to see a flag given twice
+    unknown: (arg: string) => {
+      throw new UsageError(
+        `unknown option ${describe(arg)}; run with --help for the options`,
+      );
+    },
+  });
+  // A flag given twice would silently keep its last value: refuse it instead.
+  for (const flag of [...VALUE_FLAGS, ...SWITCHES]) {
+    if (flags[flag].length < 2) continue;
+    throw new UsageError(
+      `${describe(`--${flag}`)} is given twice; give each option once${
+        flag === "size-words" ? " (several size words: --size-words a,b,c)" : ""
+      }`,
+    );
+  }
+  const value = (flag: ValueFlag): string | undefined => flags[flag][0];
   const request: CliRequest = {
     config: {},
-    json: false,
-    help: false,
+    json: flags.json.length > 0,
+    help: flags.help.length > 0,
     engine: "auto",
   };
-  const seen = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].startsWith("--") && args[i].includes("=")
-      ? [
-        args[i].slice(0, args[i].indexOf("=")),
-        args[i].slice(args[i].indexOf("=") + 1),
-      ]
-      : [args[i], undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      // A following flag is not a value (write --flag=--x for such a value).
-      const next = args[i + 1];
-      if (next === undefined || next.startsWith("--")) {
-        throw new UsageError(`${flag} needs a value`);
-      }
-      i++;
-      return next;
-    };
-    rejectRepeat(seen, flag === "-h" ? "--help" : flag);
-    switch (flag) {
-      case "--sentence":
-        request.config.sentence = value();
-        break;
-      case "--sentence-file":
-        request.sentenceFile = value();
-        if (request.sentenceFile === "") {
-          throw new UsageError(
-            "--sentence-file needs a file name, or - for stdin",
-          );
-        }
-        break;
-      case "--focus-word":
-        request.config.focusWord = value();
-        break;
-      case "--size-words":
-        request.config.sizeWords = value().split(",").map((w) => w.trim())
-          .filter((w) => w !== "");
-        break;
-      case "--d-model":
-        request.config.dModel = number(flag, value());
-        break;
-      case "--learning-rate":
-        request.config.learningRate = number(flag, value());
-        break;
-      case "--epochs":
-        request.config.epochs = number(flag, value());
-        break;
-      case "--seed":
-        request.config.seed = number(flag, value());
-        break;
-      case "--engine": {
-        const name = value();
-        if (name !== "auto" && !ENGINE_NAMES.includes(name as EngineName)) {
-          throw new UsageError(
-            `--engine takes auto, ${ENGINE_NAMES.join(" or ")}, got ${
-              describe(name)
-            }`,
-          );
-        }
-        request.engine = name as EngineName | "auto";
-        break;
-      }
-      case "--svg":
-        request.svgDir = value();
-        if (request.svgDir.trim() === "") {
-          throw new UsageError("--svg needs a folder name");
-        }
-        break;
-      case "--json":
-        request.json = flagOnly(flag, inline);
-        break;
-      case "--help":
-      case "-h":
-        request.help = flagOnly(flag, inline);
-        break;
-      default:
-        throw new UsageError(
-          `unknown option ${
-            describe(args[i])
-          }; run with --help for the options`,
-        );
-    }
+  const { config } = request;
+  if (value("sentence") !== undefined) config.sentence = value("sentence");
+  if (value("focus-word") !== undefined) config.focusWord = value("focus-word");
+  const sizeWords = value("size-words");
+  if (sizeWords !== undefined) {
+    config.sizeWords = sizeWords.split(",").map((w) => w.trim())
+      .filter((w) => w !== "");
   }
-  if (request.sentenceFile !== undefined && seen.has("--sentence")) {
+  for (
+    const [flag, field] of [
+      ["d-model", "dModel"],
+      ["learning-rate", "learningRate"],
+      ["epochs", "epochs"],
+      ["seed", "seed"],
+    ] as const
+  ) {
+    const text = value(flag);
+    if (text !== undefined) config[field] = number(`--${flag}`, text);
+  }
+  const engine = value("engine");
+  if (engine !== undefined) {
+    if (engine !== "auto" && !ENGINE_NAMES.includes(engine as EngineName)) {
+      throw new UsageError(
+        `--engine takes auto, ${ENGINE_NAMES.join(" or ")}, got ${
+          describe(engine)
+        }`,
+      );
+    }
+    request.engine = engine as EngineName | "auto";
+  }
+  request.svgDir = value("svg");
+  if (request.svgDir?.trim() === "") {
+    throw new UsageError("--svg needs a folder name");
+  }
+  request.sentenceFile = value("sentence-file");
+  if (request.sentenceFile === "") {
+    throw new UsageError("--sentence-file needs a file name, or - for stdin");
+  }
+  if (request.sentenceFile !== undefined && config.sentence !== undefined) {
     throw new UsageError(
       "give the sentence once: either --sentence or --sentence-file",
     );
@@ -178,19 +155,70 @@ export function parseArgs(args: string[]): CliRequest {
   return request;
 }
 
-// A flag given twice would silently keep its last value: refuse it instead.
-function rejectRepeat(seen: Set<string>, flag: string): void {
-  if (!flag.startsWith("-")) return; // not a flag: the default case reports it
-  if (seen.has(flag)) {
-    throw new UsageError(
-      `${describe(flag)} is given twice; give each option once${
-        flag === "--size-words"
-          ? " (several size words: --size-words a,b,c)"
-          : ""
-      }`,
-    );
+// The flags that take a value, and the switches (`-h` is `--help`).
+const VALUE_FLAGS = [
+  "sentence",
+  "sentence-file",
+  "focus-word",
+  "size-words",
+  "d-model",
+  "learning-rate",
+  "epochs",
+  "seed",
+  "engine",
+  "svg",
+] as const;
+const SWITCHES = ["json", "help"] as const;
+type ValueFlag = typeof VALUE_FLAGS[number];
+
+// What @std/cli's parseArgs returns with every flag in `collect`: each
+// flag's values in order ([] when absent; a switch collects `true`s).
+type ParsedFlags =
+  & Record<ValueFlag, string[]>
+  & Record<typeof SWITCHES[number], true[]>;
+
+// Three rules of this CLI that @std/cli's parseArgs reads otherwise, applied
+// before it: a flag's value is the next argument even when it starts with a
+// single "-" (`--learning-rate -1`), joined as `--flag=value`; a missing
+// value is an error, not ""; a switch takes no value, not even a following
+// `true` or `false`. And `--` ends nothing (there are no positional
+// arguments): it is an unknown option like any other word.
+function attachValues(args: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const name = arg.slice(2);
+    if (arg.startsWith("--") && VALUE_FLAGS.includes(name as ValueFlag)) {
+      // A following flag is not a value (write --flag=--x for such a value).
+      const next = args[i + 1];
+      if (next === undefined || next.startsWith("--")) {
+        throw new UsageError(`${arg} needs a value`);
+      }
+      joined.push(`${arg}=${next}`);
+      i++;
+      continue;
+    }
+    const switchName = /^--([^=]*)=/.exec(arg)?.[1];
+    if (SWITCHES.includes(switchName as typeof SWITCHES[number])) {
+      throw new UsageError(`--${switchName} takes no value`);
+    }
+    if (arg === "--") {
+      throw new UsageError(
+        `unknown option "--"; run with --help for the options`,
+      );
+    }
+    const isSwitch = arg === "-h" ||
+      SWITCHES.includes(name as typeof SWITCHES[number]);
+    if (isSwitch && (args[i + 1] === "true" || args[i + 1] === "false")) {
+      throw new UsageError(
+        `unknown option ${
+          describe(args[i + 1])
+        }; run with --help for the options`,
+      );
+    }
+    joined.push(arg);
   }
-  seen.add(flag);
+  return joined;
 }
 
 /** The JSON document printed by `--json`. */
@@ -630,11 +658,6 @@ function number(flag: string, text: string): number {
     throw new UsageError(`${flag} takes a number, got ${describe(text)}`);
   }
   return Number(text);
-}
-
-function flagOnly(flag: string, inline: string | undefined): true {
-  if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-  return true;
 }
 
 if (import.meta.main) {
