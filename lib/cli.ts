@@ -15,7 +15,7 @@ import {
 } from "./demo/analysis.ts";
 import { concat } from "@std/bytes/concat";
 import { parseArgs as parseFlags } from "@std/cli/parse-args";
-import { describe } from "./core/_describe.ts";
+import { describe, shorten } from "./core/_describe.ts";
 import {
   type AttentionConfig,
   learningRateWarning,
@@ -290,13 +290,28 @@ export const STANDARD_OUTPUT: CliOutput = {
   error: (text) => writeAll(Deno.stderr, text + "\n"),
 };
 
+// A reader that closes the pipe early (`… --json | head -c 10`) has all it
+// wants: stdout's end stops the program quietly (StdoutClosed, exit code 0);
+// a closed stderr drops the line, since nobody is there to read it.
 function writeAll(
-  stream: { writeSync(bytes: Uint8Array): number },
+  stream: typeof Deno.stdout | typeof Deno.stderr,
   text: string,
 ): void {
   const bytes = new TextEncoder().encode(text);
-  for (let done = 0; done < bytes.length;) {
-    done += stream.writeSync(bytes.subarray(done));
+  try {
+    for (let done = 0; done < bytes.length;) {
+      done += stream.writeSync(bytes.subarray(done));
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    if (stream === Deno.stdout) throw new StdoutClosed();
+  }
+}
+
+/** Thrown when whoever reads the CLI's stdout has closed it. */
+class StdoutClosed extends Error {
+  constructor() {
+    super("stdout was closed");
   }
 }
 
@@ -337,7 +352,7 @@ export async function main(
     experiment = prepareExperiment(request.config);
     // The charts build no [seqLen, seqLen] matrix for a long sentence
     // (experimentCharts runs the forward pass only for its small heatmaps).
-    if (request.svgDir !== undefined) await ensureWritable(request.svgDir);
+    if (request.svgDir !== undefined) await checkSvgTargets(request.svgDir);
   } catch (error) {
     if (
       error instanceof UsageError || error instanceof RangeError ||
@@ -408,16 +423,17 @@ export async function main(
       import("./charts/experiment.ts"),
     ]);
     const charts = experimentCharts(experiment, result);
-    for (const [name, chart] of Object.entries(charts)) {
-      await Deno.writeTextFile(
-        `${request.svgDir}/${name}.svg`,
-        toSvgString(chart),
-      );
+    const files = Object.entries(charts).map(([name, chart]) =>
+      [`${name}.svg`, toSvgString(chart)] as const
+    );
+    try {
+      await writeCharts(request.svgDir, files);
+    } catch (error) {
+      output.error(`error: ${error instanceof Error ? error.message : error}`);
+      return 1;
     }
     if (!request.json) {
-      output.log(
-        `\nWrote ${Object.keys(charts).length} charts to ${request.svgDir}`,
-      );
+      output.log(`\nWrote ${files.length} charts to ${request.svgDir}`);
     }
   }
   return 0;
@@ -560,29 +576,77 @@ function duration(ms: number): string {
   return m < 120 ? `${m} min` : `${Math.round(m / 60)} h`;
 }
 
-// Asks for write access to `dir` only, and creates it, before any training.
-async function ensureWritable(dir: string): Promise<void> {
+// Before any training: asks for write access to `dir` only, creates it, and
+// checks that every chart's file can be written there (absent, or a file
+// that opens for writing: not a folder, not read-only), so that a mistake
+// costs no training and leaves no chart behind.
+async function checkSvgTargets(dir: string): Promise<void> {
+  const shown = shorten(dir);
   const status = await Deno.permissions.request({ name: "write", path: dir });
   if (status.state !== "granted") {
     throw new UsageError(
-      `--svg ${dir} needs write access to that folder: run deno run --allow-read=lib --allow-write=${dir} lib/cli.ts --svg ${dir} …`,
+      `--svg ${shown} needs write access to that folder: run deno run --allow-read=lib --allow-write=${shown} lib/cli.ts --svg ${shown} …`,
     );
   }
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (error) {
     throw new UsageError(
-      `--svg ${dir}: cannot create that folder (${
-        error instanceof Error ? error.message : error
-      })`,
+      `--svg ${shown}: cannot create that folder (${osReason(error)})`,
     );
   }
+  const { EXPERIMENT_CHARTS } = await import("./charts/experiment.ts");
+  for (const name of EXPERIMENT_CHARTS) {
+    try {
+      // Opening for writing, without creating or truncating, changes nothing.
+      (await Deno.open(`${dir}/${name}.svg`, { write: true })).close();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw new UsageError(
+        `--svg ${shown}: cannot write ${name}.svg there (${
+          error instanceof Deno.errors.IsADirectory
+            ? "it is a folder"
+            : osReason(error)
+        }); move it away or choose another folder`,
+      );
+    }
+  }
+}
+
+// Writes the charts checked by checkSvgTargets. (Not through a temporary
+// folder moved into place: Deno's rename needs read access too, which
+// `deno task attention` does not grant.) A failure now, such as a full disk,
+// names the file and says how many were written.
+async function writeCharts(
+  dir: string,
+  files: readonly (readonly [name: string, text: string])[],
+): Promise<void> {
+  for (const [i, [name, text]] of files.entries()) {
+    try {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    } catch (error) {
+      throw new Error(
+        `--svg ${shorten(dir)}: cannot write ${name} (${osReason(error)}); ${
+          i === 0
+            ? "no chart was written"
+            : `only the first ${i} of ${files.length} charts were written`
+        }`,
+      );
+    }
+  }
+}
+
+// An OS error's reason without the path Deno appends (`…: open '/a/b'`),
+// which may be long and is named by the message anyway.
+function osReason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return shorten(text.replace(/: \w+ '.*'$/s, ""), 120);
 }
 
 // The text of --sentence-file: a UTF-8 file, or stdin for "-", read up to a
 // bound so that a huge file is refused before it fills the memory.
 async function readSentence(path: string): Promise<string> {
-  const name = path === "-" ? "stdin" : path;
+  const name = path === "-" ? "stdin" : shorten(path);
   let bytes: Uint8Array;
   try {
     if (path === "-") {
@@ -594,7 +658,7 @@ async function readSentence(path: string): Promise<string> {
       const status = await Deno.permissions.request({ name: "read", path });
       if (status.state !== "granted") {
         throw new UsageError(
-          `--sentence-file ${path} needs read access to that file: run deno run --allow-read=${path} lib/cli.ts --sentence-file ${path} …`,
+          `--sentence-file ${name} needs read access to that file: run deno run --allow-read=${name} lib/cli.ts --sentence-file ${name} …`,
         );
       }
       using file = await Deno.open(path);
@@ -603,9 +667,7 @@ async function readSentence(path: string): Promise<string> {
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(
-      `--sentence-file ${name}: cannot read it (${
-        error instanceof Error ? error.message : error
-      })`,
+      `--sentence-file ${name}: cannot read it (${osReason(error)})`,
     );
   }
   if (bytes.length > MAX_SENTENCE_FILE_BYTES) {
@@ -659,6 +721,10 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (error) {
+    // The reader closed the pipe (`| head`): the Unix way is to stop without
+    // a word. Exit code 0 rather than a shell's 141 (SIGPIPE): the run did
+    // what was asked, and `set -o pipefail` scripts should not fail on it.
+    if (error instanceof StdoutClosed) Deno.exit(0);
     // Not a user mistake (those return 2): still one line, no stack trace.
     console.error(
       `error: ${error instanceof Error ? error.message : String(error)}`,

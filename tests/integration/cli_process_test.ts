@@ -321,3 +321,28 @@ Deno.test("a run that showed progress says when training is done; stdout stays p
     );
   }
 });
+
+// Issue 25, CLI: `deno task attention --json | head -c 10` once the output
+// passes the pipe's 64 KB used to end in "error: Broken pipe (os error 32)",
+// exit code 1. A reader that has what it wants ends the program quietly.
+Deno.test("a closed stdout ends the program quietly with exit code 0", async (t) => {
+  for (const args of [["--json", "--epochs", "5000"], ["--epochs", "60000"]]) {
+    await t.step(args.join(" "), async () => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", `--allow-read=${LIB}`, CLI, ...args],
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const reader = child.stdout.getReader();
+      const first = await reader.read(); // as `head -c 10` reads, then exits
+      assert(!first.done && first.value.length > 0);
+      await reader.cancel();
+      const [status, stderr] = await Promise.all([
+        child.status,
+        new Response(child.stderr).text(),
+      ]);
+      assertEquals([status.code, stderr], [0, ""]);
+    });
+  }
+});
