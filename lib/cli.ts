@@ -89,9 +89,7 @@ export function parseArgs(args: string[]): CliRequest {
     alias: { h: "help" },
     collect: [...VALUE_FLAGS, ...SWITCHES], // to see a flag given twice
     unknown: (arg: string) => {
-      throw new UsageError(
-        `unknown option ${describe(arg)}; run with --help for the options`,
-      );
+      throw unknownOption(arg);
     },
   });
   // A flag given twice would silently keep its last value: refuse it instead.
@@ -171,55 +169,54 @@ const VALUE_FLAGS = [
 ] as const;
 const SWITCHES = ["json", "help"] as const;
 type ValueFlag = typeof VALUE_FLAGS[number];
+type Switch = typeof SWITCHES[number];
 
 // What @std/cli's parseArgs returns with every flag in `collect`: each
 // flag's values in order ([] when absent; a switch collects `true`s).
 type ParsedFlags =
   & Record<ValueFlag, string[]>
-  & Record<typeof SWITCHES[number], true[]>;
+  & Record<Switch, true[]>;
 
-// Three rules of this CLI that @std/cli's parseArgs reads otherwise, applied
+// Rules of this CLI that @std/cli's parseArgs reads otherwise, applied
 // before it: a flag's value is the next argument even when it starts with a
 // single "-" (`--learning-rate -1`), joined as `--flag=value`; a missing
 // value is an error, not ""; a switch takes no value, not even a following
-// `true` or `false`. And `--` ends nothing (there are no positional
-// arguments): it is an unknown option like any other word.
+// `true` or `false`; and `--` is an unknown option like any other word
+// (there are no positional arguments for it to introduce).
 function attachValues(args: string[]): string[] {
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const name = arg.slice(2);
-    if (arg.startsWith("--") && VALUE_FLAGS.includes(name as ValueFlag)) {
+    const [arg, next] = [args[i], args[i + 1]];
+    const [name, inline] = arg.slice(2).split("=", 2);
+    if (!arg.startsWith("--")) {
+      if (arg === "-h" && (next === "true" || next === "false")) {
+        throw unknownOption(next);
+      }
+    } else if (
+      VALUE_FLAGS.includes(name as ValueFlag) && inline === undefined
+    ) {
       // A following flag is not a value (write --flag=--x for such a value).
-      const next = args[i + 1];
       if (next === undefined || next.startsWith("--")) {
         throw new UsageError(`${arg} needs a value`);
       }
       joined.push(`${arg}=${next}`);
       i++;
       continue;
-    }
-    const switchName = /^--([^=]*)=/.exec(arg)?.[1];
-    if (SWITCHES.includes(switchName as typeof SWITCHES[number])) {
-      throw new UsageError(`--${switchName} takes no value`);
-    }
-    if (arg === "--") {
-      throw new UsageError(
-        `unknown option "--"; run with --help for the options`,
-      );
-    }
-    const isSwitch = arg === "-h" ||
-      SWITCHES.includes(name as typeof SWITCHES[number]);
-    if (isSwitch && (args[i + 1] === "true" || args[i + 1] === "false")) {
-      throw new UsageError(
-        `unknown option ${
-          describe(args[i + 1])
-        }; run with --help for the options`,
-      );
-    }
+    } else if (SWITCHES.includes(name as Switch)) {
+      if (inline !== undefined) {
+        throw new UsageError(`--${name} takes no value`);
+      }
+      if (next === "true" || next === "false") throw unknownOption(next);
+    } else if (arg === "--") throw unknownOption(arg);
     joined.push(arg);
   }
   return joined;
+}
+
+function unknownOption(arg: string): UsageError {
+  return new UsageError(
+    `unknown option ${describe(arg)}; run with --help for the options`,
+  );
 }
 
 /** The JSON document printed by `--json`. */
