@@ -8,7 +8,7 @@
  * @module
  */
 
-import { NEGATIVE, POSITIVE } from "./_interactive_svg.ts";
+import { MAX_DIMENSIONS, NEGATIVE, POSITIVE } from "./_interactive_svg.ts";
 import { SIZE_COLORS } from "./common.ts";
 
 /** Styles shared by every view (identical in every output, so repeats are harmless). */
@@ -24,6 +24,7 @@ export const VIEW_SCRIPT: string = `(function () {
   "use strict";
   var COLORS = ${JSON.stringify(SIZE_COLORS)};
   var POSITIVE = "${POSITIVE}", NEGATIVE = "${NEGATIVE}";
+  var MAX_DIMENSIONS = ${MAX_DIMENSIONS};
   function fmt(v) {
     var t = v.toFixed(3);
     return Number(t) === 0 ? "0.000" : t.replace("-", "\\u2212");
@@ -160,15 +161,26 @@ export const VIEW_SCRIPT: string = `(function () {
       all(root, "[data-pair]").forEach(function (t) {
         t.textContent = data.tokens[i] + " \\u00b7 " + data.tokens[jSel];
       });
+      var dims = pairDimensions(q[i], k[jSel]);
+      all(root, "[data-dim]").forEach(function (t) {
+        t.textContent = String(dims[num(t, "data-dim")]);
+      });
       [["data-q", function (d) { return q[i][d]; }],
        ["data-k", function (d) { return k[jSel][d]; }],
        ["data-prod", function (d) { return q[i][d] * k[jSel][d]; }]
       ].forEach(function (pair) {
         all(root, "[" + pair[0] + "]").forEach(function (t) {
-          var v = pair[1](num(t, pair[0]));
+          var v = pair[1](dims[num(t, pair[0])]);
           t.textContent = fmt(v);
           t.setAttribute("fill", v < 0 ? NEGATIVE : POSITIVE);
         });
+      });
+      var rest = 0;
+      for (var d = 0; d < q[i].length; d++) {
+        if (dims.indexOf(d) < 0) rest += q[i][d] * k[jSel][d];
+      }
+      all(root, "[data-rest]").forEach(function (t) {
+        t.textContent = "other " + (q[i].length - dims.length) + " dimensions: " + fmt(rest);
       });
       var s = score(jSel);
       all(root, "[data-dot]").forEach(function (t) {
@@ -180,6 +192,13 @@ export const VIEW_SCRIPT: string = `(function () {
       all(root, "[data-pair-weight]").forEach(function (t) {
         t.textContent = "softmax over keys \\u2192 weight " + fmt(w[i][jSel]);
       });
+    }
+    function pairDimensions(a, b) {
+      var dims = a.map(function (_, d) { return d; });
+      if (a.length <= MAX_DIMENSIONS) return dims;
+      return dims.sort(function (x, y) {
+        return Math.abs(a[y] * b[y]) - Math.abs(a[x] * b[x]) || x - y;
+      }).slice(0, MAX_DIMENSIONS);
     }
     function clamp(v, n) { return Math.max(0, Math.min(n - 1, v)); }
     function toggleHead(h, only) {

@@ -46,6 +46,19 @@ export interface Picture {
   areas: Area[];
 }
 
+/** The query/key view prints at most this many dimensions of q and k: those with the largest |q_d · k_d|. */
+export const MAX_DIMENSIONS = 12;
+
+/** The dimensions the query/key view prints: all, or the largest |q_d · k_d| in decreasing order. */
+export function pairDimensions(q: number[], k: number[]): number[] {
+  const all = q.map((_, d) => d);
+  if (q.length <= MAX_DIMENSIONS) return all;
+  return all.sort((a, b) =>
+    Math.abs(q[b] * k[b]) - Math.abs(q[a] * k[a]) || a - b
+  )
+    .slice(0, MAX_DIMENSIONS);
+}
+
 /** The colour of head `h`: the Okabe–Ito palette, cycled. */
 export function headColor(h: number): string {
   return SIZE_COLORS[h % SIZE_COLORS.length];
@@ -224,18 +237,25 @@ export function gridPicture(data: ViewData, state: ViewState): Picture {
           open ? 2 : 1
         }' data-matrix-frame=''/>`;
       for (let i = 0; i < T; i++) {
+        // one tooltip per query row: every weight of the row, in order
+        const title = `layer ${l} head ${h}, ${tokens[i]} → ${
+          tokens.map((t, j) => `${t} ${fmt(weights[l][h][i][j])}`).join(", ")
+        }`;
+        svg += `<g><title>${escapeXml(title)}</title>`;
         for (let j = 0; j < T; j++) {
-          const v = weights[l][h][i][j];
-          const x = x0 + j * c, y = y0 + i * c;
-          const title = `layer ${l} head ${h}: ${tokens[i]} → ${tokens[j]} ${
-            fmt(v)
-          }`;
-          svg +=
-            `<rect x='${x}' y='${y}' width='${c}' height='${c}' fill-opacity='${
-              op(v)
-            }'><title>${escapeXml(title)}</title></rect>`;
-          areas.push({ coords: [x, y, x + c, y + c], title });
+          // two decimals are enough for an opacity; a cell of 0 is left out
+          const v = String(Math.round(100 * weights[l][h][i][j]) / 100)
+            .replace(/^0\./, ".");
+          if (v === "0") continue;
+          svg += `<rect x='${x0 + j * c}' y='${
+            y0 + i * c
+          }' width='${c}' height='${c}' fill-opacity='${v}'/>`;
         }
+        svg += "</g>";
+        areas.push({
+          coords: [x0, y0 + i * c, x0 + panel, y0 + (i + 1) * c],
+          title,
+        });
       }
       svg += "</g>";
     }
@@ -263,7 +283,7 @@ export function queryKeyPicture(data: ViewData, state: ViewState): Picture {
   const barX = scoreX + 8, barW = 100;
   const vecX = barX + barW + 60; // the vector table's first column
   const width = vecX + 4 * 64 + 8;
-  const height = top + Math.max(T, dK + 5) * ROW + 8;
+  const height = top + Math.max(T, Math.min(dK, MAX_DIMENSIONS) + 6) * ROW + 8;
   const i = state.query, jSel = state.key;
   const score = (j: number) =>
     scale * q[i].reduce((s, v, d) => s + v * k[j][d], 0);
@@ -320,9 +340,10 @@ export function queryKeyPicture(data: ViewData, state: ViewState): Picture {
       col(n) + 40
     }' y='${top}' text-anchor='end' fill='#555'>${t}</text>`
   ).join("");
-  for (let d = 0; d < dK; d++) {
-    const a = q[i][d], b = k[jSel][d], yd = y(d + 1);
-    svg += `<text x='${
+  const rows = pairDimensions(q[i], k[jSel]);
+  for (const [r, d] of rows.entries()) {
+    const a = q[i][d], b = k[jSel][d], yd = y(r + 1);
+    svg += `<text data-dim='${r}' x='${
       col(0) + 40
     }' y='${yd}' text-anchor='end' fill='#555'>${d}</text>`;
     for (
@@ -332,7 +353,7 @@ export function queryKeyPicture(data: ViewData, state: ViewState): Picture {
         a * b,
       ]] as const
     ) {
-      svg += `<text data-${name}='${d}' x='${
+      svg += `<text data-${name}='${r}' x='${
         col(n) + 40
       }' y='${yd}' text-anchor='end' fill='${v < 0 ? NEGATIVE : POSITIVE}'>${
         fmt(v)
@@ -343,6 +364,17 @@ export function queryKeyPicture(data: ViewData, state: ViewState): Picture {
       title: `d ${d}: q ${fmt(a)} × k ${fmt(b)} = ${fmt(a * b)}`,
     });
   }
+  if (rows.length < dK) {
+    const rest = q[i].reduce(
+      (sum, v, d) => rows.includes(d) ? sum : sum + v * k[jSel][d],
+      0,
+    );
+    svg += `<text data-rest='' x='${col(4)}' y='${
+      y(rows.length + 1)
+    }' fill='#555' text-anchor='end'>other ${dK - rows.length} dimensions: ${
+      fmt(rest)
+    }</text>`;
+  }
   const dot = score(jSel) / scale;
   const lines = [
     ["dot", `q · k = ${fmt(dot)}`],
@@ -350,7 +382,7 @@ export function queryKeyPicture(data: ViewData, state: ViewState): Picture {
     ["pair-weight", `softmax over keys → weight ${fmt(w[i][jSel])}`],
   ];
   for (const [n, [name, text]] of lines.entries()) {
-    svg += `<text data-${name}='' x='${col(0)}' y='${y(dK + 2 + n)}'>${
+    svg += `<text data-${name}='' x='${col(0)}' y='${y(rows.length + 3 + n)}'>${
       escapeXml(text)
     }</text>`;
   }

@@ -386,9 +386,14 @@ function hash(text: string): string {
   return (h >>> 0).toString(16).padStart(8, "0");
 }
 
-/** An SVG as a data URI: percent-encoded, but readable spaces kept. */
+/**
+ * An SVG as a data URI, percent-encoding only what a URL or the attribute
+ * cannot hold (`%`, `#`, `<`, `>`, `"`); other characters, "▁" too, stay as
+ * they are, which keeps the output small. `decodeURIComponent` reverses it.
+ */
 function dataUri(svg: string): string {
-  return "data:image/svg+xml," + encodeURIComponent(svg).replace(/%20/g, " ");
+  return "data:image/svg+xml," +
+    svg.replace(/[%#<>"\n]/g, (c) => encodeURIComponent(c));
 }
 
 const HELP: Record<string, string> = {
@@ -417,10 +422,11 @@ function assemble(
     const areas = p.areas.map(({ coords, title }) =>
       `<area shape="rect" coords="${coords.join(",")}" title="${
         escapeXml(title)
-      }" alt="${escapeXml(title)}">`
+      }">`
     ).join("");
+    // in a double-quoted attribute only & needs escaping (dataUri encodes ")
     return `<div data-fallback=""><img data-picture="${name}" src="${
-      escapeXml(dataUri(p.svg))
+      dataUri(p.svg).replace(/&/g, "&amp;")
     }" width="${p.width}" height="${p.height}" usemap="#${map}" alt="${
       escapeXml(`attention ${name} view`)
     }"><map name="${map}" id="${map}">${areas}</map></div>`;

@@ -243,7 +243,7 @@ Deno.test("attentionHeadView", async (t) => {
     () => {
       const html = attentionModelView(WEIGHTS, { tokens: TOKENS }).html;
       assert(
-        !/https?:\/\//.test(html.replace("http://www.w3.org/2000/svg", "")),
+        !/https?:\/\//.test(html.replaceAll("http://www.w3.org/2000/svg", "")),
         "a URL in the output",
       );
       assert(!/@import|url\(/.test(html));
@@ -329,38 +329,60 @@ Deno.test("attentionHeadView", async (t) => {
 
 Deno.test("attentionModelView", async (t) => {
   await t.step(
-    "draws every layer × head as a matrix, a <title> and a tooltip per weight",
+    "draws every layer × head as a matrix, a <title> and a tooltip per query row holding its weights",
     () => {
+      const weights = structuredClone(WEIGHTS);
+      weights[0][1][2] = [0.004, 0.996, 0, 0]; // cells that round to opacity 0
       const root = parse(
-        attentionModelView(WEIGHTS, { tokens: TOKENS, layer: 1, head: 1 }).html,
+        attentionModelView(weights, { tokens: TOKENS, layer: 1, head: 1 }).html,
       );
       assertEquals(root.getAttribute("data-attention-view"), "model");
       assertEquals([
         root.getAttribute("data-layer"),
         root.getAttribute("data-head"),
       ], ["1", "1"]);
-      assertEquals(embedded(root), { tokens: TOKENS, weights: WEIGHTS });
+      assertEquals(embedded(root), { tokens: TOKENS, weights });
       const grid = pictureSvg(root, "grid");
       const titles = areaTitles(root, "grid");
-      assertEquals(titles.length, 2 * 3 * T * T);
+      assertEquals(titles.length, 2 * 3 * T);
+      let cells = 0;
       for (let l = 0; l < 2; l++) {
         for (let h = 0; h < 3; h++) {
-          const cells = [
-            ...grid.querySelectorAll(
-              `[data-matrix-layer="${l}"][data-matrix-head="${h}"] rect:not([data-matrix-frame])`,
-            ),
-          ];
-          assertEquals(cells.length, T * T);
-          for (const [n, cell] of cells.entries()) {
-            const [i, j] = [Math.floor(n / T), n % T];
-            const text = `layer ${l} head ${h}: ${TOKENS[i]} → ${TOKENS[j]} ${
-              WEIGHTS[l][h][i][j].toFixed(3)
+          const matrix = grid.querySelector(
+            `[data-matrix-layer="${l}"][data-matrix-head="${h}"]`,
+          );
+          const rows = [...matrix.querySelectorAll("g")];
+          assertEquals(rows.length, T);
+          for (const [i, row] of rows.entries()) {
+            const text = `layer ${l} head ${h}, ${TOKENS[i]} → ${
+              TOKENS.map((t, j) => `${t} ${weights[l][h][i][j].toFixed(3)}`)
+                .join(", ")
             }`;
-            assertEquals(cell.querySelector("title").textContent, text);
-            assert(titles.includes(text), text);
+            assertEquals(row.querySelector("title").textContent, text);
+            assertEquals(titles[(l * 3 + h) * T + i], text);
+            for (const rect of row.querySelectorAll("rect")) {
+              const j = Math.round(
+                (Number(rect.getAttribute("x")) -
+                  Number(
+                    row.parentNode.querySelector("rect").getAttribute("x"),
+                  ) - 2) /
+                  Number(rect.getAttribute("width")),
+              );
+              assertAlmostEquals(
+                Number(rect.getAttribute("fill-opacity")),
+                weights[l][h][i][j],
+                5e-3,
+              );
+              cells++;
+            }
           }
         }
       }
+      assertEquals(
+        cells,
+        2 * 3 * T * T - 3,
+        "the cells of opacity 0 are left out",
+      );
     },
   );
 
