@@ -236,26 +236,40 @@ export function gridPicture(data: ViewData, state: ViewState): Picture {
         }' fill='#fff' stroke='${open ? "#000" : "#ccc"}' stroke-width='${
           open ? 2 : 1
         }' data-matrix-frame=''/>`;
+      // the cells as one path per opacity (two decimals are enough for an
+      // opacity; cells of 0 are left out), then one transparent rectangle
+      // per query row holding the row's weights as its tooltip
+      const paths = new Map<string, string>();
       for (let i = 0; i < T; i++) {
-        // one tooltip per query row: every weight of the row, in order
+        for (let j = 0; j < T; j++) {
+          const v = String(Math.round(100 * weights[l][h][i][j]) / 100);
+          if (v === "0") continue;
+          paths.set(
+            v,
+            (paths.get(v) ?? "") +
+              `M${x0 + j * c} ${y0 + i * c}h${c}v${c}h-${c}z`,
+          );
+        }
+      }
+      for (const [v, d] of paths) {
+        svg += `<path fill-opacity='${v.replace(/^0\./, ".")}' d='${d}'/>`;
+      }
+      for (let i = 0; i < T; i++) {
         const title = `layer ${l} head ${h}, ${tokens[i]} → ${
           tokens.map((t, j) => `${t} ${fmt(weights[l][h][i][j])}`).join(", ")
         }`;
-        svg += `<g><title>${escapeXml(title)}</title>`;
-        for (let j = 0; j < T; j++) {
-          // two decimals are enough for an opacity; a cell of 0 is left out
-          const v = String(Math.round(100 * weights[l][h][i][j]) / 100)
-            .replace(/^0\./, ".");
-          if (v === "0") continue;
-          svg += `<rect x='${x0 + j * c}' y='${
-            y0 + i * c
-          }' width='${c}' height='${c}' fill-opacity='${v}'/>`;
-        }
-        svg += "</g>";
-        areas.push({
-          coords: [x0, y0 + i * c, x0 + panel, y0 + (i + 1) * c],
-          title,
-        });
+        const coords: Area["coords"] = [
+          x0,
+          y0 + i * c,
+          x0 + panel,
+          y0 + (i + 1) * c,
+        ];
+        svg += `<rect data-row='${i}' x='${x0}' y='${
+          y0 + i * c
+        }' width='${panel}' height='${c}' fill-opacity='0'><title>${
+          escapeXml(title)
+        }</title></rect>`;
+        areas.push({ coords, title });
       }
       svg += "</g>";
     }

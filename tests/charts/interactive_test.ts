@@ -351,7 +351,7 @@ Deno.test("attentionModelView", async (t) => {
           const matrix = grid.querySelector(
             `[data-matrix-layer="${l}"][data-matrix-head="${h}"]`,
           );
-          const rows = [...matrix.querySelectorAll("g")];
+          const rows = [...matrix.querySelectorAll("rect[data-row]")];
           assertEquals(rows.length, T);
           for (const [i, row] of rows.entries()) {
             const text = `layer ${l} head ${h}, ${TOKENS[i]} → ${
@@ -360,19 +360,21 @@ Deno.test("attentionModelView", async (t) => {
             }`;
             assertEquals(row.querySelector("title").textContent, text);
             assertEquals(titles[(l * 3 + h) * T + i], text);
-            for (const rect of row.querySelectorAll("rect")) {
-              const j = Math.round(
-                (Number(rect.getAttribute("x")) -
-                  Number(
-                    row.parentNode.querySelector("rect").getAttribute("x"),
-                  ) - 2) /
-                  Number(rect.getAttribute("width")),
-              );
-              assertAlmostEquals(
-                Number(rect.getAttribute("fill-opacity")),
-                weights[l][h][i][j],
-                5e-3,
-              );
+          }
+          // the cells: squares "Mx yh…z" in one path per opacity
+          const frame = matrix.querySelector("[data-matrix-frame]");
+          const [x0, y0] = ["x", "y"].map((a) =>
+            Number(frame.getAttribute(a)) + 2
+          );
+          for (const path of matrix.querySelectorAll("path")) {
+            const opacity = Number(path.getAttribute("fill-opacity"));
+            const squares = path.getAttribute("d").matchAll(
+              /M(\d+) (\d+)h(\d+)/g,
+            );
+            for (const [, x, y, size] of squares) {
+              const i = (Number(y) - y0) / Number(size);
+              const j = (Number(x) - x0) / Number(size);
+              assertAlmostEquals(opacity, weights[l][h][i][j], 5e-3 + 1e-9);
               cells++;
             }
           }
