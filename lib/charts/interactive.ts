@@ -398,7 +398,7 @@ function dataUri(svg: string): string {
 
 const HELP: Record<string, string> = {
   head:
-    "Hover or click a query (left) to see its weights; click a head to show or hide it (double click: only it); arrow keys move the query and the head.",
+    "Hover or click a query (left) to see its weights; click a head to make it current, again to hide it (double click: only it); arrow keys move the query and the head.",
   model:
     "Click a matrix to open it in the head view below; hover a query there to see its weights.",
   qk:

@@ -21,7 +21,8 @@
  * No request may leave the page: every request goes to the local Jupyter
  * server or the book's folder (others are aborted and fail the test), and
  * while the views are driven none is made at all but the notebook's own
- * `/api/` calls. Needs Debian's `chromium` and `jupyter-notebook`.
+ * `/api/` calls. A PNG of the first view of each page goes to
+ * `screenshots/views-*.png`. Needs Debian's `chromium` and `jupyter-notebook`.
  * @module
  */
 
@@ -126,6 +127,11 @@ Deno.test({
             ).catch(() => {});
             await waitUntilIdle(page, name);
             await driveViews(page, name, requests, `${server!.url}api/`);
+            await screenshotFirst(
+              page,
+              "[data-attention-view]",
+              `notebook-${name}`,
+            );
             assertRequestsAllowed(requests, allowed);
             await shutDownKernel(page).catch(() => {});
           } finally {
@@ -140,6 +146,11 @@ Deno.test({
           try {
             await openNotebook(page, server!, `untrusted_${name}`);
             await checkFallback(page, name);
+            await screenshotFirst(
+              page,
+              ".output_html:has(img[usemap])",
+              `untrusted-${name}`,
+            );
             assertRequestsAllowed(requests, allowed);
             await shutDownKernel(page).catch(() => {});
           } finally {
@@ -156,6 +167,11 @@ Deno.test({
               `file://${bookDir}${name.replace(/\.ipynb$/, ".html")}`,
             );
             await driveViews(page, name, requests, undefined);
+            await screenshotFirst(
+              page,
+              "[data-attention-view]",
+              `book-${name}`,
+            );
             assertRequestsAllowed(requests, allowed);
           } finally {
             await context.close();
@@ -170,6 +186,14 @@ Deno.test({
     }
   },
 });
+
+/** A PNG of the first element matching `selector`, to `screenshots/views-NAME.png`. */
+async function screenshotFirst(page: Page, selector: string, name: string) {
+  await Deno.mkdir(`${ROOT}screenshots`, { recursive: true });
+  await page.locator(selector).first().screenshot({
+    path: `${ROOT}screenshots/views-${name.replace(/\.ipynb$/, "")}.png`,
+  });
+}
 
 /** A fresh context and page whose every request is recorded; requests outside `allowed` are aborted. */
 async function openPage(
