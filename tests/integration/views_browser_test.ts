@@ -17,6 +17,7 @@
  *   tooltips must carry the weights of the committed JSON.
  * - **The book** (tools/book.ts): the same drive as in the trusted notebook,
  *   on the book's pages opened from disk.
+ * - **An exported HTML file** (`jupyter nbconvert --to html`): the same drive.
  *
  * No request may leave the page: every request goes to the local Jupyter
  * server or the book's folder (others are aborted and fail the test), and
@@ -58,7 +59,7 @@ const NOTEBOOKS: Record<string, number> = {
   "08_transformer_block.ipynb": 2,
   "09_a_pretrained_transformer.ipynb": 3,
 };
-/** `ATTENTION_VIEWS=book` (or `trusted`, `untrusted`) runs only that part. */
+/** `ATTENTION_VIEWS=book` (or `trusted`, `untrusted`, `exported`) runs only that part. */
 function part(name: string): boolean {
   const only = Deno.env.get("ATTENTION_VIEWS");
   return only === undefined || only === "" || only === name;
@@ -178,6 +179,31 @@ Deno.test({
           }
         });
       }
+
+      if (part("exported")) {
+        const exported = `${work}/exported/`;
+        await exportHtml(names.map((n) => `${ROOT}notebooks/${n}`), exported);
+        for (const name of names) {
+          await t.step(`exported HTML ${name}`, async () => {
+            const { context, page, requests } = await openPage(browser!, [
+              `file://${exported}`,
+              "data:",
+              "about:blank",
+            ]);
+            try {
+              await page.goto(
+                `file://${exported}${name.replace(/\.ipynb$/, ".html")}`,
+              );
+              // nbconvert's template asks a CDN for require.js and MathJax
+              // (aborted here); the views themselves must ask nothing, which
+              // driveViews checks
+              await driveViews(page, name, requests, undefined);
+            } finally {
+              await context.close();
+            }
+          });
+        }
+      }
     } finally {
       await browser?.close().catch(console.error);
       if (server !== undefined) await stopServer(server).catch(console.error);
@@ -186,6 +212,21 @@ Deno.test({
     }
   },
 });
+
+/** `jupyter nbconvert --to html` of the committed notebooks, not executed again. */
+async function exportHtml(notebooks: string[], outDir: string): Promise<void> {
+  const result = await new Deno.Command("jupyter", {
+    args: ["nbconvert", "--to", "html", "--output-dir", outDir, ...notebooks],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert(
+    result.success,
+    `jupyter nbconvert --to html failed: ${
+      new TextDecoder().decode(result.stderr).slice(-500)
+    }`,
+  );
+}
 
 /** A PNG of the first element matching `selector`, to `screenshots/views-NAME.png`. */
 async function screenshotFirst(page: Page, selector: string, name: string) {
