@@ -10,6 +10,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { parseArgs } from "@std/cli/parse-args";
 import {
   type EngineName,
   initParameters,
@@ -834,7 +835,13 @@ function scalingChart(plan: Plan, grid: Grid): string {
   );
 }
 
-function median(values: number[]): number {
+/**
+ * The middle value (the mean of the two middle ones for an even count).
+ *
+ * @param values Timings, in any order; not changed.
+ * @returns Their median; NaN for none.
+ */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
@@ -860,29 +867,27 @@ interface Flags {
 }
 
 function parseFlags(args: string[]): Flags | "help" {
-  const flags: Flags = {
-    smoke: false,
-    torch: true,
-    requireTorch: false,
-    notebooks: true,
-    cold: true,
-  };
-  for (const arg of args) {
-    if (arg === "--smoke") flags.smoke = true;
-    else if (arg === "--no-torch") flags.torch = false;
-    else if (arg === "--require-torch") flags.requireTorch = true;
-    else if (arg === "--no-notebooks") flags.notebooks = false;
-    else if (arg === "--no-cold") flags.cold = false;
-    else if (arg === "--help" || arg === "-h") return "help";
-    else {
+  const flags = parseArgs(args, {
+    boolean: ["smoke", "torch", "require-torch", "notebooks", "cold", "help"],
+    negatable: ["torch", "notebooks", "cold"],
+    default: { torch: true, notebooks: true, cold: true },
+    alias: { h: "help" },
+    unknown: (arg: string) => {
       throw new RangeError(
         `unknown option ${
           JSON.stringify(arg)
         }; run with --help for the options`,
       );
-    }
-  }
-  return flags;
+    },
+  });
+  if (flags.help) return "help";
+  return {
+    smoke: flags.smoke,
+    torch: flags.torch,
+    requireTorch: flags["require-torch"],
+    notebooks: flags.notebooks,
+    cold: flags.cold,
+  };
 }
 
 async function main(args: string[]): Promise<number> {

@@ -97,6 +97,12 @@ export { trajectoryPoints, weightTrajectories } from "./charts/trajectories.ts";
 export { colorDomain, heatmap, matrixCells } from "./charts/heatmap.ts";
 export { attentionLines } from "./charts/attention_lines.ts";
 export { headRowBars, headView } from "./charts/heads.ts";
+export {
+  attentionHeadView,
+  attentionModelView,
+  type AttentionView,
+  queryKeyView,
+} from "./charts/interactive.ts";
 export { pipelineMap } from "./charts/pipeline.ts";
 export {
   geometryPoints,

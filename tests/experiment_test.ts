@@ -1,13 +1,7 @@
-import { assertEquals, assertThrows } from "@std/assert";
-import {
-  prepareExperiment,
-} from "../lib/mod.ts";
-import {
-  MAX_SENTENCE_LENGTH,
-} from "../lib/demo/config.ts";
-import {
-  MAX_EMBEDDING_SIZE,
-} from "../lib/demo/parameters.ts";
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { prepareExperiment } from "../lib/mod.ts";
+import { MAX_SENTENCE_LENGTH } from "../lib/demo/config.ts";
+import { MAX_EMBEDDING_SIZE } from "../lib/demo/parameters.ts";
 
 Deno.test("vocabulary ids follow first appearance and repeated words share an id", () => {
   const experiment = prepareExperiment();
@@ -249,4 +243,16 @@ Deno.test("prepareExperiment names the size limit a sentence hits", async (t) =>
       } characters long, more than the limit of ${MAX_SENTENCE_LENGTH}`,
     );
   });
+});
+
+// Issue 25: "!".repeat(200000) used to give a 200,100-character message.
+Deno.test("a sentence with no words is quoted shortened, however long", () => {
+  for (const length of [200_000, MAX_SENTENCE_LENGTH]) {
+    const error = assertThrows(
+      () => prepareExperiment({ sentence: "!".repeat(length) }),
+      RangeError,
+      "has no words",
+    );
+    assert(error.message.length < 200, `${error.message.length} characters`);
+  }
 });

@@ -1,20 +1,9 @@
 import { assert, assertEquals } from "@std/assert";
-import {
-  createSizeLoss,
-} from "../lib/mod.ts";
-import {
-  ADAM,
-} from "../lib/demo/config.ts";
-import {
-  HandwrittenAttention,
-} from "../lib/demo/handwritten.ts";
-import {
-  initParameters,
-  prepareExperiment,
-} from "../lib/mod.ts";
-import {
-  PARAMETER_NAMES,
-} from "../lib/demo/parameters.ts";
+import { createSizeLoss } from "../lib/mod.ts";
+import { ADAM } from "../lib/demo/config.ts";
+import { HandwrittenAttention } from "../lib/demo/handwritten.ts";
+import { initParameters, prepareExperiment } from "../lib/mod.ts";
+import { PARAMETER_NAMES } from "../lib/demo/parameters.ts";
 import {
   maxAbsDiff,
   numericParameterGradient,

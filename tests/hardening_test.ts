@@ -5,11 +5,7 @@
 // HARDENING_SEED to replay a failure (the seed is in every failure message).
 import { assert, assertEquals } from "@std/assert";
 import { main } from "../lib/cli.ts";
-import {
-  prepareExperiment,
-  tokenize,
-  trainExperiment,
-} from "../lib/mod.ts";
+import { prepareExperiment, tokenize, trainExperiment } from "../lib/mod.ts";
 
 const SEED = Number(Deno.env.get("HARDENING_SEED") ?? 20261129);
 const RUNS = 60;

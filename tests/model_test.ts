@@ -16,9 +16,7 @@ import {
   type RowLoss,
 } from "../lib/mod.ts";
 import type { GradientOptions } from "../lib/demo/model.ts";
-import {
-  PARAMETER_NAMES,
-} from "../lib/demo/parameters.ts";
+import { PARAMETER_NAMES } from "../lib/demo/parameters.ts";
 import {
   centralDifference,
   maxAbsDiff,
@@ -277,7 +275,9 @@ Deno.test("the definition's seeded values are initParameters' bit for bit", () =
 Deno.test("the definition's forward returns the focus row or the whole matrix as attention", () => {
   const model = new Model(attentionDefinition(3, 2), {
     values: Object.fromEntries(
-      PARAMETER_NAMES.map((n) => [n, (SMALL[n] as number[] | number[][]).flat()]),
+      PARAMETER_NAMES.map((
+        n,
+      ) => [n, (SMALL[n] as number[] | number[][]).flat()]),
     ),
   });
   const ref = referenceForward(SMALL, SMALL_IDS, SMALL_FOCUS, SMALL_SIZE);
@@ -285,11 +285,17 @@ Deno.test("the definition's forward returns the focus row or the whole matrix as
   const focus = model.forward(input);
   assertEquals(focus.attention[0].shape, [1, 1, 1, SMALL_IDS.length]);
   assert(maxAbsDiff(array(focus.attention[0]), ref.weights) < 1e-6);
-  assert(maxAbsDiff(array(focus.output), ref.context) < 1e-6, "output = context");
+  assert(
+    maxAbsDiff(array(focus.output), ref.context) < 1e-6,
+    "output = context",
+  );
   const all = model.forward(input, { rows: "all" });
   const T = SMALL_IDS.length;
   assertEquals(all.attention[0].shape, [1, 1, T, T]);
-  const row = array(all.attention[0]).slice(SMALL_FOCUS * T, (SMALL_FOCUS + 1) * T);
+  const row = array(all.attention[0]).slice(
+    SMALL_FOCUS * T,
+    (SMALL_FOCUS + 1) * T,
+  );
   assert(maxAbsDiff(row, ref.weights) < 1e-6);
   tf.dispose([focus.output, all.output, ...focus.attention, ...all.attention]);
   model.dispose();
@@ -364,9 +370,7 @@ Deno.test("new AttentionModel(null) says it needs parameters", () => {
 });
 
 // Issue 13, item 3: the [seqLen, seqLen] matrix is bounded before it is built.
-import {
-  MAX_ATTENTION_CELLS,
-} from "../lib/core/limits.ts";
+import { MAX_ATTENTION_CELLS } from "../lib/core/limits.ts";
 Deno.test("forward refuses a sentence whose attention matrix is too large; focusWeights still works", () => {
   const model = new AttentionModel(initParameters(2, 4));
   const seqLen = Math.sqrt(MAX_ATTENTION_CELLS) + 1;

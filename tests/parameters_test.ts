@@ -4,9 +4,7 @@ import {
   assertNotEquals,
   assertThrows,
 } from "@std/assert";
-import {
-  initParameters,
-} from "../lib/mod.ts";
+import { initParameters } from "../lib/mod.ts";
 import {
   checkParameters,
   PARAMETER_NAMES,
@@ -153,10 +151,7 @@ Deno.test("initParameters rejects a dModel given as a string", () => {
 
 // Issue 13, item 3: sizes that would exhaust the memory are refused before
 // anything is allocated (these used to die after 40–60 s in V8).
-import {
-  MAX_D_MODEL,
-  MAX_EMBEDDING_SIZE,
-} from "../lib/demo/parameters.ts";
+import { MAX_D_MODEL, MAX_EMBEDDING_SIZE } from "../lib/demo/parameters.ts";
 Deno.test("initParameters refuses tables beyond the size limits at once", () => {
   assertThrows(
     () => initParameters(3, 100_000),

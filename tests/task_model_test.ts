@@ -176,7 +176,10 @@ Deno.test("gradients of every parameter equal finite differences of the float64 
 Deno.test("the definition returns the logits and the hop attention as [B, 1, 1, seqLen] per hop", () => {
   const model = new TaskModel(corpus.vocabulary.length, { dModel: 4, hops: 3 });
   const result = model.model.forward(BATCH);
-  assertEquals(result.output.shape, [BATCH.batchSize, corpus.vocabulary.length]);
+  assertEquals(result.output.shape, [
+    BATCH.batchSize,
+    corpus.vocabulary.length,
+  ]);
   assertEquals(result.attention.length, 3);
   for (const a of result.attention) {
     assertEquals(a.shape, [BATCH.batchSize, 1, 1, BATCH.seqLen]);
@@ -196,7 +199,10 @@ Deno.test("trainTask's loss is the one trainer's: its history equals train() on 
     model.model,
     CROSS_ENTROPY,
     () => ({ input: all, target: labels }),
-    { steps: 3, adam: { learningRate: resolveTaskConfig(config).learningRate } },
+    {
+      steps: 3,
+      adam: { learningRate: resolveTaskConfig(config).learningRate },
+    },
   );
   assertEquals(
     run.history.slice(0, 3).map((h) => h.loss),

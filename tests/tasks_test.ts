@@ -49,6 +49,17 @@ function covers(argument: string, file: string): boolean {
 // The packages (bare specifiers, without a subpath) that import and export
 // statements and dynamic imports of a set of files name; for a notebook,
 // those of its code cells.
+// Every import-map key that names one module rather than a package.
+const MAPPED_MODULES = new Set(
+  (await Promise.all(
+    ["deno.json", "tools/deno.json"].map((f) =>
+      Deno.readTextFile(new URL(f, ROOT)).then((t) =>
+        Object.keys(JSON.parse(t).imports ?? {})
+      )
+    ),
+  )).flat().filter((key) => key.split("/").length > 2),
+);
+
 async function bareImports(paths: string[]): Promise<Set<string>> {
   const found = new Set<string>();
   for (const path of paths) {
@@ -67,10 +78,15 @@ async function bareImports(paths: string[]): Promise<Set<string>> {
     ].map((m) => m[1]);
     for (const specifier of specifiers) {
       if (/^(\.|\/|node:|npm:|jsr:|https?:)/.test(specifier)) continue;
-      // "@scope/name/sub/path" → "@scope/name", "name/sub" → "name"
+      // A module mapped on its own ("@std/cli/parse-args") stays whole;
+      // else "@scope/name/sub/path" → "@scope/name", "name/sub" → "name".
       const parts = specifier.split("/");
       found.add(
-        specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0],
+        MAPPED_MODULES.has(specifier)
+          ? specifier
+          : specifier.startsWith("@")
+          ? parts.slice(0, 2).join("/")
+          : parts[0],
       );
     }
   }
@@ -160,8 +176,12 @@ Deno.test("tools/deno.json is the root's imports plus the workshop's, and its lo
     workshopOnly.length > 0,
     "tools/deno.lock adds no package to deno.lock's",
   );
+  const packageOf = (specifier: string) =>
+    specifier.replace(/^npm:/, "").replace(/@[^@]*$/, "");
+  const rootPackages = new Set(Object.values(root.imports).map(packageOf));
   for (const name of extra) {
-    const pkg = tools.imports[name].replace(/^npm:/, "").replace(/@[^@]*$/, "");
+    const pkg = packageOf(tools.imports[name]);
+    if (rootPackages.has(pkg)) continue; // another module of a reader's package
     assert(
       !Object.keys(rootLock.npm).some((p) => p.startsWith(`${pkg}@`)),
       `deno.lock holds ${pkg}, which only the workshop imports: deno task would install it for every reader`,
@@ -171,7 +191,7 @@ Deno.test("tools/deno.json is the root's imports plus the workshop's, and its lo
 
 Deno.test("tasks that run workshop code name their configuration", async () => {
   const { tasks = {} } = await readJson<Config>("deno.json");
-  for (const task of ["test", "check", "browser", "book"]) {
+  for (const task of ["test", "test:unit", "check", "browser", "book"]) {
     assert(
       tasks[task].includes("--config tools/deno.json"),
       `deno task ${task} needs --config tools/deno.json (playwright-core, marked, …)`,

@@ -9,9 +9,7 @@ import {
   type RowLoss,
   trainExperiment,
 } from "../lib/mod.ts";
-import {
-  PARAMETER_NAMES,
-} from "../lib/demo/parameters.ts";
+import { PARAMETER_NAMES } from "../lib/demo/parameters.ts";
 import { maxAbsDiff, referenceForward } from "./_reference.ts";
 
 const experiment = prepareExperiment();
@@ -203,7 +201,8 @@ Deno.test("trainExperiment() reports which engine ran and why", async (t) => {
         tensor: createSizeLoss(13, short.sizePositions).tensor,
       };
       await assertRejects(
-        () => trainExperiment(short, { engine: "handwritten", loss: tensorOnly }),
+        () =>
+          trainExperiment(short, { engine: "handwritten", loss: tensorOnly }),
         RangeError,
         "the handwritten engine cannot train this: the tensor-only loss has no float64 form",
       );
@@ -261,13 +260,19 @@ Deno.test("initialParameters that do not fit the experiment are a RangeError", a
   for (const engine of ["handwritten", "tfjs"] as EngineName[]) {
     await assertRejects(
       () =>
-        trainExperiment(experiment, { engine, initialParameters: initParameters(3, 4) }),
+        trainExperiment(experiment, {
+          engine,
+          initialParameters: initParameters(3, 4),
+        }),
       RangeError,
       "parameter embedding must be a [12, 4] array",
     );
     await assertRejects(
       () =>
-        trainExperiment(experiment, { engine, initialParameters: initParameters(12, 8) }),
+        trainExperiment(experiment, {
+          engine,
+          initialParameters: initParameters(12, 8),
+        }),
       RangeError,
       "(vocabSize 12, dModel 4)",
     );
@@ -316,7 +321,8 @@ Deno.test("train rejects a bad hand-built experiment with a readable error, neve
       await t.step(`${engine}: ${name}`, async () => {
         const before = tf.memory().numTensors;
         await assertRejects(
-          () => trainExperiment({ ...good, ...change } as typeof good, { engine }),
+          () =>
+            trainExperiment({ ...good, ...change } as typeof good, { engine }),
           RangeError,
           message,
         );

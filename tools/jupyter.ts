@@ -6,6 +6,7 @@
  * @module
  */
 
+import { pooledMap } from "@std/async/pool";
 import { DENO_VERSION, installKernel, type Kernel } from "./kernel.ts";
 import type { Cell, Notebook, Output } from "./nbformat.ts";
 
@@ -466,35 +467,6 @@ function sortKeys(value: unknown): unknown {
 }
 
 /**
- * A gate that lets at most `limit` tasks run at once; the others wait their
- * turn in the order they were given.
- *
- * @param limit How many tasks run at once.
- * @returns A function that runs a task when a slot is free and returns its result.
- */
-export function limiter(
-  limit: number,
-): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running < limit) {
-      running++;
-    } else {
-      // wait until a finishing task hands its slot over
-      await new Promise<void>((resolve) => waiting.push(resolve));
-    }
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next !== undefined) next();
-      else running--;
-    }
-  };
-}
-
-/**
  * `deno task notebooks [file.ipynb…]`: executes the given notebooks (default:
  * every `NN_*.ipynb`) in place, two at a time, stops at the first failing
  * cell, and writes each file only when it ran cleanly (no error, no stderr,
@@ -507,38 +479,37 @@ async function regenerate(files: string[]): Promise<void> {
     : await listNotebooks();
   if (paths.length === 0) throw new Error(`no NN_*.ipynb in ${NOTEBOOKS_DIR}`);
   const failures: string[] = [];
-  const limit = limiter(2);
-  await Promise.all(paths.map((path) =>
-    limit(async () => {
-      const name = path.slice(path.lastIndexOf("/") + 1);
-      const started = performance.now();
-      try {
-        const notebook = normalizeNotebook(
-          await executeNotebook(path, { allowErrors: false }),
+  // Two at a time; each run catches its own failure, so none rejects.
+  const runs = pooledMap(2, paths, async (path: string) => {
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    const started = performance.now();
+    try {
+      const notebook = normalizeNotebook(
+        await executeNotebook(path, { allowErrors: false }),
+      );
+      const problems = [...errorOutputs(notebook), ...stderrOutputs(notebook)]
+        .map(({ cellIndex, output }) =>
+          `${describeCell(notebook, cellIndex)}: ${textOf(output).trim()}`
         );
-        const problems = [...errorOutputs(notebook), ...stderrOutputs(notebook)]
-          .map(({ cellIndex, output }) =>
-            `${describeCell(notebook, cellIndex)}: ${textOf(output).trim()}`
-          );
-        problems.push(
-          ...ansiOutputs(notebook).map(({ cellIndex }) =>
-            `${describeCell(notebook, cellIndex)}: ANSI codes in the output`
-          ),
-        );
-        if (problems.length > 0) throw new Error(problems.join("\n"));
-        const text = serializeNotebook(notebook);
-        const changed = text !== await Deno.readTextFile(path);
-        if (changed) await Deno.writeTextFile(path, text);
-        const seconds = ((performance.now() - started) / 1000).toFixed(1);
-        console.log(
-          `${name}: ${changed ? "updated" : "unchanged"} (${seconds} s)`,
-        );
-      } catch (error) {
-        failures.push(`${name}: ${(error as Error).message}`);
-        console.error(`${name}: FAILED, left unchanged`);
-      }
-    })
-  ));
+      problems.push(
+        ...ansiOutputs(notebook).map(({ cellIndex }) =>
+          `${describeCell(notebook, cellIndex)}: ANSI codes in the output`
+        ),
+      );
+      if (problems.length > 0) throw new Error(problems.join("\n"));
+      const text = serializeNotebook(notebook);
+      const changed = text !== await Deno.readTextFile(path);
+      if (changed) await Deno.writeTextFile(path, text);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      console.log(
+        `${name}: ${changed ? "updated" : "unchanged"} (${seconds} s)`,
+      );
+    } catch (error) {
+      failures.push(`${name}: ${(error as Error).message}`);
+      console.error(`${name}: FAILED, left unchanged`);
+    }
+  });
+  await Array.fromAsync(runs);
   if (failures.length > 0) {
     console.error(`\n${failures.join("\n\n")}`);
     Deno.exit(1);

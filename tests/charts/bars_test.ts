@@ -15,10 +15,7 @@ import {
   weightBars,
 } from "../../lib/charts/bars.ts";
 import { tokenLabels } from "../../lib/charts/common.ts";
-import {
-  prepareExperiment,
-  trainExperiment,
-} from "../../lib/mod.ts";
+import { prepareExperiment, trainExperiment } from "../../lib/mod.ts";
 import { chartSvg, count, markRects, texts, tickLabels } from "./_svg.ts";
 
 Deno.test("attentionBars", async (t) => {

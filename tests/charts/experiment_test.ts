@@ -16,9 +16,7 @@ import {
   toSvgString,
   trainExperiment,
 } from "../../lib/mod.ts";
-import {
-  EXPERIMENT_CHARTS,
-} from "../../lib/charts/experiment.ts";
+import { EXPERIMENT_CHARTS } from "../../lib/charts/experiment.ts";
 import { select, tickLabels } from "./_svg.ts";
 
 const experiment = prepareExperiment({ epochs: 10 });

@@ -8,10 +8,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { lineChart, lossCurve, lossHistory } from "../../lib/charts/lines.ts";
-import {
-  prepareExperiment,
-  trainExperiment,
-} from "../../lib/mod.ts";
+import { prepareExperiment, trainExperiment } from "../../lib/mod.ts";
 import {
   chartSvg,
   count,

@@ -7,10 +7,7 @@ import {
   trajectoryPoints,
   weightTrajectories,
 } from "../../lib/charts/trajectories.ts";
-import {
-  prepareExperiment,
-  trainExperiment,
-} from "../../lib/mod.ts";
+import { prepareExperiment, trainExperiment } from "../../lib/mod.ts";
 import { chartSvg, lineStrokes, select, texts, translateY } from "./_svg.ts";
 
 Deno.test("weightTrajectories", async (t) => {

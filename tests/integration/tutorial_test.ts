@@ -47,8 +47,9 @@ Deno.test("deno task tutorial starts Jupyter offering the tutorial's kernel, and
   }).spawn();
   const log: string[] = [];
   const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      log.push(chunk);
+    const text = new TextDecoder();
+    for await (const chunk of stream) {
+      log.push(text.decode(chunk, { stream: true }));
     }
   };
   const reading = Promise.all([collect(child.stdout), collect(child.stderr)]);
