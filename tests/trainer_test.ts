@@ -10,6 +10,7 @@ import {
   trainExperiment,
 } from "../lib/mod.ts";
 import { PARAMETER_NAMES } from "../lib/demo/parameters.ts";
+import { attentionDefinition, focusRowLoss, Model, train } from "../lib/mod.ts";
 import { maxAbsDiff, referenceForward } from "./_reference.ts";
 
 const experiment = prepareExperiment();
@@ -337,4 +338,39 @@ Deno.test("train rejects a bad hand-built experiment with a readable error, neve
       "train needs an experiment from prepareExperiment, got null",
     );
   });
+});
+
+Deno.test("the tfjs engine is the one trainer: train() on the demo's definition gives the same numbers, bit for bit", async () => {
+  const short = prepareExperiment({ epochs: 30, seed: 4 });
+  const viaDemo = await trainExperiment(short, { engine: "tfjs" });
+  const { tokenIds, focusPosition, sizePositions } = short;
+  const model = new Model(
+    attentionDefinition(short.vocabulary.words.length, short.config.dModel),
+    { seed: 4 }, // the contract's seeded values are initParameters' (model_test)
+  );
+  const history = await train(
+    model,
+    focusRowLoss(createSizeLoss(tokenIds.length, sizePositions)),
+    () => ({ input: { tokenIds, focusPosition }, target: undefined }),
+    {
+      steps: 30,
+      adam: { learningRate: short.config.learningRate, compensated: true },
+      recordAttention: true,
+    },
+  );
+  assertEquals(history.loss, "size");
+  assertEquals(
+    history.steps.map((s) => s.loss),
+    viaDemo.history.map((h) => h.loss),
+  );
+  assertEquals(
+    history.steps.map((s) => s.attention![0]),
+    viaDemo.weightHistory,
+  );
+  assertEquals(history.end!.loss, viaDemo.finalLoss);
+  assertEquals(
+    [...model.values().queryWeight],
+    viaDemo.finalParameters.queryWeight.flat(),
+  );
+  model.dispose();
 });
