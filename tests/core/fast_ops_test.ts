@@ -4,7 +4,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { type BackendName, useBackend } from "../lib/core/backend.ts";
+import { type BackendName, useBackend } from "../../lib/core/backend.ts";
 import {
   causalSelfAttention,
   crossEntropy,
@@ -12,13 +12,13 @@ import {
   gelu,
   linear,
   plainGelu,
-} from "../lib/core/fast_ops.ts";
+} from "../../lib/core/fast_ops.ts";
 import {
   causalMask,
   scaledDotProductAttention,
-} from "../lib/core/attention.ts";
-import { layerNorm } from "../lib/core/block.ts";
-import { maxAbsDiff } from "./_reference.ts";
+} from "../../lib/core/attention.ts";
+import { layerNorm } from "../../lib/core/block.ts";
+import { maxAbsDiff } from "../_reference.ts";
 
 const BACKENDS: BackendName[] = ["cpu", "wasm"];
 
