@@ -150,17 +150,18 @@ export async function kernelsPerStep(
   const model = new Model(gpt(config), { seed: options.seed ?? 1 });
   try {
     // One step first, so one-off work (Adam's packing) is not counted.
-    const step = () =>
-      train(model, nextTokenLoss(ops), () => batch, {
+    const step = async () => {
+      await train(model, nextTokenLoss(ops), () => batch, {
         steps: 1,
         adam: options.adam ?? GPT_ADAM,
         forwardOptions: { ops },
       });
+    };
     await step();
     const withAdamSetup = await tf.profile(step);
-    const setup = await tf.profile(() => {
+    const setup = await tf.profile(async () => {
       // Adam's constructor and dispose alone, to subtract.
-      return train(model, nextTokenLoss(ops), () => batch, {
+      await train(model, nextTokenLoss(ops), () => batch, {
         steps: 0,
         adam: options.adam ?? GPT_ADAM,
         forwardOptions: { ops },
