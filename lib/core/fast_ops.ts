@@ -279,8 +279,15 @@ function attentionOp(
     const dK = dModel / numHeads;
     const heads = (t: tf.Tensor) =>
       t.reshape([batch, seqLen, numHeads, dK]).transpose([0, 2, 1, 3]); // [B·T, dModel] → [B, h, T, dK]
-    const [qRows, k, v] = tf.split(qkv, 3, 1).map(heads); // [B, h, T, dK] each
-    const q = tf.mul(qRows, 1 / Math.sqrt(dK)); // the 1/√dK scale, on the smaller tensor
+    // One transpose puts Q, K and V one after the other in memory, so the
+    // split copies three contiguous blocks (wasm copies the columns of qkv
+    // slowly, and transposes of rank 5 too).
+    const [qHeads, k, v] = tf.split(
+      qkv.reshape([batch * seqLen, 3, dModel]).transpose([1, 0, 2]), // [B·T, 3·dModel] → [3, B·T, dModel]
+      3,
+      0,
+    ).map(heads); // [B, h, T, dK] each
+    const q = tf.mul(qHeads, 1 / Math.sqrt(dK)); // the 1/√dK scale, on the smaller tensor
     const mask = tf.tensor2d(maskValues(seqLen), [seqLen, seqLen]); // [T, T]
     const scores = tf.add(tf.matMul(q, k, false, true), mask); // [B, h, T, dK] · [B, h, dK, T] → [B, h, T, T]
     const p = tf.softmax(scores); // [B, h, T, T], rows sum to 1, 0 above the diagonal
@@ -300,9 +307,11 @@ function attentionOp(
         ); // [B, h, T, T]
         const dQ = tf.mul(tf.matMul(dS, ks), 1 / Math.sqrt(dK)); // [B, h, T, dK]
         const dK_ = tf.matMul(dS, qs, true, false); // dSᵀ · q: [B, h, T, dK]
+        const rows = (t: tf.Tensor) =>
+          t.transpose([0, 2, 1, 3]).reshape([batch * seqLen, dModel]); // [B, h, T, dK] → [B, T, h, dK] → [B·T, dModel]
         return [
-          tf.stack([dQ, dK_, dV], 3) // [B, h, T, 3, dK]
-            .transpose([0, 2, 3, 1, 4]) // → [B, T, 3, h, dK]
+          tf.stack([dQ, dK_, dV].map(rows)) // [3, B·T, dModel]
+            .transpose([1, 0, 2]) // → [B·T, 3, dModel]
             .reshape([batch * seqLen, 3 * dModel]), // → [B·T, 3·dModel]
         ];
       },
