@@ -31,6 +31,23 @@ type T = tf.Tensor;
 type Save = tf.GradSaveFunc;
 
 /**
+ * Saves tensors for the backward pass, except variables: tfjs saves a copy
+ * of each (one Identity kernel, a full copy on wasm), but a variable is
+ * never tidied away, so the backward pass can read it directly.
+ * @returns A function giving the saved tensors back, in the same order.
+ */
+function saveForBackward(
+  save: Save,
+  tensors: tf.Tensor[],
+): (saved: tf.Tensor[]) => tf.Tensor[] {
+  save(tensors.filter((t) => !(t instanceof tf.Variable)));
+  return (saved) => {
+    let k = 0;
+    return tensors.map((t) => t instanceof tf.Variable ? t : saved[k++]);
+  };
+}
+
+/**
  * `a · bᵀ` for 2-D matrices. On wasm a 2-D `matMul` with a transpose flag
  * misses XNNPACK and runs 10–20× slower than transposing first; on cpu the
  * flag is as fast and saves a kernel.
@@ -51,22 +68,28 @@ function matMulAT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 // ---------------------------------------------------------------- linear
 
 const linearWithBias = customOp((x: T, weight: T, bias: T, save: Save) => {
-  save([x, weight]);
+  const restore = saveForBackward(save, [x, weight]);
   return {
     value: tf.add(matMulBT(x, weight), bias), // [N, in] · [in, out] + [out] → [N, out]
-    gradFunc: (dy, [xs, w]) => [
-      tf.matMul(dy, w), // dx: [N, out] · [out, in] → [N, in]
-      matMulAT(dy, xs), // dW: [out, N] · [N, in] → [out, in]
-      tf.sum(dy, 0), // db: [out]
-    ],
+    gradFunc: (dy, saved) => {
+      const [xs, w] = restore(saved);
+      return [
+        tf.matMul(dy, w), // dx: [N, out] · [out, in] → [N, in]
+        matMulAT(dy, xs), // dW: [out, N] · [N, in] → [out, in]
+        tf.sum(dy, 0), // db: [out]
+      ];
+    },
   };
 });
 
 const linearNoBias = customOp((x: T, weight: T, save: Save) => {
-  save([x, weight]);
+  const restore = saveForBackward(save, [x, weight]);
   return {
     value: matMulBT(x, weight), // [N, in] · [in, out] → [N, out]
-    gradFunc: (dy, [xs, w]) => [tf.matMul(dy, w), matMulAT(dy, xs)],
+    gradFunc: (dy, saved) => {
+      const [xs, w] = restore(saved);
+      return [tf.matMul(dy, w), matMulAT(dy, xs)];
+    },
   };
 });
 
@@ -184,10 +207,11 @@ function layerNormOp(epsilon: number): CustomOp {
     const variance = tf.mean(tf.square(centred), -1, true); // [N, 1], population
     const rstd = tf.rsqrt(tf.add(variance, epsilon)); // 1/√(var + ε), [N, 1]
     const xHat = tf.mul(centred, rstd); // [N, d], rows mean 0 variance 1
-    save([xHat, rstd, gain]);
+    const restore = saveForBackward(save, [xHat, rstd, gain]);
     return {
       value: tf.add(tf.mul(xHat, gain), shift), // γ·x̂ + β, [N, d]
-      gradFunc: (dy, [xh, r, g]) => {
+      gradFunc: (dy, saved) => {
+        const [xh, r, g] = restore(saved);
         // dx = rstd · (g − mean(g) − x̂ · mean(g ⊙ x̂)), g = dy ⊙ γ
         const dxHat = tf.mul(dy, g); // [N, d]
         const meanD = tf.mean(dxHat, -1, true); // [N, 1]
