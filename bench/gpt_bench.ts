@@ -36,12 +36,24 @@ function loadavg(): number[] {
 }
 
 function fail(message: string): never {
-  console.error(`bench:gpt: ${message}`);
-  Deno.exit(2);
+  throw new RangeError(message);
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(Deno.args, {
+export const USAGE =
+  "deno task bench:gpt [--layers 4] [--heads 4] [--d-model 128] [--block 64] [--batch 12] [--vocab 90] [--steps 30] [--warmup 5] [--backend auto|cpu|wasm] [--ops fast|plain] [--kernels] [--torch] [--json]";
+
+/**
+ * Runs the benchmark for command-line arguments.
+ *
+ * @returns The report and its one-line text, or undefined for --help.
+ * @throws {RangeError} For a bad flag, in one sentence.
+ */
+export async function benchGpt(
+  argv: string[],
+): Promise<
+  { report: Record<string, unknown>; text: string; json: boolean } | undefined
+> {
+  const args = parseArgs(argv, {
     string: ["backend", "ops", ...Object.keys(NUMBER_FLAGS)],
     boolean: ["json", "kernels", "torch", "help"],
     unknown: (flag: string) => {
@@ -60,12 +72,7 @@ async function main(): Promise<void> {
       fail(`unexpected argument ${JSON.stringify(flag)}`);
     },
   });
-  if (args.help) {
-    console.log(
-      "deno task bench:gpt [--layers 4] [--heads 4] [--d-model 128] [--block 64] [--batch 12] [--vocab 90] [--steps 30] [--warmup 5] [--backend auto|cpu|wasm] [--ops fast|plain] [--kernels] [--torch] [--json]",
-    );
-    return;
-  }
+  if (args.help) return undefined;
   const n: Record<string, number> = {};
   for (const [flag, fallback] of Object.entries(NUMBER_FLAGS)) {
     const raw = args[flag as keyof typeof args];
@@ -155,23 +162,34 @@ async function main(): Promise<void> {
       }
       : {}),
   };
-  if (args.json) {
-    console.log(JSON.stringify(report));
-  } else {
-    console.log(
+  return {
+    report,
+    json: args.json,
+    text:
       `${config.numLayers} layers, ${config.numHeads} heads, dModel ${config.dModel}, T ${config.blockSize}, batch ${n.batch}, vocab ${config.vocabSize}: ` +
-        `${report.msPerStep} ms/step on ${run.backend} (${ops} ops), median of ${
-          n.steps - n.warmup
-        } after ${n.warmup} warm-up; load ${loadBefore[0]} → ${loadAfter[0]}${
-          loaded ? " (loaded: timings are not comparable)" : ""
-        }; peak RSS ${report.peakRssMiB} MiB` +
-        (kernels ? `; ${kernels.total} kernels/step` : "") +
-        (torch
-          ? `; PyTorch ${report.torch!.msPerStep} ms/step${
-            loaded ? "" : ` (ratio ${report.torch!.ratio})`
-          }`
-          : ""),
-    );
+      `${report.msPerStep} ms/step on ${run.backend} (${ops} ops), median of ${
+        n.steps - n.warmup
+      } after ${n.warmup} warm-up; load ${loadBefore[0]} → ${loadAfter[0]}${
+        loaded ? " (loaded: timings are not comparable)" : ""
+      }; peak RSS ${report.peakRssMiB} MiB` +
+      (kernels ? `; ${kernels.total} kernels/step` : "") +
+      (torch
+        ? `; PyTorch ${report.torch!.msPerStep} ms/step${
+          loaded ? "" : ` (ratio ${report.torch!.ratio})`
+        }`
+        : ""),
+  };
+}
+
+async function main(): Promise<void> {
+  try {
+    const result = await benchGpt(Deno.args);
+    if (!result) console.log(USAGE);
+    else console.log(result.json ? JSON.stringify(result.report) : result.text);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    console.error(`bench:gpt: ${error.message}`);
+    Deno.exit(2);
   }
 }
 
