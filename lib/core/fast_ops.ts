@@ -360,7 +360,7 @@ function attentionOp(
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { causalSelfAttention } from "./fast_ops.ts";
- * const qkv = tf.ones([3, 6]); // B 1, T 3, dModel 2
+ * const qkv = tf.ones([3, 6]) as tf.Tensor2D; // B 1, T 3, dModel 2
  * const { output, weights } = causalSelfAttention(qkv, { batch: 1, seqLen: 3, numHeads: 2 });
  * if (weights.arraySync()[0][0][1][0] !== 0.5) throw new Error();
  * tf.dispose([qkv, output, weights]);
