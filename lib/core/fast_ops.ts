@@ -58,6 +58,16 @@ function matMulBT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
     : tf.matMul(a, b, false, true);
 }
 
+/**
+ * The sum of each column of a 2-D matrix, `[N, d] → [d]`. On wasm a sum
+ * over rows transposes the matrix first; `ones · m` runs on XNNPACK instead.
+ */
+function columnSums(m: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() !== "wasm") return tf.sum(m, 0);
+  const rows = m.shape[0];
+  return tf.matMul(tf.ones([1, rows]), m).reshape([m.shape[1]!]); // [1, N] · [N, d] → [d]
+}
+
 /** `aᵀ · b` for 2-D matrices, with the same care as {@linkcode matMulBT}. */
 function matMulAT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.getBackend() === "wasm"
@@ -76,7 +86,7 @@ const linearWithBias = customOp((x: T, weight: T, bias: T, save: Save) => {
       return [
         tf.matMul(dy, w), // dx: [N, out] · [out, in] → [N, in]
         matMulAT(dy, xs), // dW: [out, N] · [N, in] → [out, in]
-        tf.sum(dy, 0), // db: [out]
+        columnSums(dy), // db: [out]
       ];
     },
   };
@@ -137,24 +147,20 @@ export function linear(
 const GELU_C = Math.sqrt(2 / Math.PI); // √(2/π)
 const GELU_A = 0.044715;
 
+// 0.5·x·(1 + tanh u) = x·σ(2u): the same function with a sigmoid, which
+// wasm runs through XNNPACK about ten times faster than its tanh.
 const geluOp = customOp((x: T, save: Save) => {
-  const inner = tf.mul(
-    tf.mul(x, tf.add(tf.mul(tf.square(x), GELU_A), 1)),
-    GELU_C,
-  ); // u = √(2/π)·(x + 0.044715·x³)
-  const t = tf.tanh(inner);
-  save([x, t]);
+  const x2 = tf.square(x);
+  const twoU = tf.mul(x, tf.add(tf.mul(x2, 2 * GELU_C * GELU_A), 2 * GELU_C)); // 2u = 2·√(2/π)·(x + 0.044715·x³)
+  const s = tf.sigmoid(twoU); // σ(2u) = (1 + tanh u) / 2
+  save([x, x2, s]);
   return {
-    value: tf.mul(tf.mul(x, 0.5), tf.add(t, 1)), // 0.5·x·(1 + tanh u)
-    gradFunc: (dy, [xs, ts]) => {
-      // d/dx = 0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)
-      const du = tf.mul(tf.add(tf.mul(tf.square(xs), 3 * GELU_A), 1), GELU_C);
-      const sech2 = tf.sub(1, tf.square(ts));
-      const grad = tf.mul(
-        tf.add(tf.add(ts, 1), tf.mul(tf.mul(xs, sech2), du)),
-        0.5,
-      );
-      return [tf.mul(dy, grad)];
+    value: tf.mul(x, s), // x·σ(2u)
+    gradFunc: (dy, [xs, x2s, ss]) => {
+      // d/dx x·σ(2u) = σ + x·σ·(1 − σ)·d(2u)/dx, d(2u)/dx = 2·√(2/π)·(1 + 3·0.044715·x²)
+      const dTwoU = tf.add(tf.mul(x2s, 6 * GELU_C * GELU_A), 2 * GELU_C);
+      const slope = tf.mul(tf.mul(ss, tf.sub(1, ss)), tf.mul(xs, dTwoU));
+      return [tf.mul(dy, tf.add(ss, slope))];
     },
   };
 });
@@ -162,7 +168,8 @@ const geluOp = customOp((x: T, save: Save) => {
 /**
  * GELU in the tanh approximation of GPT-2 (PyTorch's
  * `nn.GELU(approximate="tanh")`):
- * `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, elementwise.
+ * `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, elementwise, computed as
+ * the equal `x·σ(2·√(2/π)·(x + 0.044715·x³))`.
  *
  * @param x Any shape.
  * @returns The same shape.
@@ -223,8 +230,8 @@ function layerNormOp(epsilon: number): CustomOp {
         const rows = [-1, d];
         return [
           dx,
-          tf.sum(tf.mul(dy, xh).reshape(rows), 0), // dγ: [d]
-          tf.sum(dy.reshape(rows), 0), // dβ: [d]
+          columnSums(tf.mul(dy, xh).reshape(rows)), // dγ: [d]
+          columnSums(dy.reshape(rows)), // dβ: [d]
         ];
       },
     };
