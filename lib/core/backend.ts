@@ -87,7 +87,11 @@ let wasmModule: typeof import("@tensorflow/tfjs-backend-wasm") | undefined;
 async function startWasm(): Promise<boolean> {
   if (tf.getBackend() === "wasm") return true;
   if (!wasmModule) {
-    wasmModule = await import("@tensorflow/tfjs-backend-wasm");
+    try {
+      wasmModule = await import("@tensorflow/tfjs-backend-wasm");
+    } catch {
+      return false; // the package is not installed: cpu it is
+    }
     // Where the package lives on disk (a node_modules folder), tell tfjs
     // where its .wasm files are: setWasmPaths works only before the first
     // start. Deno's npm cache needs nothing: tfjs finds them on its own.
