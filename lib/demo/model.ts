@@ -227,6 +227,21 @@ export function attentionDefinition(
  *
  * @param loss A row loss (the size loss, or your own).
  * @returns The trainer's loss, named as the row loss; `row` keeps the row loss.
+ *
+ * @example
+ * ```ts
+ * import { Model } from "../core/model.ts";
+ * import { train } from "../train/trainer.ts";
+ * import { createSizeLoss } from "./loss.ts";
+ * import { attentionDefinition, focusRowLoss } from "./model.ts";
+ * const model = new Model(attentionDefinition(3, 4), { seed: 1 });
+ * const input = { tokenIds: [0, 1, 2, 1], focusPosition: 2 };
+ * const history = await train(model, focusRowLoss(createSizeLoss(4, [1, 3])), () => ({ input, target: undefined }), {
+ *   steps: 20, adam: { learningRate: 0.05 },
+ * });
+ * if (!(history.steps[19].loss < history.steps[0].loss)) throw new Error();
+ * model.dispose();
+ * ```
  */
 export function focusRowLoss(
   loss: RowLoss,
