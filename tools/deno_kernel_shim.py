@@ -117,6 +117,23 @@ def stop_with_parent():
         pass
 
 
+def unlimited(sock):
+    """The socket with no queue limit, set before it binds or connects.
+
+    ZeroMQ's default high-water mark is 1,000 queued messages per peer, and a
+    PUB socket (the client's IOPub) silently drops what comes beyond it: a
+    cell printing 200,000 lines faster than Jupyter's client reads them lost
+    tens of thousands of lines, and sometimes its "idle", which left the
+    client waiting for good. Without a limit the messages wait in the relay's
+    memory instead (at most what the cell printed); Deno's side is a plain
+    TCP stream that simply slows down when we read slowly.
+    """
+    sock.linger = 0
+    sock.sndhwm = 0
+    sock.rcvhwm = 0
+    return sock
+
+
 class Relay:
     def __init__(self, connection_file, deno):
         with open(connection_file) as file:
@@ -129,8 +146,7 @@ class Relay:
             return f"{transport}://{ip}:{port}"
 
         def bound(kind, port):
-            sock = self.context.socket(kind)
-            sock.linger = 0
+            sock = unlimited(self.context.socket(kind))
             sock.bind(url(port))
             return sock
 
@@ -155,8 +171,7 @@ class Relay:
         identity = os.urandom(8).hex().encode()
 
         def connected(kind, port):
-            sock = self.context.socket(kind)
-            sock.linger = 0
+            sock = unlimited(self.context.socket(kind))
             if kind == zmq.SUB:
                 sock.setsockopt(zmq.SUBSCRIBE, b"")
             else:
