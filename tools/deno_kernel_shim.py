@@ -25,9 +25,12 @@ next cell (the browser's Run All). This relay closes that race:
 
 What it cannot do: Deno stamps an output with the request current when it is
 sent, so a timer's `console.log` that runs after its cell finished goes out
-with the last finished cell, after that cell's "idle", where Jupyter's clients
-no longer show it (or with the next cell if that one is running); an error
-thrown in such a timer is not sent at all. Cells should `await` their timers.
+with the last finished cell, after that cell's "idle" (the classic Notebook in
+a browser still adds it to that cell; nbclient, so `jupyter nbconvert
+--execute`, has stopped listening and drops it), or with the next cell if that
+one is running by then. An error thrown in such a timer is neither sent nor
+printed by Deno's kernel: the relay never sees it. Cells should `await` their
+timers (notebook A1 says so).
 
 How: it binds the five sockets of Jupyter's connection file, starts
 `deno jupyter --kernel` on other local ports with the same key (so signed
@@ -427,8 +430,7 @@ class Relay:
         timer's `console.log`, after the cell's idle). Either way it goes out
         as that cell's, the marker's own token taken out: the running cell's
         output before its idle, a finished cell's late output after it
-        (where Jupyter's clients no longer show it: `await` your timers).
-        """
+        (where nbclient no longer records it; see "What it cannot do")."""
         current = parent == self.flushing
         if current and kind == "status":
             if json.loads(message[5]).get("execution_state") == "idle":
