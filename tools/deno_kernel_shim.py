@@ -80,8 +80,9 @@ MISSING_IDLE_SECONDS = 2.0
 SILENCE_SECONDS = float(os.environ.get("DENO_KERNEL_SHIM_SILENCE_SECONDS", "30"))
 # ... or after this long in all, however busy the output (a safety net: the
 # marker goes through Deno's queues behind the cell's output, so it comes
-# back unless Deno is stuck). Either way the cell gets a one-line error.
-TOTAL_SECONDS = 900.0
+# back unless Deno is stuck; DENO_KERNEL_SHIM_TOTAL_SECONDS changes it, for
+# the tests). Either way the cell gets a one-line error.
+TOTAL_SECONDS = float(os.environ.get("DENO_KERNEL_SHIM_TOTAL_SECONDS", "900"))
 # Flush markers remembered with the cell they followed (see from_flush).
 MARKERS_KEPT = 100
 # Our own requests to Deno's kernel: readiness probes and flush markers.
@@ -390,8 +391,19 @@ class Relay:
             # whichever request Deno stamped it with
             self.from_token(routing, message, kind)
             return
+        content = None  # the message's content, if changed here
+        if kind in ("stream", "display_data") and FLUSH.encode() in message[5]:
+            # An earlier marker's token, late (after the relay gave up on it):
+            # Deno may have stamped it with any request, even the next cell.
+            content = json.loads(message[5])
+            if kind == "stream":
+                content["text"] = TOKEN.sub("", content["text"])
+                if not content["text"]:
+                    return
+            elif TOKEN.fullmatch(str(content.get("data", {}).get("text/plain", ""))):
+                return
         if (parent or "").startswith(FLUSH):
-            self.from_flush(routing, message, kind, parent)
+            self.from_flush(routing, message, kind, parent, content)
             return
         if (
             parent is not None
@@ -402,6 +414,8 @@ class Relay:
             self.held_idle = frames
             self.flush()
             return
+        if content is not None:
+            frames = self.restamped(routing, message, content, message[3])
         self.iopub.send_multipart(frames)
 
     def is_token(self, message, kind):
@@ -421,14 +435,14 @@ class Relay:
         if content["text"]:
             self.iopub.send_multipart(self.restamped(routing, message, content))
 
-    def from_flush(self, routing, message, kind, parent):
+    def from_flush(self, routing, message, kind, parent, content=None):
         """Anything else stamped with a flush marker: its idle, or output.
 
         Deno stamps an output with the request current when the output leaves
         its queue, so an output stamped with a marker was printed by the cell
         the marker followed, or later, between that cell and the next (a
         timer's `console.log`, after the cell's idle). Either way it goes out
-        as that cell's, the marker's own token taken out: the running cell's
+        as that cell's (with `content`, if given): the running cell's
         output before its idle, a finished cell's late output after it
         (where nbclient no longer records it; see "What it cannot do")."""
         current = parent == self.flushing
@@ -439,15 +453,6 @@ class Relay:
         owner = self.markers.get(parent)
         if kind not in OUTPUTS or owner is None:
             return
-        content = None
-        if FLUSH.encode() in message[5]:  # an old marker's token, come late
-            content = json.loads(message[5])
-            if kind == "stream":
-                content["text"] = TOKEN.sub("", content["text"])
-                if not content["text"]:
-                    return
-            elif TOKEN.fullmatch(str(content.get("data", {}).get("text/plain", ""))):
-                return
         if not current:
             debug("late output of a finished cell:", kind)
         self.iopub.send_multipart(self.restamped(routing, message, content, owner))

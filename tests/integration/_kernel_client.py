@@ -6,7 +6,8 @@ asserts on it. Run with JUPYTER_PATH pointing at the kernelspec to test:
 
 Scenarios: run_all (N cells sent at once, like Run All), large_output (a
 cell of 200,000 lines, one of 20 MB, one more), late_output (timers that fire
-after their cell), stalled (Deno silent after a cell), interrupt, restart, shutdown, sigterm, sigkill.
+after their cell), stalled (Deno silent after a cell), overlong (a cell's output outlasts the
+relay's patience), interrupt, restart, shutdown, sigterm, sigkill.
 """
 
 import json
@@ -403,6 +404,58 @@ def stalled():
         manager.shutdown_kernel(now=True)
 
 
+def overlong(lines=20_000):
+    """A cell printing `lines` numbered lines and the next cell, sent at once,
+    with the relay told to wait at most 1 s in all after a cell's idle: what
+    each cell shows."""
+    manager, client = start(DENO_KERNEL_SHIM_TOTAL_SECONDS="1")
+    try:
+        ids = [
+            client.execute(f"for (let i = 0; i < {lines}; i++) console.log(i);"),
+            client.execute('console.log("next cell");'),
+        ]
+        cell_of = {msg_id: i for i, msg_id in enumerate(ids)}
+        stdout = {0: [], 1: []}
+        other = {0: [], 1: []}
+        idle = []
+        deadline = time.monotonic() + 600
+        while len(idle) < 2 and time.monotonic() < deadline:
+            msg = client.get_iopub_msg(timeout=600)
+            cell = cell_of.get(msg["parent_header"].get("msg_id"))
+            kind = msg["msg_type"]
+            if cell is None or kind == "execute_input":
+                continue
+            if kind == "status":
+                if msg["content"]["execution_state"] == "idle":
+                    idle.append(cell)
+            elif kind == "stream" and msg["content"]["name"] == "stdout":
+                stdout[cell].append(msg["content"]["text"])
+            else:
+                other[cell].append([kind, msg["content"].get("text") or msg["content"]])
+        # then the rest, late, until the kernel has been quiet for 3 s
+        late = []
+        try:
+            while True:
+                msg = client.get_iopub_msg(timeout=3)
+                if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+                    late.append(msg["content"]["text"])
+        except queue.Empty:
+            pass
+        got = {i: "".join(stdout[i]).split("\n")[:-1] for i in stdout}
+        got["late"] = "".join(late).split("\n")[:-1]
+        numbers = [line for i in got for line in got[i] if line != "next cell"]
+        return {
+            "idle": idle,
+            "other": [other[0], other[1]],
+            "lines": [len(got[0]), len(got[1]), len(got["late"])],
+            "all_lines_in_order": numbers == [str(i) for i in range(lines)],
+            "next_cell_shown": got[1].count("next cell") + got["late"].count("next cell"),
+        }
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
 if __name__ == "__main__":
     scenario = sys.argv[1]
     if scenario == "run_all":
@@ -420,5 +473,6 @@ if __name__ == "__main__":
             "shutdown": shutdown,
             "late_output": late_output,
             "stalled": stalled,
+            "overlong": overlong,
         }[scenario]()
     print(json.dumps(result))

@@ -242,6 +242,28 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "a cell whose output outlasts the relay's bound on total time: the cell says so in one stderr line, and no line is lost",
+  ignore: PLAIN,
+  async fn() {
+    await withKernel(async (_kernel, drive) => {
+      const report = await drive("overlong");
+      explain(report, () => {
+        assertEquals(report.idle, [0, 1]);
+        assertEquals(report.other[0], [[
+          "stream",
+          "The kernel relay stopped waiting for this cell's output after 1 s while it was still coming; some of it may be missing here or show up under the next cell.\n",
+        ]]);
+        // the rest of the first cell's lines went to the second cell or came
+        // after its idle (as the message says), but every one came, in order
+        assert(report.all_lines_in_order, "lines lost or out of order");
+        assertEquals(report.next_cell_shown, 1);
+      });
+    });
+  },
+});
+
+Deno.test({
   name: "the relay leaves no Deno kernel behind",
   ignore: PLAIN,
   async fn(t) {
