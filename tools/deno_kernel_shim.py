@@ -16,7 +16,21 @@ next cell (the browser's Run All). This relay closes that race:
   first in, first out, so once both tokens are back every output of the cell
   has been sent; outputs that Deno stamped with the marker are the cell's and
   are passed on as the cell's (re-signed). Then the cell's "idle" goes out.
-  No timing guess: this holds on a loaded machine too.
+  No timing guess: this holds on a loaded machine too. A cell that printed a
+  lot takes minutes to drain; the relay waits as long as output keeps coming
+  and gives up only after 30 s of silence (or 15 minutes in all), saying so
+  in the cell's stderr;
+- no socket has a queue limit (see `unlimited`), so nothing is dropped when
+  a client reads slower than Deno prints.
+
+What it cannot do: Deno stamps an output with the request current when it is
+sent, so a timer's `console.log` that runs after its cell finished goes out
+with the last finished cell, after that cell's "idle" (the classic Notebook in
+a browser still adds it to that cell; nbclient, so `jupyter nbconvert
+--execute`, has stopped listening and drops it), or with the next cell if that
+one is running by then. An error thrown in such a timer is neither sent nor
+printed by Deno's kernel: the relay never sees it. Cells should `await` their
+timers (notebook A1 says so).
 
 How: it binds the five sockets of Jupyter's connection file, starts
 `deno jupyter --kernel` on other local ports with the same key (so signed
@@ -43,27 +57,41 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections import deque
+from collections import OrderedDict, deque
 
 import zmq
 
 # An execute_request whose reply came but whose "idle" never did is closed
 # after this long, so one odd request cannot stall the queue.
 MISSING_IDLE_SECONDS = 2.0
-# A cell whose flush marker has not come back after this long (it should take
-# milliseconds) is let go anyway, so nothing can hang a notebook for good.
-FLUSH_TIMEOUT_SECONDS = 30.0
+# After a cell's "idle" the relay waits for its flush marker for as long as
+# the cell's output keeps coming: a cell printing 200,000 lines takes minutes
+# to drain on a loaded machine. It gives up only after this long with nothing
+# at all from Deno for the cell (once the output is through, the marker takes
+# milliseconds), so nothing can hang a notebook for good (the environment
+# variable DENO_KERNEL_SHIM_SILENCE_SECONDS changes it, for the tests) ...
+SILENCE_SECONDS = float(os.environ.get("DENO_KERNEL_SHIM_SILENCE_SECONDS", "30"))
+# ... or after this long in all, however busy the output (a safety net: the
+# marker goes through Deno's queues behind the cell's output, so it comes
+# back unless Deno is stuck; DENO_KERNEL_SHIM_TOTAL_SECONDS changes it, for
+# the tests). Either way the cell gets a one-line error.
+TOTAL_SECONDS = float(os.environ.get("DENO_KERNEL_SHIM_TOTAL_SECONDS", "900"))
+# Flush markers remembered with the cell they followed (see from_flush).
+MARKERS_KEPT = 100
 # Our own requests to Deno's kernel: readiness probes and flush markers.
 PROBE = "deno-kernel-shim-probe-"
 FLUSH = "deno-kernel-shim-flush-"
 OUTPUTS = {"stream", "display_data", "execute_result", "error", "update_display_data", "clear_output"}
 DELIMITER = b"<IDS|MSG>"
+# Any flush marker's token, as printed (an old one can come back late).
+TOKEN = re.compile(re.escape(FLUSH) + r"[0-9]+-[0-9a-f]{12}\n?")
 PR_SET_PDEATHSIG = 1
 DEBUG = os.environ.get("DENO_KERNEL_SHIM_DEBUG") == "1"
 
@@ -117,6 +145,23 @@ def stop_with_parent():
         pass
 
 
+def unlimited(sock):
+    """The socket with no queue limit, set before it binds or connects.
+
+    ZeroMQ's default high-water mark is 1,000 queued messages per peer, and a
+    PUB socket (the client's IOPub) silently drops what comes beyond it: a
+    cell printing 200,000 lines faster than Jupyter's client reads them lost
+    tens of thousands of lines, and sometimes its "idle", which left the
+    client waiting for good. Without a limit the messages wait in the relay's
+    memory instead (at most what the cell printed); Deno's side is a plain
+    TCP stream that simply slows down when we read slowly.
+    """
+    sock.linger = 0
+    sock.sndhwm = 0
+    sock.rcvhwm = 0
+    return sock
+
+
 class Relay:
     def __init__(self, connection_file, deno):
         with open(connection_file) as file:
@@ -129,8 +174,7 @@ class Relay:
             return f"{transport}://{ip}:{port}"
 
         def bound(kind, port):
-            sock = self.context.socket(kind)
-            sock.linger = 0
+            sock = unlimited(self.context.socket(kind))
             sock.bind(url(port))
             return sock
 
@@ -155,8 +199,7 @@ class Relay:
         identity = os.urandom(8).hex().encode()
 
         def connected(kind, port):
-            sock = self.context.socket(kind)
-            sock.linger = 0
+            sock = unlimited(self.context.socket(kind))
             if kind == zmq.SUB:
                 sock.setsockopt(zmq.SUBSCRIBE, b"")
             else:
@@ -181,6 +224,7 @@ class Relay:
         self.probes = 0
         self.flushes = 0
         self.flushing = None  # the flush marker in flight, if any
+        self.markers = OrderedDict()  # marker msg_id → header of its cell
         self.running_header = None
         self.probe_answered = True  # whether the next probe may be sent
         self.routes = {}  # msg_id → routing frames of the client's request
@@ -189,6 +233,7 @@ class Relay:
         self.held_idle = None  # its "idle" status, held back
         self.reply_seen = False
         self.last_iopub = time.monotonic()
+        self.last_output = time.monotonic()  # of the running cell's, see run
         self.reply_at = None
         self.stopping = False
 
@@ -203,18 +248,31 @@ class Relay:
             mac.update(frame)
         return mac.hexdigest().encode()
 
-    def request(self, msg_id, msg_type, content):
-        """Sends Deno's kernel a request of our own, signed with the shared key."""
-        header = {
+    def header(self, msg_id, msg_type):
+        """A message header of the relay's own, as JSON bytes."""
+        return json.dumps({
             "msg_id": msg_id,
             "session": "deno-kernel-shim",
             "username": "deno-kernel-shim",
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
             "msg_type": msg_type,
             "version": "5.3",
-        }
-        frames = [json.dumps(header).encode(), b"{}", b"{}", json.dumps(content).encode()]
+        }).encode()
+
+    def request(self, msg_id, msg_type, content):
+        """Sends Deno's kernel a request of our own, signed with the shared key."""
+        frames = [self.header(msg_id, msg_type), b"{}", b"{}", json.dumps(content).encode()]
         self.deno_shell.send_multipart([DELIMITER, self.sign(frames), *frames])
+
+    def warn(self, text):
+        """Shows one line on the running cell's stderr (before its idle)."""
+        frames = [
+            self.header(f"deno-kernel-shim-warning-{os.urandom(6).hex()}", "stream"),
+            self.running_header,
+            b"{}",
+            json.dumps({"name": "stderr", "text": text + "\n"}).encode(),
+        ]
+        self.iopub.send_multipart([DELIMITER, self.sign(frames), *frames])
 
     def probe(self):
         """Asks Deno's kernel for its info.
@@ -236,10 +294,13 @@ class Relay:
         """
         self.flushes += 1
         self.flushing = f"{FLUSH}{self.flushes}"
+        self.markers[self.flushing] = self.running_header
+        if len(self.markers) > MARKERS_KEPT:
+            self.markers.popitem(last=False)
         self.token = f"{self.flushing}-{os.urandom(6).hex()}"
         self.tokens_seen = set()
         self.flush_idle = False
-        self.flush_sent = time.monotonic()
+        self.flush_sent = self.last_output = time.monotonic()
         code = (
             f"console.log({json.dumps(self.token)});\n"
             f"await Deno.jupyter.display({{ \"text/plain\": {json.dumps(self.token)} }}, {{ raw: true }});"
@@ -257,9 +318,10 @@ class Relay:
             },
         )
 
-    def restamped(self, routing, message, content=None):
-        """The message with the running cell as its parent, signed again."""
-        frames = [message[2], self.running_header, message[4]]
+    def restamped(self, routing, message, content=None, parent=None):
+        """The message with the running cell (or `parent`) as its parent,
+        signed again."""
+        frames = [message[2], parent or self.running_header, message[4]]
         frames.append(message[5] if content is None else json.dumps(content).encode())
         return [*routing, DELIMITER, self.sign(frames), *frames, *message[6:]]
 
@@ -307,7 +369,7 @@ class Relay:
             return  # a reply to nobody we know: nowhere to send it
         if back is self.deno_shell and parent == self.running:
             self.reply_seen = True
-            self.reply_at = time.monotonic()
+            self.reply_at = self.last_output = time.monotonic()
         elif back is not self.deno_stdin and parent != self.running:
             del self.routes[parent]  # its one reply: the route is done
         front.send_multipart(routing + message)
@@ -322,12 +384,26 @@ class Relay:
         if (parent or "").startswith(PROBE):
             self.ready = True  # Deno's IOPub reaches us: let clients in
             return
+        if parent is not None and parent in (self.running, self.flushing):
+            self.last_output = self.last_iopub  # the cell's output still flows
         if self.flushing is not None and self.is_token(message, kind):
+            self.last_output = self.last_iopub
             # whichever request Deno stamped it with
             self.from_token(routing, message, kind)
             return
+        content = None  # the message's content, if changed here
+        if kind in ("stream", "display_data") and FLUSH.encode() in message[5]:
+            # An earlier marker's token, late (after the relay gave up on it):
+            # Deno may have stamped it with any request, even the next cell.
+            content = json.loads(message[5])
+            if kind == "stream":
+                content["text"] = TOKEN.sub("", content["text"])
+                if not content["text"]:
+                    return
+            elif TOKEN.fullmatch(str(content.get("data", {}).get("text/plain", ""))):
+                return
         if (parent or "").startswith(FLUSH):
-            self.from_flush(routing, message, kind, parent == self.flushing)
+            self.from_flush(routing, message, kind, parent, content)
             return
         if (
             parent is not None
@@ -338,6 +414,8 @@ class Relay:
             self.held_idle = frames
             self.flush()
             return
+        if content is not None:
+            frames = self.restamped(routing, message, content, message[3])
         self.iopub.send_multipart(frames)
 
     def is_token(self, message, kind):
@@ -357,34 +435,57 @@ class Relay:
         if content["text"]:
             self.iopub.send_multipart(self.restamped(routing, message, content))
 
-    def from_flush(self, routing, message, kind, current):
-        """Anything else stamped with a flush marker: its idle, or a cell's
-        output (re-stamped to the running cell, or between cells the last)."""
+    def from_flush(self, routing, message, kind, parent, content=None):
+        """Anything else stamped with a flush marker: its idle, or output.
+
+        Deno stamps an output with the request current when the output leaves
+        its queue, so an output stamped with a marker was printed by the cell
+        the marker followed, or later, between that cell and the next (a
+        timer's `console.log`, after the cell's idle). Either way it goes out
+        as that cell's (with `content`, if given): the running cell's
+        output before its idle, a finished cell's late output after it
+        (where nbclient no longer records it; see "What it cannot do")."""
+        current = parent == self.flushing
         if current and kind == "status":
             if json.loads(message[5]).get("execution_state") == "idle":
                 self.flush_idle = True
             return
-        if kind in OUTPUTS and self.running_header is not None:
-            debug("late output of the cell, re-stamped:", kind)
-            self.iopub.send_multipart(self.restamped(routing, message))
+        owner = self.markers.get(parent)
+        if kind not in OUTPUTS or owner is None:
+            return
+        if not current:
+            debug("late output of a finished cell:", kind)
+        self.iopub.send_multipart(self.restamped(routing, message, content, owner))
 
     def finish_running(self, now):
         """Passes the cell's "idle" on once the flush marker is through."""
         if self.running is None:
             return
         if self.held_idle is not None:
-            flushed = self.flush_idle and self.tokens_seen == {"stream", "display"}
-            waited = now - self.flush_sent
-            if not flushed and waited < FLUSH_TIMEOUT_SECONDS:
-                return
             # The cell's execute_reply must be through too: once the cell is
             # finished its route is dropped, and a reply that comes later
             # (Deno's shell and IOPub are not ordered) would be lost, leaving
             # the client waiting for it.
-            if not self.reply_seen and waited < FLUSH_TIMEOUT_SECONDS:
-                return
-            if not (flushed and self.reply_seen):
-                debug("flush marker or reply incomplete after", FLUSH_TIMEOUT_SECONDS, "s")
+            flushed = (
+                self.flush_idle
+                and self.tokens_seen == {"stream", "display"}
+                and self.reply_seen
+            )
+            if not flushed:
+                silent = now - self.last_output
+                waited = now - self.flush_sent
+                if silent < SILENCE_SECONDS and waited < TOTAL_SECONDS:
+                    return
+                debug("flush marker or reply incomplete:", silent, "s silent,", waited, "s in all")
+                self.warn(
+                    "The kernel relay stopped waiting for this cell's output "
+                    + (
+                        f"after {SILENCE_SECONDS:g} s in which Deno's kernel sent nothing"
+                        if silent >= SILENCE_SECONDS
+                        else f"after {TOTAL_SECONDS:g} s while it was still coming"
+                    )
+                    + "; some of it may be missing here or show up under the next cell."
+                )
             self.iopub.send_multipart(self.held_idle)
         elif not (
             self.reply_seen

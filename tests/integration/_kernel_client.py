@@ -5,8 +5,10 @@ that holds the kernelspec to test:
 
     /usr/bin/python3 tests/_kernel_client.py SCENARIO [N]
 
-Scenarios: run_all (N cells sent at once, like Run All), interrupt, restart,
-shutdown, sigterm, sigkill.
+Scenarios: run_all (N cells sent at once, like Run All), large_output (a
+cell of 200,000 lines, one of 20 MB, one more), late_output (timers that fire
+after their cell), stalled (Deno silent after a cell), overlong (a cell's output outlasts the
+relay's patience), interrupt, restart, shutdown, sigterm, sigkill.
 """
 
 import json
@@ -53,9 +55,9 @@ def wait_gone(pids, seconds=30):
     return [pid for pid in pids if alive(pid)]
 
 
-def start():
+def start(**env):
     manager = KernelManager(kernel_name="deno")
-    manager.start_kernel(env={**os.environ, "NO_COLOR": "1"})
+    manager.start_kernel(env={**os.environ, "NO_COLOR": "1", **env})
     client = manager.client()
     client.start_channels()
     client.wait_for_ready(timeout=TIMEOUT)
@@ -230,16 +232,248 @@ def by_signal(signum):
     return {"deno_children": len(deno), "left_running": left, "exit_code": code}
 
 
+LINES = 200_000
+BIG_LINES = 20_000
+BIG_WIDTH = 1_000
+
+
+def large_output(lines=LINES, big_lines=BIG_LINES, width=BIG_WIDTH):
+    """Three cells sent at once: one prints `lines` numbered lines, one prints
+    `big_lines` numbered lines of `width` characters (20 MB by default), one
+    prints a marker. Outputs are filed by parent and only until the cell's
+    idle, as nbclient does; anything after an idle counts as late."""
+    manager, client = start()
+    try:
+        cells = [
+            f"for (let i = 0; i < {lines}; i++) console.log(i);",
+            f'const pad = "x".repeat({width - 8});\n'
+            f"for (let i = 0; i < {big_lines}; i++) "
+            'console.log(String(i).padStart(7, "0") + " " + pad);',
+            'console.log("next cell");',
+        ]
+        started = time.monotonic()
+        ids = [client.execute(code) for code in cells]
+        cell_of = {msg_id: i for i, msg_id in enumerate(ids)}
+        texts = {i: [] for i in range(len(cells))}
+        other = {i: [] for i in range(len(cells))}
+        idle = {}
+        late = 0
+        deadline = time.monotonic() + 1800
+        while len(idle) < len(cells) and time.monotonic() < deadline:
+            msg = client.get_iopub_msg(timeout=600)
+            cell = cell_of.get(msg["parent_header"].get("msg_id"))
+            if cell is None:
+                continue
+            kind = msg["msg_type"]
+            if kind == "status" and msg["content"]["execution_state"] == "idle":
+                idle[cell] = round(time.monotonic() - started, 1)
+            elif cell in idle and kind not in ("status", "execute_input"):
+                late += 1
+            elif kind == "stream" and msg["content"]["name"] == "stdout":
+                texts[cell].append(msg["content"]["text"])
+            elif kind not in ("status", "execute_input"):
+                other[cell].append(json.dumps(msg["content"])[:300])
+        try:
+            while True:
+                msg = client.get_iopub_msg(timeout=1)
+                if msg["msg_type"] not in ("status", "execute_input"):
+                    late += 1
+        except queue.Empty:
+            pass
+        replies = [client.get_shell_msg(timeout=TIMEOUT) for _ in ids]
+        got = {i: "".join(texts[i]).split("\n")[:-1] for i in texts}
+        pad = "x" * (width - 8)
+        expected = {
+            0: [str(i) for i in range(lines)],
+            1: [f"{i:07d} {pad}" for i in range(big_lines)],
+            2: ["next cell"],
+        }
+
+        def compare(i):
+            lines_got = got[i]
+            want = expected[i]
+            wanted = set(want)
+            first_wrong = next(
+                (n for n, (a, b) in enumerate(zip(lines_got, want)) if a != b),
+                None,
+            )
+            return {
+                "expected": len(want),
+                "got": len(lines_got),
+                "in_order": lines_got == want,
+                "first_wrong": first_wrong,
+                "missing": len(wanted - set(lines_got)),
+                "foreign": sum(1 for line in lines_got if line not in wanted),
+                "messages": len(texts[i]),
+                "other_outputs": other[i][:3],
+            }
+
+        return {
+            "cells": {str(i): compare(i) for i in expected},
+            "idle_at": [idle.get(i) for i in range(len(cells))],
+            "late": late,
+            "replies": [r["content"]["status"] for r in replies],
+            "seconds": round(time.monotonic() - started, 1),
+        }
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def late_output():
+    """A cell that leaves two timers behind: one prints, one throws, both
+    after the cell's idle. Then the next cell. Reports where each went."""
+    manager, client = start()
+    try:
+        first = client.execute(
+            'setTimeout(() => console.log("late line"), 300);\n'
+            'setTimeout(() => { throw new Error("late error"); }, 400);\n'
+            '"first cell"'
+        )
+        events = []  # (cell, after its idle, msg_type, text)
+        idle = set()
+
+        def collect(ids, seconds, until=None):
+            """Outputs for `seconds`, or until one with the text `until`."""
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                if until is not None and any(e[3] == until for e in events):
+                    break
+                try:
+                    msg = client.get_iopub_msg(timeout=0.2)
+                except queue.Empty:
+                    continue
+                cell = ids.get(msg["parent_header"].get("msg_id"), "other")
+                kind = msg["msg_type"]
+                if kind == "status":
+                    if msg["content"]["execution_state"] == "idle":
+                        idle.add(cell)
+                    continue
+                if kind == "execute_input":
+                    continue
+                content = msg["content"]
+                text = content.get("text") or content.get("evalue") or json.dumps(
+                    content.get("data", {})
+                )
+                events.append([cell, cell in idle, kind, text.strip()])
+
+        collect({first: "first"}, TIMEOUT, until="late line")
+        collect({first: "first"}, 1)  # the error's timer has fired by then
+        second = client.execute('console.log("second cell");')
+        collect({first: "first", second: "second"}, 2)
+        return {"events": events, "idle": sorted(idle)}
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def stalled():
+    """A cell whose timer blocks Deno's kernel for 6 s right after the cell,
+    and the next cell, sent at once, with the relay told to give up after
+    2 s of silence: what each cell shows."""
+    manager, client = start(DENO_KERNEL_SHIM_SILENCE_SECONDS="2")
+    try:
+        ids = [
+            client.execute(
+                "setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 6000), 0);\n"
+                '"stalled"'
+            ),
+            client.execute('console.log("next cell");'),
+        ]
+        outputs = {0: [], 1: []}
+        idle = []
+        deadline = time.monotonic() + TIMEOUT
+        while len(idle) < 2 and time.monotonic() < deadline:
+            msg = client.get_iopub_msg(timeout=TIMEOUT)
+            cell = {msg_id: i for i, msg_id in enumerate(ids)}.get(
+                msg["parent_header"].get("msg_id")
+            )
+            kind = msg["msg_type"]
+            if cell is None or kind == "execute_input":
+                continue
+            if kind == "status":
+                if msg["content"]["execution_state"] == "idle":
+                    idle.append(cell)
+                continue
+            content = msg["content"]
+            outputs[cell].append(
+                [kind, content.get("name"), content.get("text") or content["data"]["text/plain"]]
+            )
+        return {"idle": idle, "outputs": [outputs[0], outputs[1]]}
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def overlong(lines=20_000):
+    """A cell printing `lines` numbered lines and the next cell, sent at once,
+    with the relay told to wait at most 1 s in all after a cell's idle: what
+    each cell shows."""
+    manager, client = start(DENO_KERNEL_SHIM_TOTAL_SECONDS="1")
+    try:
+        ids = [
+            client.execute(f"for (let i = 0; i < {lines}; i++) console.log(i);"),
+            client.execute('console.log("next cell");'),
+        ]
+        cell_of = {msg_id: i for i, msg_id in enumerate(ids)}
+        stdout = {0: [], 1: []}
+        other = {0: [], 1: []}
+        idle = []
+        deadline = time.monotonic() + 600
+        while len(idle) < 2 and time.monotonic() < deadline:
+            msg = client.get_iopub_msg(timeout=600)
+            cell = cell_of.get(msg["parent_header"].get("msg_id"))
+            kind = msg["msg_type"]
+            if cell is None or kind == "execute_input":
+                continue
+            if kind == "status":
+                if msg["content"]["execution_state"] == "idle":
+                    idle.append(cell)
+            elif kind == "stream" and msg["content"]["name"] == "stdout":
+                stdout[cell].append(msg["content"]["text"])
+            else:
+                other[cell].append([kind, msg["content"].get("text") or msg["content"]])
+        # then the rest, late, until the kernel has been quiet for 3 s
+        late = []
+        try:
+            while True:
+                msg = client.get_iopub_msg(timeout=3)
+                if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+                    late.append(msg["content"]["text"])
+        except queue.Empty:
+            pass
+        got = {i: "".join(stdout[i]).split("\n")[:-1] for i in stdout}
+        got["late"] = "".join(late).split("\n")[:-1]
+        numbers = [line for i in got for line in got[i] if line != "next cell"]
+        return {
+            "idle": idle,
+            "other": [other[0], other[1]],
+            "lines": [len(got[0]), len(got[1]), len(got["late"])],
+            "all_lines_in_order": numbers == [str(i) for i in range(lines)],
+            "next_cell_shown": got[1].count("next cell") + got["late"].count("next cell"),
+        }
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
 if __name__ == "__main__":
     scenario = sys.argv[1]
     if scenario == "run_all":
         result = run_all(int(sys.argv[2]) if len(sys.argv) > 2 else 100)
+    elif scenario == "large_output":
+        result = large_output(*(int(n) for n in sys.argv[2:]))
     elif scenario == "sigterm":
         result = by_signal(signal.SIGTERM)
     elif scenario == "sigkill":
         result = by_signal(signal.SIGKILL)
     else:
-        result = {"interrupt": interrupt, "restart": restart, "shutdown": shutdown}[
-            scenario
-        ]()
+        result = {
+            "interrupt": interrupt,
+            "restart": restart,
+            "shutdown": shutdown,
+            "late_output": late_output,
+            "stalled": stalled,
+            "overlong": overlong,
+        }[scenario]()
     print(json.dumps(result))

@@ -1,8 +1,9 @@
 // The tutorial's kernel (tools/deno_kernel_shim.py in front of Deno's
 // kernel), driven through jupyter_client as Jupyter's own clients drive it
 // (tests/integration/_kernel_client.py): Run All files every output under its own cell
-// before the cell's idle; interrupt, restart, shutdown and signals leave no
-// Deno kernel running. With ATTENTION_PLAIN_KERNEL=1 the Run All check runs
+// before the cell's idle, and a cell printing 200,000 lines keeps every line
+// under CPU load; late timer output goes where the relay's docs say;
+// interrupt, restart, shutdown and signals leave no Deno kernel running. With ATTENTION_PLAIN_KERNEL=1 the Run All check runs
 // against Deno's kernel alone, to see whether a newer Deno still needs the
 // relay (docs/kernel-relay.md); the relay-only checks are then ignored.
 
@@ -110,6 +111,159 @@ Deno.test(`Run All (${CELLS} cells sent at once, ${RUNS} times): every output in
       });
     }
   });
+});
+
+/** Busy loops started by {@linkcode underLoad}: one per core of the 2-core
+ * machines the tutorial is tested on. */
+const LOAD_PROCESSES = 2;
+
+/** Runs `fn` with {@linkcode LOAD_PROCESSES} busy loops competing for the
+ * CPU, and stops them afterwards whatever happens. */
+async function underLoad<T>(fn: () => Promise<T>): Promise<T> {
+  const loops = Array.from(
+    { length: LOAD_PROCESSES },
+    () =>
+      new Deno.Command("/usr/bin/python3", {
+        args: ["-c", "while True: pass"],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn(),
+  );
+  try {
+    return await fn();
+  } finally {
+    for (const loop of loops) {
+      try {
+        loop.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await loop.status;
+    }
+  }
+}
+
+/** One cell of the large_output scenario: its lines, as received. */
+interface CellLines {
+  expected: number;
+  got: number;
+  missing: number;
+  foreign: number;
+  in_order: boolean;
+  other_outputs: string[];
+}
+
+/** The 1, 5 and 15 minute load averages, for the record. */
+function loadAverage(): string {
+  return Deno.loadavg().map((load) => load.toFixed(2)).join(" ");
+}
+
+Deno.test({
+  name:
+    "under CPU load, a cell printing 200,000 lines, one printing 20 MB and one more, sent at once: every line in its own cell, in order, none lost",
+  ignore: PLAIN,
+  async fn() {
+    await withKernel(async (_kernel, drive) => {
+      const before = loadAverage();
+      const report = await underLoad(() => drive("large_output"));
+      // not a timing assertion: how long it took, for the record
+      console.log(
+        `large output: ${report.seconds} s (idle at ${
+          report.idle_at.join(", ")
+        } s), load average ${before} before, ${loadAverage()} after`,
+      );
+      explain(report, () => {
+        assertEquals(report.replies, ["ok", "ok", "ok"]);
+        const cells: Record<string, CellLines> = report.cells;
+        for (const [cell, lines] of Object.entries(cells)) {
+          const { expected, got, missing, foreign, in_order, other_outputs } =
+            lines;
+          assertEquals(
+            { got, missing, foreign },
+            { got: expected, missing: 0, foreign: 0 },
+            `cell ${cell}: lines received, lost, and from another cell`,
+          );
+          assert(in_order, `cell ${cell}: lines out of order`);
+          assertEquals(other_outputs, [], `cell ${cell}: other outputs`);
+        }
+        assertEquals(report.late, 0, "outputs after their cell's idle");
+      });
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a timer that fires after its cell: its console.log goes out as that cell's, after the idle; its error is sent nowhere (Deno's kernel)",
+  ignore: PLAIN,
+  async fn() {
+    await withKernel(async (_kernel, drive) => {
+      const report = await drive("late_output");
+      explain(report, () => {
+        assertEquals(report.idle, ["first", "second"]);
+        assertEquals(report.events, [
+          [
+            "first",
+            false,
+            "execute_result",
+            '{"text/plain": "\\"first cell\\""}',
+          ],
+          // after the first cell's idle: clients no longer show it
+          ["first", true, "stream", "late line"],
+          ["second", false, "stream", "second cell"],
+          // no "late error" anywhere: if Deno starts sending it, say so in
+          // tools/deno_kernel_shim.py and notebook A1
+        ]);
+      });
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a kernel silent after a cell: the relay lets the cell go after its silence timeout, saying so in one line of the cell's stderr",
+  ignore: PLAIN,
+  async fn() {
+    await withKernel(async (_kernel, drive) => {
+      const report = await drive("stalled");
+      explain(report, () => {
+        assertEquals(report.idle, [0, 1]);
+        assertEquals(report.outputs, [
+          [
+            ["execute_result", null, '"stalled"'],
+            [
+              "stream",
+              "stderr",
+              "The kernel relay stopped waiting for this cell's output after 2 s in which Deno's kernel sent nothing; some of it may be missing here or show up under the next cell.\n",
+            ],
+          ],
+          // the relay's flush marker, answered late, shows nowhere
+          [["stream", "stdout", "next cell\n"]],
+        ]);
+      });
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a cell whose output outlasts the relay's bound on total time: the cell says so in one stderr line, and no line is lost",
+  ignore: PLAIN,
+  async fn() {
+    await withKernel(async (_kernel, drive) => {
+      const report = await drive("overlong");
+      explain(report, () => {
+        assertEquals(report.idle, [0, 1]);
+        assertEquals(report.other[0], [[
+          "stream",
+          "The kernel relay stopped waiting for this cell's output after 1 s while it was still coming; some of it may be missing here or show up under the next cell.\n",
+        ]]);
+        // the rest of the first cell's lines went to the second cell or came
+        // after its idle (as the message says), but every one came, in order
+        assert(report.all_lines_in_order, "lines lost or out of order");
+        assertEquals(report.next_cell_shown, 1);
+      });
+    });
+  },
 });
 
 Deno.test({
