@@ -191,13 +191,13 @@ Deno.test("tools/deno.json is the root's imports plus the workshop's, and its lo
 
 Deno.test("tasks that run workshop code name their configuration", async () => {
   const { tasks = {} } = await readJson<Config>("deno.json");
-  for (const task of ["test", "test:unit", "check", "browser", "book"]) {
+  for (const task of ["test", "test:unit", "check", "browser", "book", "notebooks"]) {
     assert(
       tasks[task].includes("--config tools/deno.json"),
       `deno task ${task} needs --config tools/deno.json (playwright-core, marked, …)`,
     );
   }
-  for (const task of ["setup", "tutorial", "notebooks"]) {
+  for (const task of ["setup", "tutorial"]) {
     assert(
       tasks[task].includes("--config deno.json"),
       `deno task ${task} runs a tools/ script with the reader's configuration: --config deno.json`,
