@@ -129,6 +129,29 @@ const TARGETS: {
 /** Target for the whole default CLI process against the whole twin process. */
 const CLI_TARGET = 0.5;
 
+/**
+ * Ratios against PyTorch are published only when the machine was quiet: the
+ * 1-minute load average below this per core, at every sample. Under load the
+ * twin slows far more than tfjs (10–15× at load 15), so a loaded ratio says
+ * nothing about the code.
+ */
+export const QUIET_LOAD_PER_CORE = 0.5;
+
+/** 1-minute load averages sampled during the run (start, after each part). */
+const loadSamples: number[] = [];
+
+/** Samples the load average now. */
+function sampleLoad(): void {
+  loadSamples.push(Deno.loadavg()[0]);
+}
+
+/** Whether every sample so far was below {@linkcode QUIET_LOAD_PER_CORE} per core. */
+function machineWasQuiet(): boolean {
+  return loadSamples.length > 0 &&
+    Math.max(...loadSamples) <
+      QUIET_LOAD_PER_CORE * navigator.hardwareConcurrency;
+}
+
 /** One grid cell's timing for one implementation. */
 interface Timing {
   seqLen: number;
@@ -705,8 +728,13 @@ function epochTable(plan: Plan, grid: Grid): string {
         grid.get(impl)?.get(key(seqLen, dModel))?.msPerEpoch;
       const [handwritten, tfjs, torch] = IMPLEMENTATIONS.map(at);
       const cell = (v: number | undefined) => v === undefined ? "—" : fmt(v);
+      const quiet = machineWasQuiet();
       const ratio = (v: number | undefined) =>
-        v === undefined || torch === undefined ? "—" : fmt(v / torch);
+        v === undefined || torch === undefined
+          ? "—"
+          : quiet
+          ? fmt(v / torch)
+          : "loaded";
       const target = TARGETS.find((t) =>
         t.seqLen === seqLen && t.dModel === dModel
       );
@@ -715,6 +743,8 @@ function epochTable(plan: Plan, grid: Grid): string {
           ? "—"
           : v === undefined || torch === undefined
           ? "n/a"
+          : !quiet
+          ? "not judged (loaded)"
           : v / torch <= max
           ? "PASS"
           : "FAIL";
@@ -796,6 +826,11 @@ function cliTable(rows: CliRow[]): string {
 function cliVerdicts(rows: CliRow[]): string[] {
   const python = rows.find((r) => r.command[0] === PYTHON);
   if (python === undefined) return ["No PyTorch twin: no CLI ratio."];
+  if (!machineWasQuiet()) {
+    return [
+      "No CLI ratio: the machine was loaded (see the load average above).",
+    ];
+  }
   const base = median(python.runs.map((r) => r.lastLineMs));
   return rows.filter((r) => r !== python).map((row) => {
     const ratio = median(row.runs.map((r) => r.lastLineMs)) / base;
@@ -905,6 +940,7 @@ async function main(args: string[]): Promise<number> {
   const flags = parsed;
   const plan = flags.smoke ? SMOKE_PLAN : FULL_PLAN;
   const started = performance.now();
+  sampleLoad();
   const notes: string[] = [];
   const failures: string[] = [];
 
@@ -950,6 +986,7 @@ async function main(args: string[]): Promise<number> {
     grid.set(engine, cells);
   }
   const peakAfterHandwritten = processPeakKiB();
+  sampleLoad();
   let torchInfo: TorchGrid | undefined;
   if (useTorch) {
     console.log("\npytorch twin (ms per epoch):");
@@ -972,6 +1009,7 @@ async function main(args: string[]): Promise<number> {
     }
   }
 
+  sampleLoad();
   // Whole processes.
   console.log("\nwhole CLI processes…");
   let cliRows: CliRow[] = [];
@@ -1031,6 +1069,7 @@ async function main(args: string[]): Promise<number> {
   }
 
   // Report.
+  sampleLoad();
   const peakEnd = processPeakKiB();
   const wallSeconds = (performance.now() - started) / 1000;
   const report: string[] = [
@@ -1050,6 +1089,14 @@ async function main(args: string[]): Promise<number> {
     "of repeats after warm-up; the same sentence on every side (the demo's 13",
     "words, then the fillers w0013, w0014, …). Targets (engine/pytorch) are",
     "reported, not asserted.",
+    "",
+    `1-minute load average during the run: ${
+      loadSamples.map((l) => l.toFixed(2)).join(", ")
+    } on ${navigator.hardwareConcurrency} cores: ${
+      machineWasQuiet()
+        ? "quiet, ratios published"
+        : `loaded (≥ ${QUIET_LOAD_PER_CORE} per core), so no ratio is published: the times say how this run went, not how the implementations compare`
+    }.`,
     "",
     epochTable(plan, grid),
     "",

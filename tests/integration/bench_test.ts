@@ -145,4 +145,11 @@ Deno.test("the smoke benchmark runs and prints the table", async () => {
     "| seqLen | dModel | handwritten ms/epoch | tfjs ms/epoch | pytorch ms/epoch | handwritten/pytorch | tfjs/pytorch |",
   );
   assertStringIncludes(stdout, "## Whole CLI process");
+  // The load average is recorded, and a loaded run publishes no ratio.
+  const load = /1-minute load average during the run: (.*)/.exec(stdout);
+  if (load === null) throw new Error("the report records no load average");
+  if (load[1].includes("loaded")) {
+    assertStringIncludes(stdout, "| loaded ");
+    assertStringIncludes(stdout, "No CLI ratio: the machine was loaded");
+  }
 });
