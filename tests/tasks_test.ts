@@ -191,7 +191,17 @@ Deno.test("tools/deno.json is the root's imports plus the workshop's, and its lo
 
 Deno.test("tasks that run workshop code name their configuration", async () => {
   const { tasks = {} } = await readJson<Config>("deno.json");
-  for (const task of ["test", "test:unit", "check", "browser", "book", "notebooks", "bench"]) {
+  for (
+    const task of [
+      "test",
+      "test:unit",
+      "check",
+      "browser",
+      "book",
+      "notebooks",
+      "bench",
+    ]
+  ) {
     assert(
       tasks[task].includes("--config tools/deno.json"),
       `deno task ${task} needs --config tools/deno.json (playwright-core, marked, …)`,
