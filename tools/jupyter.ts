@@ -38,6 +38,17 @@ export const MIN_CHARTS: Readonly<Record<string, number>> = {
 };
 
 /**
+ * The chapters that train or load a GPT and take a minute or more each
+ * (measured: one stock nbclient run of each is 60–120 s here). The notebook
+ * test runs them once instead of `ATTENTION_PASSES` times, and the browser
+ * test does one Restart & Run All plus one Run All without restart (same
+ * outputs, same tensor count) instead of three runs and a re-run of every
+ * cell, which keeps CI well inside its time. `ATTENTION_PASSES` set
+ * explicitly applies to them too.
+ */
+export const SLOW_NOTEBOOKS: ReadonlySet<string> = new Set(["10", "11", "12"]);
+
+/**
  * Checks that `jupyter nbconvert` and nbclient can be run.
  *
  * @throws {Error} With {@linkcode INSTALL_HINT} when either is missing.
