@@ -21,7 +21,7 @@ import {
 } from "./demo/config.ts";
 import { ENGINE_NAMES, type EngineName } from "./train/engine.ts";
 import { type Experiment, prepareExperiment } from "./demo/experiment.ts";
-import { type EngineChoice, train, type TrainResult } from "./train/trainer.ts";
+import { type EngineChoice, train, type TrainResult } from "./demo/training.ts";
 
 const USAGE = `Usage: deno task attention [options]
 

@@ -98,7 +98,7 @@ export {
   train,
   type TrainOptions,
   type TrainResult,
-} from "./train/trainer.ts";
+} from "./demo/training.ts";
 export {
   analyzeAttention,
   type AttentionAnalysis,

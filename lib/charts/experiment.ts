@@ -9,7 +9,7 @@ import { sizeLossFloor } from "../demo/loss.ts";
 import { AttentionModel } from "../demo/model.ts";
 import type { Parameters } from "../demo/parameters.ts";
 import type { Experiment } from "../demo/experiment.ts";
-import type { TrainResult } from "../train/trainer.ts";
+import type { TrainResult } from "../demo/training.ts";
 import { attentionLines } from "./attention_lines.ts";
 import { attentionBars, fewestBars, weightBars } from "./bars.ts";
 import { type ChartElement, extent, tokenLabels } from "./common.ts";

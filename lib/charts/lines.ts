@@ -5,7 +5,7 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import type { TrainResult } from "../train/trainer.ts";
+import type { TrainResult } from "../demo/training.ts";
 import {
   CHAR_WIDTH,
   type ChartElement,

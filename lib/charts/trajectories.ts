@@ -6,7 +6,7 @@
 
 import * as Plot from "@observablehq/plot";
 import type { Experiment } from "../demo/experiment.ts";
-import type { TrainResult } from "../train/trainer.ts";
+import type { TrainResult } from "../demo/training.ts";
 import {
   CHAR_WIDTH,
   type ChartElement,

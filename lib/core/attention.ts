@@ -11,7 +11,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { floatTensor, kindOf } from "./_tensors.ts";
-import { checkAttentionCells } from "../demo/config.ts";
+import { checkAttentionCells } from "./limits.ts";
 
 // tfjs prints a "use the Node.js backend" banner on first use unless
 // production mode is on; readers should never see it.
@@ -94,7 +94,7 @@ export function scaledDotProductAttention(
  * @param seqLen The sequence length `T`, a whole number ≥ 1.
  * @returns The mask, `[T, T]` float32; the caller disposes it.
  * @throws {RangeError} When `seqLen` is not a whole number ≥ 1, or `T × T`
- *   exceeds `MAX_ATTENTION_CELLS` (config.ts).
+ *   exceeds `MAX_ATTENTION_CELLS` (limits.ts).
  *
  * @example
  * ```ts

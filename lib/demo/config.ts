@@ -155,27 +155,7 @@ export function resolveConfig(
  */
 export const MAX_SENTENCE_LENGTH = 1_000_000;
 
-/**
- * The most cells an attention matrix may have (all batch dims × `Tq` × `Tk`),
- * checked before it is built: 2²⁴ float32 numbers are 64 MB, a seqLen of 4096
- * for one sentence; softmax and its gradient need a few such matrices.
- */
-export const MAX_ATTENTION_CELLS = 2 ** 24;
-
-/**
- * Checks that an attention matrix of `cells` numbers may be built.
- *
- * @param cells How many numbers the matrix would hold.
- * @param what The matrix and its shape, for the message.
- * @throws {RangeError} Naming the limit when `cells` exceeds {@linkcode MAX_ATTENTION_CELLS}.
- */
-export function checkAttentionCells(cells: number, what: string): void {
-  if (cells > MAX_ATTENTION_CELLS) {
-    throw new RangeError(
-      `${what} would hold ${cells} numbers, more than the limit of ${MAX_ATTENTION_CELLS} attention-matrix cells (seqLen × seqLen ≤ 4096²); use a shorter text`,
-    );
-  }
-}
+export { checkAttentionCells, MAX_ATTENTION_CELLS } from "../core/limits.ts";
 
 /**
  * Above this learning rate training often cannot learn: Adam's first steps

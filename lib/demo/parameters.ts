@@ -6,6 +6,8 @@
  */
 
 import { describe } from "../core/_describe.ts";
+import { MAX_SEED } from "../core/limits.ts";
+import { normalDraw, seedStream } from "../core/random.ts";
 
 /** A dimension of a parameter's shape, named as everywhere in the tutorial. */
 export type Dimension = "vocabSize" | "dModel";
@@ -176,11 +178,9 @@ export function initParameters(
   const bound = 1 / Math.sqrt(dModel);
   const parameters = {} as Record<ParameterName, number[][] | number[]>;
   PARAMETER_SCHEMA.forEach((spec, k) => {
-    const next = randomStream(seed, k);
+    const next = seedStream(seed, k);
     const draw = spec.init === "normal"
-      // Box–Muller: two uniforms → one standard normal.
-      ? () =>
-        Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next())
+      ? () => normalDraw(next)
       : () => (2 * next() - 1) * bound;
     const [rows, cols] = parameterShape(spec, { vocabSize, dModel });
     parameters[spec.name] = cols === undefined
@@ -230,8 +230,7 @@ export function checkEmbeddingSize(vocabSize: number, dModel: number): void {
   }
 }
 
-/** The largest seed: seeds are 32-bit, so larger ones would repeat smaller ones. */
-export const MAX_SEED = 2 ** 32 - 1;
+export { MAX_SEED } from "../core/limits.ts";
 
 /** The sizes every parameter shape is made of. */
 export interface ParameterShape {
@@ -304,17 +303,4 @@ function matrix(rows: number, cols: number, draw: () => number): number[][] {
     { length: rows },
     () => Array.from({ length: cols }, () => Math.fround(draw())),
   );
-}
-
-// mulberry32, a small, well-tested 32-bit generator; the stream for parameter
-// k starts from the seed mixed with k, so streams never coincide.
-function randomStream(seed: number, k: number): () => number {
-  let state = (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + k * 0x632be5ab) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -17,7 +17,7 @@ import {
   train,
   type TrainOptions,
   type TrainResult,
-} from "../train/trainer.ts";
+} from "../demo/training.ts";
 
 /** What {@linkcode keep} can free: tensors, containers of tensors, or anything with `dispose()`. */
 export type Disposable = tf.TensorContainer | { dispose(): void };

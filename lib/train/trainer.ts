@@ -1,244 +1,261 @@
 /**
- * Training: Adam on a loss for a number of epochs, reporting each epoch
- * through a callback and returning the whole history. `train()` picks the
- * engine: the hand-written one when it supports the problem, else tfjs's
- * automatic differentiation (loaded only then), and says which ran and why.
+ * The one trainer, as nanoGPT's `train.py`: batches from a data function,
+ * the model's forward, a loss passed in as a value, tfjs autodiff, the one
+ * {@linkcode Adam}, evaluation every N steps, progress through a callback,
+ * cancellation, and a history that records which loss ran. It prints
+ * nothing; notebooks and the CLI decide how to show progress.
  * @module
  */
 
+import * as tf from "@tensorflow/tfjs";
 import { describe } from "../core/_describe.ts";
-import { type AttentionConfig, resolveConfig } from "../demo/config.ts";
-import {
-  type Engine,
-  ENGINE_NAMES,
-  type EngineName,
-  type TrainingProblem,
-} from "./engine.ts";
-import type { Experiment } from "../demo/experiment.ts";
-import { HANDWRITTEN_ENGINE } from "./handwritten.ts";
-import { createSizeLoss, type Loss, sizeMask } from "../demo/loss.ts";
-import {
-  checkEmbeddingSize,
-  checkParameters,
-  cloneParameters,
-  initParameters,
-  type Parameters,
-} from "../demo/parameters.ts";
+import { MAX_STEPS } from "../core/limits.ts";
+import type { ForwardResult, Model } from "../core/model.ts";
+import { Adam, type AdamOptions, resolveAdam } from "./adam.ts";
 
-/** The state at the start of one epoch, before its update. */
-export interface EpochReport {
-  /** Epoch number, from 0. */
-  epoch: number;
-  /** Loss before this epoch's update. */
-  loss: number;
-  /** The focus word's attention weights before this epoch's update, `[seqLen]`. */
-  weights: number[];
+/**
+ * What training minimises: a value, not part of the model.
+ *
+ * @typeParam Target What a batch's target is (token ids, labels, positions).
+ */
+export interface Loss<Target> {
+  /** Its name, recorded in the history and shown in charts (`"cross-entropy"`, `"size loss"`). */
+  readonly name: string;
+  /**
+   * The loss of one batch.
+   *
+   * @param result The model's forward on the batch's input.
+   * @param target The batch's target.
+   * @returns A scalar; called inside `tf.tidy`.
+   */
+  compute(result: ForwardResult, target: Target): tf.Scalar;
 }
 
-/** Options for {@linkcode train}. */
-export interface TrainOptions {
-  /** `"auto"` (default): the hand-written engine when it supports the problem, else `"tfjs"`; or an engine by name. */
-  engine?: EngineName | "auto";
-  /** What to minimise; default the size loss of the experiment's size words. */
-  loss?: Loss;
-  /** Parameters to start from; default `initParameters(vocabSize, dModel, {seed})`. */
-  initialParameters?: Parameters;
-  /** Called once per epoch; training waits for a returned promise. */
-  onEpoch?: (report: EpochReport) => void | Promise<void>;
-}
-
-/** Which engine ran a training, and why that one. */
-export interface EngineChoice {
-  /** The engine's name. */
-  name: EngineName;
-  /** Why it ran: asked for, or why the automatic choice fell on it. */
-  reason: string;
-}
-
-/** Everything a training run produced. */
-export interface TrainResult {
-  /** The engine that ran, and why. */
-  engine: EngineChoice;
-  /** The parameters before the first update. */
-  initialParameters: Parameters;
-  /** The parameters after the last update. */
-  finalParameters: Parameters;
-  /** The loss at the start of every epoch, `[epochs]`. */
-  history: { epoch: number; loss: number }[];
-  /** The focus word's weights at the start of every epoch, `[epochs, seqLen]`. */
-  weightHistory: number[][];
-  /** The focus word's weights after training, `[seqLen]`. */
-  finalWeights: number[];
-  /** The loss after training (after the last update; `history` holds the losses before each update). */
-  finalLoss: number;
+/** One batch: the model's input and what the loss compares it with. */
+export interface Batch<Input, Target> {
+  /** Passed to the model's forward. */
+  input: Input;
+  /** Passed to the loss. */
+  target: Target;
 }
 
 /**
- * Trains the attention of the focus word with Adam, as the original demo's
- * `AttentionTrainer` does (by default on its size loss).
+ * Where batches come from: called once per step with the step's number, it
+ * returns that step's batch (seeded, so a run can be repeated).
+ */
+export type Data<Input, Target> = (step: number) => Batch<Input, Target>;
+
+/** One step of the history. */
+export interface StepRecord {
+  /** Step number, from 0. */
+  step: number;
+  /** The loss on this step's batch, before its update. */
+  loss: number;
+  /** The evaluation before this step's update, on the steps where it ran. */
+  metrics?: Record<string, number>;
+}
+
+/** Options for {@linkcode train}. */
+export interface TrainOptions<Input, Options = undefined> {
+  /** How many updates, each on one batch. */
+  steps: number;
+  /** Adam's settings (PyTorch's defaults). */
+  adam?: AdamOptions;
+  /** Run `evaluate` every this many steps (before the update) and after the last. Default 0: only after the last. */
+  evaluateEvery?: number;
+  /** Measures the model, e.g. held-out loss and accuracy; called without gradients. */
+  evaluate?: (
+    model: Model<Input, Options>,
+    step: number,
+  ) => Record<string, number>;
+  /** Called after every step (awaited), e.g. to draw a live view. */
+  onStep?: (
+    record: StepRecord,
+    history: readonly StepRecord[],
+  ) => void | Promise<void>;
+  /** Stops training between two steps when aborted; the history says so. */
+  signal?: AbortSignal;
+  /** Passed to every forward call. */
+  forwardOptions?: Options;
+}
+
+/** What a training run produced. */
+export interface TrainHistory {
+  /** The name of the loss that was minimised. */
+  loss: string;
+  /** One record per update. */
+  steps: StepRecord[];
+  /** The evaluation after the last update (when `evaluate` was given). */
+  final?: Record<string, number>;
+  /** `"finished"`, or `"aborted"` when the signal stopped it early. */
+  stopped: "finished" | "aborted";
+}
+
+/**
+ * Trains a model: for each step, a batch from `data`, the forward pass, the
+ * loss, its gradient by tfjs autodiff, and one Adam update of every
+ * parameter. Stops with a clear error, before updating, when the loss or a
+ * gradient is not finite, so the model keeps its last good parameters.
  *
- * @param experiment The prepared experiment (see `prepareExperiment`).
- * @param options Engine, loss, starting parameters and a per-epoch callback.
- * @returns The history, the parameters before and after, and the engine used.
- * @throws {RangeError} When `initialParameters` do not fit the experiment's
- *   vocabulary and `dModel`, `engine` is unknown, the engine asked for
- *   does not support the problem, or a hand-built experiment has a bad
- *   setting, token id, focus position or size positions.
- * @throws {TypeError} When `experiment` is not an experiment.
+ * @param model The model (its variables are trained in place).
+ * @param loss What to minimise.
+ * @param data The batch of each step.
+ * @param options Steps, Adam, evaluation, a progress callback, cancellation.
+ * @returns The history.
+ * @throws {TypeError} For a model, loss or data of the wrong kind.
+ * @throws {RangeError} For bad options, or a non-finite loss (naming the step).
  *
  * @example
  * ```ts
- * import { prepareExperiment, train } from "../mod.ts";
- * const result = await train(prepareExperiment({ epochs: 5 }));
- * if (result.history.length !== 5) throw new Error();
- * if (result.engine.name !== "handwritten") throw new Error(result.engine.reason);
+ * import * as tf from "@tensorflow/tfjs";
+ * import { Model } from "../core/model.ts";
+ * import { train } from "./trainer.ts";
+ * const model = new Model({
+ *   name: "scale",
+ *   schema: [{ name: "w", shape: [1], init: { kind: "zeros" } }],
+ *   forward: (p, x: number) => ({ output: tf.mul(p.w, x), attention: [] }),
+ * });
+ * const squared = {
+ *   name: "squared error",
+ *   compute: (r: { output: tf.Tensor }, y: number) => tf.sub(r.output, y).square().sum() as tf.Scalar,
+ * };
+ * const history = await train(model, squared, () => ({ input: 1, target: 2 }), {
+ *   steps: 300, adam: { learningRate: 0.05 },
+ * });
+ * if (history.steps.length !== 300 || Math.abs(model.values().w[0] - 2) > 0.05) throw new Error();
+ * model.dispose();
  * ```
  */
-export async function train(
-  experiment: Experiment,
-  options: TrainOptions = {},
-): Promise<TrainResult> {
-  // The size positions matter only to the default size loss.
-  const config = checkExperiment(experiment, options.loss === undefined);
-  const { vocabulary, tokenIds, focusPosition } = experiment;
-  const vocabSize = vocabulary.words.length;
-  const asked = options.engine ?? "auto";
-  if (asked !== "auto" && !ENGINE_NAMES.includes(asked)) {
-    throw new RangeError(
-      `engine must be "auto", ${
-        ENGINE_NAMES.map((n) => `"${n}"`).join(" or ")
-      }, got ${describe(asked)}`,
-    );
-  }
-  if (options.initialParameters !== undefined) {
-    checkParameters(options.initialParameters, {
-      vocabSize,
-      dModel: config.dModel,
-    });
-  }
-  const problem: TrainingProblem = {
-    tokenIds,
-    focusPosition,
-    loss: options.loss ??
-      createSizeLoss(tokenIds.length, experiment.sizePositions),
-    initialParameters: cloneParameters(
-      options.initialParameters ??
-        initParameters(vocabSize, config.dModel, { seed: config.seed }),
-    ),
-  };
-  const { engine, reason } = await chooseEngine(asked, problem);
-  const stepper = engine.start(problem);
-  const history: TrainResult["history"] = [];
-  const weightHistory: number[][] = [];
+export async function train<Input, Target, Options = undefined>(
+  model: Model<Input, Options>,
+  loss: Loss<Target>,
+  data: Data<Input, Target>,
+  options: TrainOptions<Input, Options>,
+): Promise<TrainHistory> {
+  checkArguments(model, loss, data, options);
+  const every = options.evaluateEvery ?? 0;
+  const variables = [...model.variables.values()];
+  const decay = model.definition.schema.map((spec) =>
+    spec.decay ?? spec.shape.length >= 2
+  );
+  const adam = new Adam(variables, options.adam, decay);
+  const history: StepRecord[] = [];
+  let stopped: TrainHistory["stopped"] = "finished";
+  let lastYield = Date.now();
+  const evaluate = () =>
+    tf.tidy(() => options.evaluate!(model, history.length));
   try {
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
-      const { loss, weights } = stepper.step(config.learningRate);
-      history.push({ epoch, loss });
-      weightHistory.push(weights);
-      const pending = options.onEpoch?.({ epoch, loss, weights });
-      if (pending) await pending;
+    for (let step = 0; step < options.steps; step++) {
+      if (options.signal?.aborted) {
+        stopped = "aborted";
+        break;
+      }
+      const record: StepRecord = { step, loss: NaN };
+      if (options.evaluate && every > 0 && step % every === 0) {
+        record.metrics = evaluate();
+      }
+      const batch = data(step);
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const result = model.forward(batch.input, options.forwardOptions);
+          const cost = loss.compute(result, batch.target);
+          tf.dispose([result.output, ...result.attention]);
+          return cost;
+        }, variables);
+        record.loss = value.dataSync()[0];
+        if (!Number.isFinite(record.loss)) {
+          throw new RangeError(
+            `training stopped at step ${step}: the ${loss.name} is ${record.loss}; lower the learning rate or check the data`,
+          );
+        }
+        // Variables the loss does not reach get a zero gradient.
+        const gradients = variables.map((v) =>
+          grads[v.name] ?? tf.zerosLike(v)
+        );
+        adam.step(gradients);
+      });
+      history.push(record);
+      if (options.onStep) {
+        await options.onStep(record, history);
+      } else if (Date.now() - lastYield > 50) {
+        // Let timers (and an abort) run during a long training.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = Date.now();
+      }
     }
-    const final = stepper.final();
-    return {
-      engine: { name: engine.name, reason },
-      initialParameters: problem.initialParameters,
-      finalParameters: stepper.parameters(),
-      history,
-      weightHistory,
-      finalWeights: final.weights,
-      finalLoss: final.loss,
-    };
+    const final = options.evaluate ? evaluate() : undefined;
+    return { loss: loss.name, steps: history, final, stopped };
   } finally {
-    stepper.dispose();
+    adam.dispose();
   }
 }
 
-// Checks an experiment, which may be hand-built, as prepareExperiment would
-// have: settings in range, token ids inside the vocabulary, a focus position
-// inside the sentence, valid size positions (when `sizeLoss` uses them).
-// Returns the checked settings.
-function checkExperiment(
-  experiment: Experiment,
-  sizeLoss: boolean,
-): AttentionConfig {
+function checkArguments<Input, Target, Options>(
+  model: Model<Input, Options>,
+  loss: Loss<Target>,
+  data: Data<Input, Target>,
+  options: TrainOptions<Input, Options>,
+): void {
   if (
-    typeof experiment !== "object" || experiment === null ||
-    !Array.isArray(experiment.tokenIds) ||
-    !Array.isArray(experiment.vocabulary?.words)
+    typeof model !== "object" || model === null ||
+    !(model.variables instanceof Map) || typeof model.forward !== "function"
   ) {
     throw new TypeError(
-      `train needs an experiment from prepareExperiment, got ${
-        describe(experiment)
+      `train needs a Model (see lib/core/model.ts), got ${describe(model)}`,
+    );
+  }
+  if (model.isDisposed) {
+    throw new TypeError("train was given a disposed model");
+  }
+  if (
+    typeof loss !== "object" || loss === null ||
+    typeof loss.compute !== "function" || typeof loss.name !== "string"
+  ) {
+    throw new TypeError(
+      `loss must be {name, compute(result, target)}, got ${describe(loss)}`,
+    );
+  }
+  if (typeof data !== "function") {
+    throw new TypeError(
+      `data must be a function from a step number to {input, target}, got ${
+        describe(data)
       }`,
     );
   }
-  const config = resolveConfig(experiment.config);
-  const { tokenIds, focusPosition, sizePositions } = experiment;
-  const vocabSize = experiment.vocabulary.words.length;
-  checkEmbeddingSize(vocabSize, config.dModel);
-  for (const id of tokenIds) {
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-      throw new RangeError(
-        `token id ${describe(id)} is outside the vocabulary (0…${
-          vocabSize - 1
-        })`,
-      );
-    }
-  }
-  if (
-    !Number.isInteger(focusPosition) || focusPosition < 0 ||
-    focusPosition >= tokenIds.length
-  ) {
-    throw new RangeError(
-      `focus position ${describe(focusPosition)} is outside the sentence (0…${
-        tokenIds.length - 1
-      })`,
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `options must be an object with at least steps, got ${describe(options)}`,
     );
   }
-  if (sizeLoss) {
-    if (!Array.isArray(sizePositions)) {
-      throw new TypeError(
-        `sizePositions must be a list of positions, got ${
-          describe(sizePositions)
-        }`,
-      );
-    }
-    sizeMask(tokenIds.length, sizePositions);
+  const { steps, evaluateEvery } = options;
+  if (!Number.isInteger(steps) || steps < 0 || steps > MAX_STEPS) {
+    throw new RangeError(
+      `steps must be a whole number from 0 to ${MAX_STEPS}, got ${
+        describe(steps)
+      }`,
+    );
   }
-  return config;
-}
-
-// The tfjs engine, and tfjs with it, load only when chosen.
-async function loadEngine(name: EngineName): Promise<Engine> {
-  return name === "handwritten"
-    ? HANDWRITTEN_ENGINE
-    : (await import("./autodiff.ts")).AUTODIFF_ENGINE;
-}
-
-async function chooseEngine(
-  asked: EngineName | "auto",
-  problem: TrainingProblem,
-): Promise<{ engine: Engine; reason: string }> {
-  if (asked !== "auto") {
-    const engine = await loadEngine(asked);
-    const why = engine.unsupported(problem);
-    if (why !== undefined) {
-      throw new RangeError(
-        `the ${asked} engine cannot train this: ${why}; use engine "auto" or "tfjs"`,
-      );
-    }
-    return { engine, reason: "asked for" };
+  if (
+    evaluateEvery !== undefined &&
+    (!Number.isInteger(evaluateEvery) || evaluateEvery < 0)
+  ) {
+    throw new RangeError(
+      `evaluateEvery must be a whole number ≥ 0, got ${
+        describe(evaluateEvery)
+      }`,
+    );
   }
-  const why = HANDWRITTEN_ENGINE.unsupported(problem);
-  if (why === undefined) {
-    return {
-      engine: HANDWRITTEN_ENGINE,
-      reason:
-        `automatic: the hand-written engine supports the ${problem.loss.name} loss on the focus row`,
-    };
+  if (
+    options.evaluate !== undefined && typeof options.evaluate !== "function"
+  ) {
+    throw new TypeError(
+      `evaluate must be a function, got ${describe(options.evaluate)}`,
+    );
   }
-  return {
-    engine: await loadEngine("tfjs"),
-    reason: `automatic: the hand-written engine does not support it (${why})`,
-  };
+  if (options.onStep !== undefined && typeof options.onStep !== "function") {
+    throw new TypeError(
+      `onStep must be a function, got ${describe(options.onStep)}`,
+    );
+  }
+  resolveAdam(options.adam);
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { shuffle } from "../../core/random.ts";
+
 /** One template: the words, with `{thing}`, `{container}` and `{adjective}` slots. */
 export interface Template {
   /** The sentence, e.g. `"the {thing} did not fit into the {container} because it was too {adjective}"`. */
@@ -298,33 +300,4 @@ export function encode(
   return { ids, batchSize: sentences.length, seqLen, focusPositions };
 }
 
-/**
- * Shuffles an array in place, the same way for the same seed (Fisher–Yates
- * with mulberry32, a small, well-tested 32-bit generator).
- *
- * @param items The array, shuffled in place.
- * @param seed Any 32-bit whole number.
- *
- * @example
- * ```ts
- * import { shuffle } from "./corpus.ts";
- * const a = [1, 2, 3, 4], b = [1, 2, 3, 4];
- * shuffle(a, 7);
- * shuffle(b, 7);
- * if (a.join() !== b.join()) throw new Error();
- * ```
- */
-export function shuffle<T>(items: T[], seed: number): void {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-}
+export { shuffle };
