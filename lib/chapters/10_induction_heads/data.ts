@@ -9,6 +9,8 @@
  * @module
  */
 
+import { mulberry32 } from "../../core/random.ts";
+
 /** How sequences are drawn. */
 export interface SequenceConfig {
   /** Token ids `0…vocabSize − 1`; id 0 is `[BOS]`, the others are drawn. */
@@ -40,31 +42,6 @@ export interface SequenceBatch {
   tokens: number[][];
   /** Each sequence's period `p` (block length), `[B]`. */
   periods: number[];
-}
-
-/**
- * A seeded stream of numbers in [0, 1): mulberry32, a small, well-tested
- * 32-bit generator. The same seed gives the same stream on every machine.
- *
- * @param seed Any whole number.
- * @returns A function returning the next number in [0, 1).
- *
- * @example
- * ```ts
- * import { randomStream } from "./data.ts";
- * const a = randomStream(7), b = randomStream(7);
- * if (a() !== b()) throw new Error("not deterministic");
- * ```
- */
-export function randomStream(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -110,7 +87,8 @@ export function resolveSequenceConfig(
  * Draws a batch of repeated sequences: for each, a period `p` uniform in
  * `minPeriod…maxPeriod`, `p` distinct tokens from `1…vocabSize − 1`, and the
  * block repeated after `[BOS]` until `seqLen` positions are filled (the last
- * repeat may be cut short). The same seed gives the same batch.
+ * repeat may be cut short). The same seed gives the same batch (one
+ * mulberry32 stream, lib/core/random.ts).
  *
  * @param batchSize Sequences `B`, a whole number ≥ 1.
  * @param options The seed (a whole number) and the sequence configuration.
@@ -139,7 +117,7 @@ export function repeatedSequences(
     throw new RangeError(`seed must be a whole number, got ${String(seed)}`);
   }
   const c = resolveSequenceConfig(options.config);
-  const random = randomStream(seed);
+  const random = mulberry32(seed);
   const tokens: number[][] = [];
   const periods: number[] = [];
   const pool = Array.from({ length: c.vocabSize - 1 }, (_, i) => i + 1);

@@ -12,6 +12,12 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import type {
+  ForwardResult,
+  Init,
+  ModelDefinition,
+  ParameterSpec,
+} from "../../core/model.ts";
 import {
   causalMask,
   embeddingLookup,
@@ -42,23 +48,6 @@ export const DEFAULT_MODEL_CONFIG: Readonly<InductionModelConfig> = Object
     seqLen: 25, // as the data
   });
 
-/** How a parameter starts (PyTorch's defaults for its layers). */
-export type Init =
-  | { kind: "normal"; std: number }
-  | { kind: "uniform"; bound: number }
-  | { kind: "zeros" }
-  | { kind: "ones" };
-
-/** One parameter of the schema. */
-export interface ParameterSpec {
-  /** Its name, e.g. `"layer0.query"`. */
-  name: string;
-  /** Its shape. */
-  shape: number[];
-  /** How it starts. */
-  init: Init;
-}
-
 /** One head of the model. */
 export interface HeadRef {
   /** Layer, from 0. */
@@ -88,7 +77,7 @@ export interface InductionForwardOptions {
 }
 
 /** What one forward pass returns; the caller owns the tensors. */
-export interface InductionForward {
+export interface InductionForward extends ForwardResult {
   /** Next-token logits at every position, `[B, T, vocabSize]`. */
   output: tf.Tensor3D;
   /** Each layer's attention weights, `layers × [B, heads, T, T]`. */
@@ -109,7 +98,9 @@ export interface InductionForward {
  * if (names.length !== 11 || names[2] !== "layer0.query") throw new Error();
  * ```
  */
-export function inductionSchema(config: InductionModelConfig): ParameterSpec[] {
+export function inductionSchema(
+  config: InductionModelConfig,
+): ParameterSpec[] {
   const { dModel: d, vocabSize: V } = config;
   const linear: Init = { kind: "uniform", bound: 1 / Math.sqrt(d) }; // nn.Linear
   return [
@@ -164,13 +155,10 @@ export function resolveModelConfig(
 }
 
 /** The model as a definition: its name, parameter schema and forward pass. */
-export interface InductionDefinition {
-  /** A name for reports, e.g. `"attention-only 2×2"`. */
-  name: string;
+export interface InductionDefinition
+  extends ModelDefinition<number[][], InductionForwardOptions> {
   /** The shape it was built with. */
-  config: InductionModelConfig;
-  /** The parameters (see {@linkcode inductionSchema}). */
-  schema: ParameterSpec[];
+  readonly config: InductionModelConfig;
   /**
    * The forward pass: token and position embeddings, then per layer
    * `x ← x + concat_h(softmax(Q_h K_hᵀ/√dK + causal) V_h) · W_O`, then
@@ -184,7 +172,7 @@ export interface InductionDefinition {
    *   does not exist.
    */
   forward(
-    params: Record<string, tf.Tensor>,
+    params: Readonly<Record<string, tf.Tensor>>,
     tokens: number[][],
     options?: InductionForwardOptions,
   ): InductionForward;
@@ -201,14 +189,13 @@ export interface InductionDefinition {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import { Model } from "../../core/model.ts";
  * import { inductionModel } from "./model.ts";
- * const model = inductionModel({ seqLen: 4 });
- * const params = Object.fromEntries(
- *   model.schema.map((p) => [p.name, tf.randomNormal(p.shape, 0, 0.1, "float32", 1)]),
- * );
- * const { output, attention } = model.forward(params, [[0, 5, 6, 5]]);
+ * const model = new Model(inductionModel({ seqLen: 4 }), { seed: 1 });
+ * const { output, attention } = model.forward([[0, 5, 6, 5]]);
  * if (output.shape.join() !== "1,4,64" || attention[1].shape.join() !== "1,2,4,4") throw new Error();
- * tf.dispose([output, attention, params]);
+ * tf.dispose([output, ...attention]);
+ * model.dispose();
  * ```
  */
 export function inductionModel(
@@ -226,7 +213,7 @@ export function inductionModel(
 
 function forward(
   c: InductionModelConfig,
-  params: Record<string, tf.Tensor>,
+  params: Readonly<Record<string, tf.Tensor>>,
   tokens: number[][],
   options: InductionForwardOptions,
 ): InductionForward {
