@@ -43,11 +43,11 @@ export const EXERCISES: Exercise[] = [
   {
     id: "10.one-layer",
     prompt:
-      "Why can a one-layer model not form an induction head? (a) it has too few heads; (b) its keys can only hold a token and its position, never the token before it, so no query can find the token after an earlier copy of itself; (c) causal masking hides the earlier block. Answer a, b or c.",
+      "Why can a one-layer model not form an induction head? heads: it has too few heads; keys: its keys can only hold a token and its position, never the token before it, so no query can find the token after an earlier copy of itself; mask: causal masking hides the earlier block. Answer heads, keys or mask.",
     hint:
       "An induction head's key at j must say which token stood at j − 1. In one layer, what is written at position j before attention runs?",
-    isCorrect: sameText("b"),
-    solution: "b",
+    isCorrect: sameText("keys"),
+    solution: "keys",
   },
   {
     id: "10.fixed-period",
