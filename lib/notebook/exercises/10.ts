@@ -14,7 +14,7 @@ export const EXERCISE_SEQUENCE = {
   /** Its period. */
   period: 5,
   /** The query position (a repeated token). */
-  query: 13,
+  query: 9,
 } as const;
 
 /** Chapter 10's exercises. */
@@ -22,7 +22,7 @@ export const EXERCISES: Exercise[] = [
   {
     id: "10.key",
     prompt:
-      `A sequence has period ${EXERCISE_SEQUENCE.period}. At position ${EXERCISE_SEQUENCE.query} (a repeated token), on which key position does a perfect induction head put its weight?`,
+      `A sequence has period ${EXERCISE_SEQUENCE.period}. At position ${EXERCISE_SEQUENCE.query} (a token of the second block), on which key position does an induction head put its weight?`,
     hint:
       "Find the previous occurrence of the token at the query (one period back), then take the position of the token that came right after it.",
     isCorrect: near(
