@@ -5,6 +5,7 @@
 //   deno run --allow-run=/usr/bin/python3 bench/task_bench.ts [--repeats N]
 
 import * as tf from "@tensorflow/tfjs";
+import { parseArgs } from "@std/cli/parse-args";
 import { ADAM } from "../lib/demo/config.ts";
 import {
   buildCorpus,
@@ -15,7 +16,7 @@ import {
   taskLabels,
   TaskModel,
 } from "../lib/chapters/07_attention_from_a_task/task_model.ts";
-import { torchAvailable } from "./bench.ts";
+import { median, torchAvailable } from "./bench.ts";
 
 /** What one comparison measured. */
 export interface TaskBenchResult {
@@ -118,14 +119,22 @@ export async function benchTask(repeats = 5): Promise<TaskBenchResult> {
   return result;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 if (import.meta.main) {
-  const at = Deno.args.indexOf("--repeats");
-  const repeats = at >= 0 ? Number(Deno.args[at + 1]) : 5;
+  const { repeats: text } = parseArgs(Deno.args, {
+    string: ["repeats"],
+    default: { repeats: "5" },
+    unknown: (arg: string) => {
+      console.error(`error: unknown option ${JSON.stringify(arg)}`);
+      Deno.exit(2);
+    },
+  });
+  const repeats = Number(text);
+  if (!Number.isInteger(repeats) || repeats < 1) {
+    console.error(
+      `error: --repeats takes a whole number ≥ 1, got ${JSON.stringify(text)}`,
+    );
+    Deno.exit(2);
+  }
   const r = await benchTask(repeats);
   console.log(
     `chapter 7 model, one epoch (${r.steps} steps of ${DEFAULT_TASK_CONFIG.batchSize}): tfjs ${

@@ -13,7 +13,9 @@ import {
   formatAnalysis,
   formatEpoch,
 } from "./demo/analysis.ts";
-import { describe } from "./core/_describe.ts";
+import { concat } from "@std/bytes/concat";
+import { parseArgs as parseFlags } from "@std/cli/parse-args";
+import { describe, shorten } from "./core/_describe.ts";
 import {
   type AttentionConfig,
   learningRateWarning,
@@ -81,96 +83,70 @@ export class UsageError extends Error {
  * ```
  */
 export function parseArgs(args: string[]): CliRequest {
+  const flags: ParsedFlags = parseFlags(attachValues(args), {
+    string: VALUE_FLAGS,
+    boolean: SWITCHES,
+    alias: { h: "help" },
+    collect: [...VALUE_FLAGS, ...SWITCHES], // to see a flag given twice
+    unknown: (arg: string) => {
+      throw unknownOption(arg);
+    },
+  });
+  // A flag given twice would silently keep its last value: refuse it instead.
+  for (const flag of [...VALUE_FLAGS, ...SWITCHES]) {
+    if (flags[flag].length < 2) continue;
+    throw new UsageError(
+      `${describe(`--${flag}`)} is given twice; give each option once${
+        flag === "size-words" ? " (several size words: --size-words a,b,c)" : ""
+      }`,
+    );
+  }
+  const value = (flag: ValueFlag): string | undefined => flags[flag][0];
   const request: CliRequest = {
     config: {},
-    json: false,
-    help: false,
+    json: flags.json.length > 0,
+    help: flags.help.length > 0,
     engine: "auto",
   };
-  const seen = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].startsWith("--") && args[i].includes("=")
-      ? [
-        args[i].slice(0, args[i].indexOf("=")),
-        args[i].slice(args[i].indexOf("=") + 1),
-      ]
-      : [args[i], undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      // A following flag is not a value (write --flag=--x for such a value).
-      const next = args[i + 1];
-      if (next === undefined || next.startsWith("--")) {
-        throw new UsageError(`${flag} needs a value`);
-      }
-      i++;
-      return next;
-    };
-    rejectRepeat(seen, flag === "-h" ? "--help" : flag);
-    switch (flag) {
-      case "--sentence":
-        request.config.sentence = value();
-        break;
-      case "--sentence-file":
-        request.sentenceFile = value();
-        if (request.sentenceFile === "") {
-          throw new UsageError(
-            "--sentence-file needs a file name, or - for stdin",
-          );
-        }
-        break;
-      case "--focus-word":
-        request.config.focusWord = value();
-        break;
-      case "--size-words":
-        request.config.sizeWords = value().split(",").map((w) => w.trim())
-          .filter((w) => w !== "");
-        break;
-      case "--d-model":
-        request.config.dModel = number(flag, value());
-        break;
-      case "--learning-rate":
-        request.config.learningRate = number(flag, value());
-        break;
-      case "--epochs":
-        request.config.epochs = number(flag, value());
-        break;
-      case "--seed":
-        request.config.seed = number(flag, value());
-        break;
-      case "--engine": {
-        const name = value();
-        if (name !== "auto" && !ENGINE_NAMES.includes(name as EngineName)) {
-          throw new UsageError(
-            `--engine takes auto, ${ENGINE_NAMES.join(" or ")}, got ${
-              describe(name)
-            }`,
-          );
-        }
-        request.engine = name as EngineName | "auto";
-        break;
-      }
-      case "--svg":
-        request.svgDir = value();
-        if (request.svgDir.trim() === "") {
-          throw new UsageError("--svg needs a folder name");
-        }
-        break;
-      case "--json":
-        request.json = flagOnly(flag, inline);
-        break;
-      case "--help":
-      case "-h":
-        request.help = flagOnly(flag, inline);
-        break;
-      default:
-        throw new UsageError(
-          `unknown option ${
-            describe(args[i])
-          }; run with --help for the options`,
-        );
-    }
+  const { config } = request;
+  if (value("sentence") !== undefined) config.sentence = value("sentence");
+  if (value("focus-word") !== undefined) config.focusWord = value("focus-word");
+  const sizeWords = value("size-words");
+  if (sizeWords !== undefined) {
+    config.sizeWords = sizeWords.split(",").map((w) => w.trim())
+      .filter((w) => w !== "");
   }
-  if (request.sentenceFile !== undefined && seen.has("--sentence")) {
+  for (
+    const [flag, field] of [
+      ["d-model", "dModel"],
+      ["learning-rate", "learningRate"],
+      ["epochs", "epochs"],
+      ["seed", "seed"],
+    ] as const
+  ) {
+    const text = value(flag);
+    if (text !== undefined) config[field] = number(`--${flag}`, text);
+  }
+  const engine = value("engine");
+  if (engine !== undefined) {
+    if (engine !== "auto" && !ENGINE_NAMES.includes(engine as EngineName)) {
+      throw new UsageError(
+        `--engine takes auto, ${ENGINE_NAMES.join(" or ")}, got ${
+          describe(engine)
+        }`,
+      );
+    }
+    request.engine = engine as EngineName | "auto";
+  }
+  request.svgDir = value("svg");
+  if (request.svgDir?.trim() === "") {
+    throw new UsageError("--svg needs a folder name");
+  }
+  request.sentenceFile = value("sentence-file");
+  if (request.sentenceFile === "") {
+    throw new UsageError("--sentence-file needs a file name, or - for stdin");
+  }
+  if (request.sentenceFile !== undefined && config.sentence !== undefined) {
     throw new UsageError(
       "give the sentence once: either --sentence or --sentence-file",
     );
@@ -178,19 +154,69 @@ export function parseArgs(args: string[]): CliRequest {
   return request;
 }
 
-// A flag given twice would silently keep its last value: refuse it instead.
-function rejectRepeat(seen: Set<string>, flag: string): void {
-  if (!flag.startsWith("-")) return; // not a flag: the default case reports it
-  if (seen.has(flag)) {
-    throw new UsageError(
-      `${describe(flag)} is given twice; give each option once${
-        flag === "--size-words"
-          ? " (several size words: --size-words a,b,c)"
-          : ""
-      }`,
-    );
+// The flags that take a value, and the switches (`-h` is `--help`).
+const VALUE_FLAGS = [
+  "sentence",
+  "sentence-file",
+  "focus-word",
+  "size-words",
+  "d-model",
+  "learning-rate",
+  "epochs",
+  "seed",
+  "engine",
+  "svg",
+] as const;
+const SWITCHES = ["json", "help"] as const;
+type ValueFlag = typeof VALUE_FLAGS[number];
+type Switch = typeof SWITCHES[number];
+
+// What @std/cli's parseArgs returns with every flag in `collect`: each
+// flag's values in order ([] when absent; a switch collects `true`s).
+type ParsedFlags =
+  & Record<ValueFlag, string[]>
+  & Record<Switch, true[]>;
+
+// Rules of this CLI that @std/cli's parseArgs reads otherwise, applied
+// before it: a flag's value is the next argument even when it starts with a
+// single "-" (`--learning-rate -1`), joined as `--flag=value`; a missing
+// value is an error, not ""; a switch takes no value, not even a following
+// `true` or `false`; and `--` is an unknown option like any other word
+// (there are no positional arguments for it to introduce).
+function attachValues(args: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [arg, next] = [args[i], args[i + 1]];
+    const [name, inline] = arg.slice(2).split("=", 2);
+    if (!arg.startsWith("--")) {
+      if (arg === "-h" && (next === "true" || next === "false")) {
+        throw unknownOption(next);
+      }
+    } else if (
+      VALUE_FLAGS.includes(name as ValueFlag) && inline === undefined
+    ) {
+      // A following flag is not a value (write --flag=--x for such a value).
+      if (next === undefined || next.startsWith("--")) {
+        throw new UsageError(`${arg} needs a value`);
+      }
+      joined.push(`${arg}=${next}`);
+      i++;
+      continue;
+    } else if (SWITCHES.includes(name as Switch)) {
+      if (inline !== undefined) {
+        throw new UsageError(`--${name} takes no value`);
+      }
+      if (next === "true" || next === "false") throw unknownOption(next);
+    } else if (arg === "--") throw unknownOption(arg);
+    joined.push(arg);
   }
-  seen.add(flag);
+  return joined;
+}
+
+function unknownOption(arg: string): UsageError {
+  return new UsageError(
+    `unknown option ${describe(arg)}; run with --help for the options`,
+  );
 }
 
 /** The JSON document printed by `--json`. */
@@ -261,13 +287,28 @@ export const STANDARD_OUTPUT: CliOutput = {
   error: (text) => writeAll(Deno.stderr, text + "\n"),
 };
 
+// A reader that closes the pipe early (`… --json | head -c 10`) has all it
+// wants: stdout's end stops the program quietly (StdoutClosed, exit code 0);
+// a closed stderr drops the line, since nobody is there to read it.
 function writeAll(
-  stream: { writeSync(bytes: Uint8Array): number },
+  stream: typeof Deno.stdout | typeof Deno.stderr,
   text: string,
 ): void {
   const bytes = new TextEncoder().encode(text);
-  for (let done = 0; done < bytes.length;) {
-    done += stream.writeSync(bytes.subarray(done));
+  try {
+    for (let done = 0; done < bytes.length;) {
+      done += stream.writeSync(bytes.subarray(done));
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    if (stream === Deno.stdout) throw new StdoutClosed();
+  }
+}
+
+/** Thrown when whoever reads the CLI's stdout has closed it. */
+class StdoutClosed extends Error {
+  constructor() {
+    super("stdout was closed");
   }
 }
 
@@ -308,7 +349,7 @@ export async function main(
     experiment = prepareExperiment(request.config);
     // The charts build no [seqLen, seqLen] matrix for a long sentence
     // (experimentCharts runs the forward pass only for its small heatmaps).
-    if (request.svgDir !== undefined) await ensureWritable(request.svgDir);
+    if (request.svgDir !== undefined) await checkSvgTargets(request.svgDir);
   } catch (error) {
     if (
       error instanceof UsageError || error instanceof RangeError ||
@@ -379,16 +420,17 @@ export async function main(
       import("./charts/experiment.ts"),
     ]);
     const charts = experimentCharts(experiment, result);
-    for (const [name, chart] of Object.entries(charts)) {
-      await Deno.writeTextFile(
-        `${request.svgDir}/${name}.svg`,
-        toSvgString(chart),
-      );
+    const files = Object.entries(charts).map(([name, chart]) =>
+      [`${name}.svg`, toSvgString(chart)] as const
+    );
+    try {
+      await writeCharts(request.svgDir, files);
+    } catch (error) {
+      output.error(`error: ${error instanceof Error ? error.message : error}`);
+      return 1;
     }
     if (!request.json) {
-      output.log(
-        `\nWrote ${Object.keys(charts).length} charts to ${request.svgDir}`,
-      );
+      output.log(`\nWrote ${files.length} charts to ${request.svgDir}`);
     }
   }
   return 0;
@@ -531,29 +573,77 @@ function duration(ms: number): string {
   return m < 120 ? `${m} min` : `${Math.round(m / 60)} h`;
 }
 
-// Asks for write access to `dir` only, and creates it, before any training.
-async function ensureWritable(dir: string): Promise<void> {
+// Before any training: asks for write access to `dir` only, creates it, and
+// checks that every chart's file can be written there (absent, or a file
+// that opens for writing: not a folder, not read-only), so that a mistake
+// costs no training and leaves no chart behind.
+async function checkSvgTargets(dir: string): Promise<void> {
+  const shown = shorten(dir);
   const status = await Deno.permissions.request({ name: "write", path: dir });
   if (status.state !== "granted") {
     throw new UsageError(
-      `--svg ${dir} needs write access to that folder: run deno run --allow-read=lib --allow-write=${dir} lib/cli.ts --svg ${dir} …`,
+      `--svg ${shown} needs write access to that folder: run deno run --allow-read=lib --allow-write=${shown} lib/cli.ts --svg ${shown} …`,
     );
   }
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (error) {
     throw new UsageError(
-      `--svg ${dir}: cannot create that folder (${
-        error instanceof Error ? error.message : error
-      })`,
+      `--svg ${shown}: cannot create that folder (${osReason(error)})`,
     );
   }
+  const { EXPERIMENT_CHARTS } = await import("./charts/experiment.ts");
+  for (const name of EXPERIMENT_CHARTS) {
+    try {
+      // Opening for writing, without creating or truncating, changes nothing.
+      (await Deno.open(`${dir}/${name}.svg`, { write: true })).close();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw new UsageError(
+        `--svg ${shown}: cannot write ${name}.svg there (${
+          error instanceof Deno.errors.IsADirectory
+            ? "it is a folder"
+            : osReason(error)
+        }); move it away or choose another folder`,
+      );
+    }
+  }
+}
+
+// Writes the charts checked by checkSvgTargets. (Not through a temporary
+// folder moved into place: Deno's rename needs read access too, which
+// `deno task attention` does not grant.) A failure now, such as a full disk,
+// names the file and says how many were written.
+async function writeCharts(
+  dir: string,
+  files: readonly (readonly [name: string, text: string])[],
+): Promise<void> {
+  for (const [i, [name, text]] of files.entries()) {
+    try {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    } catch (error) {
+      throw new Error(
+        `--svg ${shorten(dir)}: cannot write ${name} (${osReason(error)}); ${
+          i === 0
+            ? "no chart was written"
+            : `only the first ${i} of ${files.length} charts were written`
+        }`,
+      );
+    }
+  }
+}
+
+// An OS error's reason without the path Deno appends (`…: open '/a/b'`),
+// which may be long and is named by the message anyway.
+function osReason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return shorten(text.replace(/: \w+ '.*'$/s, ""), 120);
 }
 
 // The text of --sentence-file: a UTF-8 file, or stdin for "-", read up to a
 // bound so that a huge file is refused before it fills the memory.
 async function readSentence(path: string): Promise<string> {
-  const name = path === "-" ? "stdin" : path;
+  const name = path === "-" ? "stdin" : shorten(path);
   let bytes: Uint8Array;
   try {
     if (path === "-") {
@@ -565,7 +655,7 @@ async function readSentence(path: string): Promise<string> {
       const status = await Deno.permissions.request({ name: "read", path });
       if (status.state !== "granted") {
         throw new UsageError(
-          `--sentence-file ${path} needs read access to that file: run deno run --allow-read=${path} lib/cli.ts --sentence-file ${path} …`,
+          `--sentence-file ${name} needs read access to that file: run deno run --allow-read=${name} lib/cli.ts --sentence-file ${name} …`,
         );
       }
       using file = await Deno.open(path);
@@ -574,9 +664,7 @@ async function readSentence(path: string): Promise<string> {
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(
-      `--sentence-file ${name}: cannot read it (${
-        error instanceof Error ? error.message : error
-      })`,
+      `--sentence-file ${name}: cannot read it (${osReason(error)})`,
     );
   }
   if (bytes.length > MAX_SENTENCE_FILE_BYTES) {
@@ -613,13 +701,7 @@ async function readAtMost(
   } finally {
     await reader.cancel().catch(() => {});
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes.subarray(0, Math.min(size, limit));
+  return concat(chunks).subarray(0, Math.min(size, limit));
 }
 
 // Decimal numbers only ("0.001", "1e-3", "200"); not "0x10", "Infinity" or "".
@@ -632,15 +714,14 @@ function number(flag: string, text: string): number {
   return Number(text);
 }
 
-function flagOnly(flag: string, inline: string | undefined): true {
-  if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-  return true;
-}
-
 if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (error) {
+    // The reader closed the pipe (`| head`): the Unix way is to stop without
+    // a word. Exit code 0 rather than a shell's 141 (SIGPIPE): the run did
+    // what was asked, and `set -o pipefail` scripts should not fail on it.
+    if (error instanceof StdoutClosed) Deno.exit(0);
     // Not a user mistake (those return 2): still one line, no stack trace.
     console.error(
       `error: ${error instanceof Error ? error.message : String(error)}`,

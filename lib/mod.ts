@@ -158,6 +158,16 @@ export {
   type HeadViewOptions,
 } from "./charts/heads.ts";
 export {
+  attentionHeadView,
+  attentionModelView,
+  type AttentionView,
+  type AttentionViewOptions,
+  queryKeyView,
+  type QueryKeyViewOptions,
+  type ViewVectors,
+  type ViewWeights,
+} from "./charts/interactive.ts";
+export {
   PIPELINE_STEPS,
   pipelineMap,
   type PipelineMapOptions,

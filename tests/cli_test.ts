@@ -359,3 +359,76 @@ Deno.test("--svg on a 4200-token sentence writes the charts without the attentio
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// Issue 25, CLI: a chart's file that cannot be written is found before any
+// training, named in one line, and no chart is left behind.
+Deno.test("--svg where a chart's file is a folder: one line naming it, before training, no chart written", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/attention_matrix.svg`);
+    const { code, stdout, stderr } = await run(["--svg", dir, "--epochs", "3"]);
+    assertEquals([code, stdout], [2, ""]);
+    assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+    assertStringIncludes(
+      stderr,
+      `error: --svg ${dir}: cannot write attention_matrix.svg there (it is a folder)`,
+    );
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name);
+    assertEquals(left, ["attention_matrix.svg"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// Issue 25, notebooks' parameters: a message quotes a long value shortened.
+Deno.test("an error about a long value quotes a short copy of it", async (t) => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/bangs.txt`;
+    await Deno.writeTextFile(file, "!".repeat(1_000_000));
+    const long = `${dir}/${"a".repeat(100_000)}`;
+    const cases: [string, string[], string][] = [
+      [
+        "--sentence-file of 1,000,000 '!'",
+        ["--sentence-file", file],
+        "has no words",
+      ],
+      [
+        "--sentence of 200,000 '!'",
+        ["--sentence", "!".repeat(200_000)],
+        "has no words",
+      ],
+      [
+        "--sentence-file with a long missing path",
+        ["--sentence-file", long],
+        "cannot read it",
+      ],
+      ["--svg with a long path", ["--svg", long], "cannot create that folder"],
+      [
+        "--focus-word, long",
+        ["--focus-word", "x".repeat(100_000)],
+        "is not in the sentence",
+      ],
+      [
+        "an unknown long option",
+        [`--${"x".repeat(100_000)}`],
+        "unknown option",
+      ],
+    ];
+    for (const [name, args, message] of cases) {
+      await t.step(name, async () => {
+        const { code, stderr } = await run(args);
+        assertEquals(code, 2);
+        assertEquals(
+          stderr.trimEnd().split("\n").length,
+          1,
+          stderr.slice(0, 200),
+        );
+        assertStringIncludes(stderr, message);
+        assert(stderr.length < 300, `${stderr.length} characters`);
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,4 +1,9 @@
-import { assertEquals, assertNotStrictEquals, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertNotStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { DEFAULT_CONFIG, resolveConfig } from "../lib/mod.ts";
 
 Deno.test("defaults are the original demo's", () => {
@@ -74,4 +79,14 @@ Deno.test("learning rates above LEARNING_RATE_WARNING get a warning, and the mea
   };
   assertEquals(await worstOf(0.01), 0);
   assertEquals((await worstOf(10)) >= 2, true);
+});
+
+// Issue 25: a long unknown key is quoted shortened.
+Deno.test("an unknown setting with a long name is named in a short message", () => {
+  const error = assertThrows(
+    () => resolveConfig({ ["x".repeat(100_000)]: 1 } as never),
+    TypeError,
+    'unknown setting "xxx',
+  );
+  assert(error.message.length < 200, `${error.message.length} characters`);
 });

@@ -83,6 +83,8 @@ Deno.test("check: an unknown id lists the known ones", () => {
     (error as Error).message,
     'no exercise "99.nope"; known: ',
   );
+  const long = assertThrows(() => check("x".repeat(100_000), 1), RangeError);
+  assert(long.message.length < 1000, `${long.message.length} characters`);
 });
 
 Deno.test("every registered exercise: its solution passes, an unanswered cell shows the prompt, the hint never gives the answer", async (t) => {

@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertThrows } from "@std/assert";
 import {
   MAX_EMBEDDING_SIZE,
   MAX_SENTENCE_LENGTH,
@@ -245,4 +245,16 @@ Deno.test("prepareExperiment names the size limit a sentence hits", async (t) =>
       } characters long, more than the limit of ${MAX_SENTENCE_LENGTH}`,
     );
   });
+});
+
+// Issue 25: "!".repeat(200000) used to give a 200,100-character message.
+Deno.test("a sentence with no words is quoted shortened, however long", () => {
+  for (const length of [200_000, MAX_SENTENCE_LENGTH]) {
+    const error = assertThrows(
+      () => prepareExperiment({ sentence: "!".repeat(length) }),
+      RangeError,
+      "has no words",
+    );
+    assert(error.message.length < 200, `${error.message.length} characters`);
+  }
 });

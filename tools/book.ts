@@ -7,6 +7,8 @@
 
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { escape as escapeHtml, unescape as unescapeHtml } from "@std/html";
+import { stripAnsiCode } from "@std/fmt/colors";
 import hljs from "highlight.js/lib/core";
 import bash from "highlight.js/lib/languages/bash";
 import javascript from "highlight.js/lib/languages/javascript";
@@ -324,19 +326,8 @@ function plainText(tokens: Token[] | undefined): string {
     const children = (token as { tokens?: Token[] }).tokens;
     if (token.type === "math") return (token as MathToken).tex;
     if (children?.length) return plainText(children);
-    return decodeEntities((token as { text?: string }).text ?? "");
+    return unescapeHtml((token as { text?: string }).text ?? "");
   }).join("");
-}
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|#39);/g, (_, name: string) =>
-    ({
-      amp: "&",
-      lt: "<",
-      gt: ">",
-      quot: '"',
-      "#39": "'",
-    })[name] ?? "");
 }
 
 // ---------------------------------------------------------------------------
@@ -472,7 +463,7 @@ function renderOutputs(outputs: Output[]): string {
       const name = output.name === "stderr" ? "stderr" : "stdout";
       html.push(
         `<pre class="output ${name}">${
-          escapeHtml(stripAnsi(text).replace(/\n$/, ""))
+          escapeHtml(stripAnsiCode(text).replace(/\n$/, ""))
         }</pre>`,
       );
     } else if (output.output_type === "error") {
@@ -480,7 +471,7 @@ function renderOutputs(outputs: Output[]): string {
         ? output.traceback.join("\n")
         : `${output.ename}: ${output.evalue}`;
       html.push(
-        `<pre class="output error">${escapeHtml(stripAnsi(text))}</pre>`,
+        `<pre class="output error">${escapeHtml(stripAnsiCode(text))}</pre>`,
       );
     } else {
       html.push(renderRichOutput(output.data ?? {}));
@@ -510,24 +501,12 @@ function renderRichOutput(data: Record<string, unknown>): string {
     case "text/markdown":
       return `<div class="output markdown">${renderMarkdown(value)}</div>`;
     case "text/plain":
-      return `<pre class="output result">${escapeHtml(stripAnsi(value))}</pre>`;
+      return `<pre class="output result">${
+        escapeHtml(stripAnsiCode(value))
+      }</pre>`;
     default:
       return "";
   }
-}
-
-// deno-lint-ignore no-control-regex -- ANSI colour codes start with ESC
-const ANSI_ESCAPE = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
-
-function stripAnsi(text: string): string {
-  return text.replace(ANSI_ESCAPE, "");
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(
-    />/g,
-    "&gt;",
-  ).replace(/"/g, "&quot;");
 }
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { pooledMap } from "@std/async/pool";
 import { DENO_VERSION, installKernel, type Kernel } from "./kernel.ts";
 import type { Cell, Notebook, Output } from "./nbformat.ts";
 
@@ -15,12 +16,12 @@ export type { Cell, Notebook, Output } from "./nbformat.ts";
 export const NOTEBOOKS_DIR: string = new URL("../notebooks/", import.meta.url)
   .pathname;
 
-/** What to tell a reader whose machine lacks Jupyter. */
+/** What to tell a reader whose machine lacks Jupyter (README's set-up). */
 export const INSTALL_HINT: string =
-  "Jupyter with nbconvert and nbclient is needed to run the notebooks. Install it with " +
-  "`apt-get update && apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient python3-zmq` " +
-  "(Debian/Ubuntu; with sudo unless root) " +
-  "or `pip install notebook nbconvert nbclient`, then run `deno task setup`.";
+  "Jupyter with nbconvert, nbclient and `jupyter kernelspec` is needed to run the notebooks. Install it with " +
+  "`apt-get update && apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-nbformat python3-zmq` " +
+  "(Debian/Ubuntu; with sudo unless root; README's set-up) " +
+  "or `pip install notebook nbconvert nbclient jupyter_client pyzmq`, then run `deno task setup`.";
 
 /** Fewest charts (outputs holding an SVG) each notebook must show, by number. */
 export const MIN_CHARTS: Readonly<Record<string, number>> = {
@@ -68,19 +69,23 @@ export async function ensureJupyter(): Promise<void> {
 }
 
 /**
- * A folder, private to this process, holding the kernelspec `deno` that
- * {@linkcode ensureKernel} registered; {@linkcode executeNotebook} passes it
- * to Jupyter as `JUPYTER_PATH` (searched before the user's kernels), so
- * another checkout or another Deno registering its own `deno` kernel on this
- * machine never changes what is tested. Undefined until ensureKernel runs.
+ * A Jupyter data folder private to this process, into which
+ * {@linkcode ensureKernel} registered the kernelspec `deno`;
+ * {@linkcode executeNotebook} (and the browser test's server) give it to
+ * Jupyter as `JUPYTER_DATA_DIR`, so Jupyter sees this kernel and none of the
+ * user's: another checkout or another Deno registering its own `deno` kernel
+ * on this machine never changes what is tested. Undefined until ensureKernel
+ * runs.
  */
-export let kernelPath: string | undefined;
+export let jupyterDataDir: string | undefined;
 
 /**
  * Registers the tutorial's kernel (tools/kernel.ts: Deno's kernel behind the
  * relay that files every output under its own cell; plain with
- * `ATTENTION_PLAIN_KERNEL=1`) in {@linkcode kernelPath}, a new temporary
- * folder, so the notebooks run with the Deno running this code and no other.
+ * `ATTENTION_PLAIN_KERNEL=1`) in {@linkcode jupyterDataDir}, a new temporary
+ * folder, the way `deno task setup` registers it for a reader (through
+ * `jupyter kernelspec install`, so a missing Jupyter package fails here too),
+ * so the notebooks run with the Deno running this code and no other.
  *
  * @returns What was registered.
  * @throws {Error} When Jupyter is missing, the kernel cannot be registered,
@@ -88,16 +93,16 @@ export let kernelPath: string | undefined;
  */
 export async function ensureKernel(): Promise<Kernel> {
   await ensureJupyter();
-  if (kernelPath === undefined) {
-    const dir = await Deno.makeTempDir({ prefix: "attention-kernel-" });
+  if (jupyterDataDir === undefined) {
+    const dir = await Deno.makeTempDir({ prefix: "attention-jupyter-" });
     globalThis.addEventListener("unload", () => {
       try {
         Deno.removeSync(dir, { recursive: true });
       } catch { /* already gone */ }
     });
-    kernelPath = dir;
+    jupyterDataDir = dir;
   }
-  const kernel = await installKernel({ jupyterPath: kernelPath });
+  const kernel = await installKernel({ dataDir: jupyterDataDir });
   if (kernel.deno !== DENO_VERSION) {
     throw new Error(
       `the Deno kernel runs Deno ${kernel.deno}, but the tutorial is tested with ${DENO_VERSION} (deno-version.json): install it with \`npm install -g deno@${DENO_VERSION}\`, or change deno-version.json to test another version`,
@@ -179,7 +184,9 @@ export async function executeNotebook(
     cwd: path.slice(0, path.lastIndexOf("/") + 1) || ".",
     env: {
       NO_COLOR: "1",
-      ...(kernelPath === undefined ? {} : { JUPYTER_PATH: kernelPath }),
+      ...(jupyterDataDir === undefined
+        ? {}
+        : { JUPYTER_DATA_DIR: jupyterDataDir }),
     },
     stdin: "piped",
     stdout: "piped",
@@ -461,35 +468,6 @@ function sortKeys(value: unknown): unknown {
 }
 
 /**
- * A gate that lets at most `limit` tasks run at once; the others wait their
- * turn in the order they were given.
- *
- * @param limit How many tasks run at once.
- * @returns A function that runs a task when a slot is free and returns its result.
- */
-export function limiter(
-  limit: number,
-): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running < limit) {
-      running++;
-    } else {
-      // wait until a finishing task hands its slot over
-      await new Promise<void>((resolve) => waiting.push(resolve));
-    }
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next !== undefined) next();
-      else running--;
-    }
-  };
-}
-
-/**
  * `deno task notebooks [file.ipynb…]`: executes the given notebooks (default:
  * every `NN_*.ipynb`) in place, two at a time, stops at the first failing
  * cell, and writes each file only when it ran cleanly (no error, no stderr,
@@ -502,38 +480,37 @@ async function regenerate(files: string[]): Promise<void> {
     : await listNotebooks();
   if (paths.length === 0) throw new Error(`no NN_*.ipynb in ${NOTEBOOKS_DIR}`);
   const failures: string[] = [];
-  const limit = limiter(2);
-  await Promise.all(paths.map((path) =>
-    limit(async () => {
-      const name = path.slice(path.lastIndexOf("/") + 1);
-      const started = performance.now();
-      try {
-        const notebook = normalizeNotebook(
-          await executeNotebook(path, { allowErrors: false }),
+  // Two at a time; each run catches its own failure, so none rejects.
+  const runs = pooledMap(2, paths, async (path: string) => {
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    const started = performance.now();
+    try {
+      const notebook = normalizeNotebook(
+        await executeNotebook(path, { allowErrors: false }),
+      );
+      const problems = [...errorOutputs(notebook), ...stderrOutputs(notebook)]
+        .map(({ cellIndex, output }) =>
+          `${describeCell(notebook, cellIndex)}: ${textOf(output).trim()}`
         );
-        const problems = [...errorOutputs(notebook), ...stderrOutputs(notebook)]
-          .map(({ cellIndex, output }) =>
-            `${describeCell(notebook, cellIndex)}: ${textOf(output).trim()}`
-          );
-        problems.push(
-          ...ansiOutputs(notebook).map(({ cellIndex }) =>
-            `${describeCell(notebook, cellIndex)}: ANSI codes in the output`
-          ),
-        );
-        if (problems.length > 0) throw new Error(problems.join("\n"));
-        const text = serializeNotebook(notebook);
-        const changed = text !== await Deno.readTextFile(path);
-        if (changed) await Deno.writeTextFile(path, text);
-        const seconds = ((performance.now() - started) / 1000).toFixed(1);
-        console.log(
-          `${name}: ${changed ? "updated" : "unchanged"} (${seconds} s)`,
-        );
-      } catch (error) {
-        failures.push(`${name}: ${(error as Error).message}`);
-        console.error(`${name}: FAILED, left unchanged`);
-      }
-    })
-  ));
+      problems.push(
+        ...ansiOutputs(notebook).map(({ cellIndex }) =>
+          `${describeCell(notebook, cellIndex)}: ANSI codes in the output`
+        ),
+      );
+      if (problems.length > 0) throw new Error(problems.join("\n"));
+      const text = serializeNotebook(notebook);
+      const changed = text !== await Deno.readTextFile(path);
+      if (changed) await Deno.writeTextFile(path, text);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      console.log(
+        `${name}: ${changed ? "updated" : "unchanged"} (${seconds} s)`,
+      );
+    } catch (error) {
+      failures.push(`${name}: ${(error as Error).message}`);
+      console.error(`${name}: FAILED, left unchanged`);
+    }
+  });
+  await Array.fromAsync(runs);
   if (failures.length > 0) {
     console.error(`\n${failures.join("\n\n")}`);
     Deno.exit(1);

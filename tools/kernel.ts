@@ -6,7 +6,7 @@
  * right before use, so they always drive this Deno and this relay.
  *
  * `ATTENTION_PLAIN_KERNEL=1` registers Deno's kernel without the relay
- * instead, to check whether a newer Deno still needs it (README).
+ * instead, to check whether a newer Deno still needs it (docs/kernel-relay.md).
  * @module
  */
 
@@ -48,22 +48,27 @@ export interface InstallKernelOptions {
   /** Register Deno's kernel without the relay; default: `ATTENTION_PLAIN_KERNEL=1`. */
   plain?: boolean;
   /**
-   * Write the kernelspec into `<jupyterPath>/kernels/deno/` instead of the
-   * user's Jupyter folder; a client started with `JUPYTER_PATH=<jupyterPath>`
-   * finds it before any other `deno` kernel (the tests use a temporary one).
+   * Jupyter's data folder to register the kernel in, given to `jupyter` as
+   * `JUPYTER_DATA_DIR`; default: the user's (`jupyter --data-dir`). A Jupyter
+   * started with the same `JUPYTER_DATA_DIR` finds this kernel and none of
+   * the user's (the tests use a temporary folder).
    */
-  jupyterPath?: string;
+  dataDir?: string;
 }
 
 /**
- * Registers the kernelspec `deno`, replacing any earlier one: first Deno's
- * own (`deno jupyter --install --force`, which also copies its logos), then
- * its argv is pointed at the relay.
+ * Registers the kernelspec `deno`, replacing any earlier one, the way Jupyter
+ * installs any kernel: Deno writes its own kernelspec (`deno jupyter
+ * --install`, which brings its logos) into a scratch folder, its argv is
+ * pointed at the relay, and `jupyter kernelspec install --user --replace`
+ * copies it into Jupyter's data folder; `jupyter kernelspec list` must then
+ * find it. Readers (`deno task setup`) and the tests run this same code.
  *
  * @param options Which Deno, whether to leave the relay out, and where.
  * @returns What was registered.
- * @throws {Error} When Jupyter, Deno's kernel or Python's zmq is missing,
- *   with what to install.
+ * @throws {Error} When Jupyter, `jupyter kernelspec` (Debian's
+ *   `jupyter-client`), Deno's kernel or Python's zmq is missing, with what to
+ *   install.
  */
 export async function installKernel(
   options: InstallKernelOptions = {},
@@ -73,33 +78,56 @@ export async function installKernel(
     Deno.env.get("ATTENTION_PLAIN_KERNEL") === "1";
   const version = /^deno (\S+)/.exec(await output(deno, ["--version"]))?.[1];
   if (version === undefined) throw new Error(`${deno} --version failed`);
-  let dir: string;
-  if (options.jupyterPath === undefined) {
-    await output(deno, ["jupyter", "--install", "--force"]);
-    const specs = JSON.parse(
-      await output("jupyter", ["kernelspec", "list", "--json"]),
-    );
-    dir = specs.kernelspecs?.[KERNEL_NAME]?.resource_dir;
-    if (dir === undefined) {
-      throw new Error("`deno jupyter --install` registered no `deno` kernel");
-    }
-  } else {
-    dir = `${options.jupyterPath}/kernels/${KERNEL_NAME}`;
-    await Deno.mkdir(dir, { recursive: true });
-  }
   const argv = plain
     ? [deno, "jupyter", "--kernel", "--conn", "{connection_file}"]
     : [await python(), SHIM, "--deno", deno, "{connection_file}"];
-  const spec = {
-    argv,
-    display_name: plain ? "Deno" : DISPLAY_NAME,
-    language: "typescript",
-  };
-  await Deno.writeTextFile(
-    `${dir}/kernel.json`,
-    JSON.stringify(spec, null, 2) + "\n",
+  const jupyterEnv: Record<string, string> = options.dataDir === undefined
+    ? {}
+    : { JUPYTER_DATA_DIR: options.dataDir };
+  const scratch = await Deno.makeTempDir({ prefix: "attention-kernelspec-" });
+  try {
+    // Deno writes to $XDG_DATA_HOME/jupyter/kernels/deno on Linux (elsewhere
+    // to the user's folder, and the scratch spec then has no logos)
+    await output(deno, ["jupyter", "--install", "--force"], {
+      XDG_DATA_HOME: scratch,
+    });
+    const staged = `${scratch}/jupyter/kernels/${KERNEL_NAME}`;
+    await Deno.mkdir(staged, { recursive: true });
+    const spec = {
+      argv,
+      display_name: plain ? "Deno" : DISPLAY_NAME,
+      language: "typescript",
+    };
+    await Deno.writeTextFile(
+      `${staged}/kernel.json`,
+      JSON.stringify(spec, null, 2) + "\n",
+    );
+    await output("jupyter", [
+      "kernelspec",
+      "install",
+      "--user",
+      "--replace",
+      `--name=${KERNEL_NAME}`,
+      staged,
+    ], jupyterEnv);
+  } finally {
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  }
+  const specs = JSON.parse(
+    await output("jupyter", ["kernelspec", "list", "--json"], jupyterEnv),
   );
-  return { dir, argv, deno: version, shim: !plain };
+  const found = specs.kernelspecs?.[KERNEL_NAME];
+  if (found?.resource_dir === undefined) {
+    throw new Error(
+      "`jupyter kernelspec install` ran, but `jupyter kernelspec list` finds no `deno` kernel",
+    );
+  }
+  if (JSON.stringify(found.spec?.argv) !== JSON.stringify(argv)) {
+    throw new Error(
+      `Jupyter finds another \`deno\` kernel first, in ${found.resource_dir} (a system-wide one?): remove it with \`jupyter kernelspec remove deno\``,
+    );
+  }
+  return { dir: found.resource_dir, argv, deno: version, shim: !plain };
 }
 
 /** The first Python that imports zmq. */
@@ -116,26 +144,41 @@ async function python(): Promise<string> {
 }
 
 /** A command's stdout; throws with its stderr when it fails. */
-async function output(command: string, args: string[]): Promise<string> {
+async function output(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
   let result: Deno.CommandOutput;
   try {
     result = await new Deno.Command(command, {
       args,
+      env,
       stdout: "piped",
       stderr: "piped",
     }).output();
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new Error(`\`${command}\` is not on PATH`);
+      throw new Error(
+        `\`${command}\` is not on PATH${
+          command === "jupyter"
+            ? ": install the Debian packages `jupyter-notebook` and `jupyter-client`"
+            : ""
+        }`,
+      );
     }
     throw error;
   }
   const decoder = new TextDecoder();
   if (!result.success) {
+    // Debian's jupyter-notebook does not pull in `jupyter kernelspec`
+    const hint = command === "jupyter" && args[0] === "kernelspec"
+      ? " (`jupyter kernelspec` comes with the Debian package `jupyter-client`)"
+      : "";
     throw new Error(
       `\`${command} ${args.join(" ")}\` failed: ${
         decoder.decode(result.stderr).trim().split("\n").at(-1)
-      }`,
+      }${hint}`,
     );
   }
   return decoder.decode(result.stdout);

@@ -33,5 +33,46 @@ export function describe(value: unknown): string {
       text = `a value of type ${typeof value}`;
     }
   }
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+  return shorten(text);
+}
+
+/**
+ * A long text cut to its start, for a message that quotes it (a path, a
+ * sentence): the text itself when it is at most `max` characters.
+ *
+ * @param text Any text.
+ * @param max The longest result, in UTF-16 code units; default 60.
+ * @returns `text`, or its first `max - 3` characters and `…`.
+ *
+ * @example
+ * ```ts
+ * import { shorten } from "./_describe.ts";
+ * if (shorten("!".repeat(1000)).length !== 58) throw new Error();
+ * ```
+ */
+export function shorten(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max - 3)}…` : text;
+}
+
+/**
+ * A list for an error message, kept to one readable line: the first few
+ * items (each cut to 30 characters), then how many more there are.
+ *
+ * @param items The items, already as text.
+ * @param max How many to show; default 12.
+ * @returns For example `a, b, c, … and 9 more`.
+ *
+ * @example
+ * ```ts
+ * import { listSome } from "./_describe.ts";
+ * const words = Array.from({ length: 20 }, (_, i) => `w${i}`);
+ * if (!listSome(words, 3).endsWith("w2, … and 17 more")) throw new Error();
+ * ```
+ */
+export function listSome(items: readonly string[], max = 12): string {
+  const shown = items.slice(0, max).map((item) =>
+    item.length > 30 ? `${item.slice(0, 29)}…` : item
+  );
+  const more = items.length - shown.length;
+  return shown.join(", ") + (more > 0 ? `, … and ${more} more` : "");
 }

@@ -84,7 +84,7 @@ export function resolveConfig(
   for (const [key, value] of Object.entries(overrides)) {
     if (!Object.hasOwn(DEFAULT_CONFIG, key)) {
       throw new TypeError(
-        `unknown setting "${key}"; the settings are: ${
+        `unknown setting ${describe(key)}; the settings are: ${
           Object.keys(DEFAULT_CONFIG).join(", ")
         }`,
       );

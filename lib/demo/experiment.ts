@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe } from "../core/_describe.ts";
+import { describe, listSome } from "../core/_describe.ts";
 import { type AttentionConfig, resolveConfig } from "./config.ts";
 import { checkEmbeddingSize } from "./parameters.ts";
 import { buildVocabulary, tokenize, type Vocabulary } from "./tokenizer.ts";
@@ -57,7 +57,7 @@ export function prepareExperiment(
   if (tokens.length === 0) {
     throw new RangeError(
       `the sentence ${
-        JSON.stringify(config.sentence)
+        describe(config.sentence)
       } has no words: write a sentence such as "${DEFAULT_EXAMPLE}"`,
     );
   }
@@ -120,16 +120,6 @@ export function prepareExperiment(
 const MAX_WEIGHT_HISTORY = 20_000_000;
 
 const DEFAULT_EXAMPLE = "The pink elephant tried to get into the car";
-
-// A list for an error message, kept to one readable line: the first few
-// items (each at most 30 characters), then how many more there are.
-function listSome(items: string[], max = 12): string {
-  const shown = items.slice(0, max).map((item) =>
-    item.length > 30 ? `${item.slice(0, 29)}…` : item
-  );
-  const more = items.length - shown.length;
-  return shown.join(", ") + (more > 0 ? `, … and ${more} more` : "");
-}
 
 // A focus or size word as the reader typed it: normalised like the sentence,
 // but never split by the segmenter (it is one word by definition).

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { lessThan, parse, tryParse } from "@std/semver";
 import pinned from "../../deno-version.json" with { type: "json" };
 
 /** The Deno version the tutorial is tested with: deno-version.json, the one place it lives. */
@@ -133,20 +134,19 @@ async function load<T>(name: string, importer: () => Promise<T>): Promise<T> {
   }
 }
 
+// Compares by semantic versioning: 2.0.0-rc.1 is older than 2.0.0, and
+// build metadata (a canary's "+abc123") is ignored. A found version that is
+// not semver at all is let through rather than refused.
 function requireAtLeast(
   name: string,
   found: string,
   minimum: string,
   fix: string,
 ): void {
-  const parse = (v: string) => v.split(/[.+-]/).slice(0, 3).map(Number);
-  const [a, b] = [parse(found), parse(minimum)];
-  for (let i = 0; i < 3; i++) {
-    if ((a[i] ?? 0) > (b[i] ?? 0)) return;
-    if ((a[i] ?? 0) < (b[i] ?? 0)) {
-      throw new Error(
-        `${name} ${found} is too old: the tutorial needs ${minimum} or newer. Fix: ${fix}.`,
-      );
-    }
+  const version = tryParse(found);
+  if (version !== undefined && lessThan(version, parse(minimum))) {
+    throw new Error(
+      `${name} ${found} is too old: the tutorial needs ${minimum} or newer. Fix: ${fix}.`,
+    );
   }
 }

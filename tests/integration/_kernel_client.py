@@ -1,6 +1,7 @@
 """Drives the `deno` kernel through jupyter_client, as Jupyter's own clients do,
 and prints what happened as one JSON object; tests/deno_kernel_shim_test.ts
-asserts on it. Run with JUPYTER_PATH pointing at the kernelspec to test:
+asserts on it. Run with JUPYTER_DATA_DIR pointing at the Jupyter data folder
+that holds the kernelspec to test:
 
     /usr/bin/python3 tests/_kernel_client.py SCENARIO [N]
 

@@ -4,7 +4,7 @@
 // before the cell's idle; interrupt, restart, shutdown and signals leave no
 // Deno kernel running. With ATTENTION_PLAIN_KERNEL=1 the Run All check runs
 // against Deno's kernel alone, to see whether a newer Deno still needs the
-// relay (README); the relay-only checks are then ignored.
+// relay (docs/kernel-relay.md); the relay-only checks are then ignored.
 
 import { assert, assertEquals } from "@std/assert";
 import {
@@ -25,7 +25,10 @@ const CELLS = 100;
 /** How many Run All checks (a race needs more than one try). */
 const RUNS = 3;
 
-/** Registers the kernel in a temporary JUPYTER_PATH; removes it after `fn`. */
+/**
+ * Registers the kernel as `deno task setup` does, into a temporary Jupyter
+ * data folder (JUPYTER_DATA_DIR); removes it after `fn`.
+ */
 async function withKernel(
   fn: (
     kernel: Kernel,
@@ -33,27 +36,27 @@ async function withKernel(
   ) => Promise<void>,
 ): Promise<void> {
   await ensureJupyter();
-  const jupyterPath = await Deno.makeTempDir({ prefix: "attention-shim-" });
+  const dataDir = await Deno.makeTempDir({ prefix: "attention-shim-" });
   try {
-    const kernel = await installKernel({ jupyterPath });
+    const kernel = await installKernel({ dataDir });
     assertEquals(
       kernel.deno,
       DENO_VERSION,
       `the kernel runs Deno ${kernel.deno}, deno-version.json says ${DENO_VERSION}`,
     );
-    await fn(kernel, (scenario) => drive(scenario, jupyterPath));
+    await fn(kernel, (scenario) => drive(scenario, dataDir));
   } finally {
-    await Deno.remove(jupyterPath, { recursive: true });
+    await Deno.remove(dataDir, { recursive: true });
   }
 }
 
 // deno-lint-ignore no-explicit-any
 type Report = Record<string, any>;
 
-async function drive(scenario: string, jupyterPath: string): Promise<Report> {
+async function drive(scenario: string, dataDir: string): Promise<Report> {
   const result = await new Deno.Command("/usr/bin/python3", {
     args: [CLIENT, ...scenario.split(" ")],
-    env: { JUPYTER_PATH: jupyterPath, NO_COLOR: "1" },
+    env: { JUPYTER_DATA_DIR: dataDir, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -168,12 +171,13 @@ Deno.test({
   },
 });
 
-Deno.test("installKernel registers the relay in front of this Deno, or Deno's kernel alone", async () => {
-  const jupyterPath = await Deno.makeTempDir({ prefix: "attention-spec-" });
+Deno.test("installKernel registers the relay in front of this Deno, or Deno's kernel alone, through jupyter kernelspec", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "attention-spec-" });
   try {
-    const relay = await installKernel({ jupyterPath, plain: false });
+    const relay = await installKernel({ dataDir, plain: false });
+    assertEquals(relay.dir, `${dataDir}/kernels/deno`);
     const spec = JSON.parse(
-      await Deno.readTextFile(`${jupyterPath}/kernels/deno/kernel.json`),
+      await Deno.readTextFile(`${dataDir}/kernels/deno/kernel.json`),
     );
     assertEquals(spec.argv, relay.argv);
     assertEquals(spec.argv.slice(1), [
@@ -184,15 +188,63 @@ Deno.test("installKernel registers the relay in front of this Deno, or Deno's ke
     ]);
     assertEquals(spec.display_name, DISPLAY_NAME);
     assertEquals(relay.deno, Deno.version.deno);
-    const plain = await installKernel({ jupyterPath, plain: true });
+    const plain = await installKernel({ dataDir, plain: true });
     assertEquals(plain.shim, false);
     assertEquals(
       JSON.parse(
-        await Deno.readTextFile(`${jupyterPath}/kernels/deno/kernel.json`),
+        await Deno.readTextFile(`${dataDir}/kernels/deno/kernel.json`),
       ).argv,
       [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"],
     );
   } finally {
-    await Deno.remove(jupyterPath, { recursive: true });
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("without jupyter-client (no `jupyter kernelspec`), installKernel names the package to install", async () => {
+  // a PATH with Jupyter's launcher alone (a copy, so that it does not find
+  // its neighbours either): what a reader has without Debian's jupyter-client
+  const jupyter = (Deno.env.get("PATH") ?? "").split(":")
+    .map((dir) => `${dir}/jupyter`)
+    .find((path) => {
+      try {
+        return Deno.statSync(path).isFile;
+      } catch {
+        return false;
+      }
+    });
+  if (jupyter === undefined) throw new Error("no jupyter on PATH");
+  const bin = await Deno.makeTempDir({ prefix: "attention-bin-" });
+  const dataDir = await Deno.makeTempDir({ prefix: "attention-spec-" });
+  try {
+    await Deno.copyFile(jupyter, `${bin}/jupyter`);
+    const script = `${bin}/install.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { installKernel } from ${
+        JSON.stringify(new URL("../../tools/kernel.ts", import.meta.url).href)
+      };\n` +
+        `try { await installKernel({ dataDir: ${
+          JSON.stringify(dataDir)
+        }, plain: true }); console.log("installed"); }\n` +
+        `catch (error) { console.log((error as Error).message); }\n`,
+    );
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "--no-config", script],
+      env: { PATH: bin, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(result.stdout);
+    assert(
+      stdout.includes("jupyter-kernelspec") &&
+        stdout.includes("the Debian package `jupyter-client`"),
+      `expected a failure naming jupyter-client, got:\n${stdout}${
+        new TextDecoder().decode(result.stderr)
+      }`,
+    );
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+    await Deno.remove(dataDir, { recursive: true });
   }
 });

@@ -3,6 +3,7 @@
 // of the committed files as they are in the working tree.
 
 import { assert, assertEquals } from "@std/assert";
+import { pooledMap } from "@std/async/pool";
 import {
   ansiOutputs,
   chartOutputs,
@@ -12,7 +13,6 @@ import {
   errorOutputs,
   executeNotebook,
   injectParameters,
-  limiter,
   listNotebooks,
   MIN_CHARTS,
   type Notebook,
@@ -199,62 +199,64 @@ Deno.test("notebooks run top to bottom with the real Deno kernel", async (t) => 
   // Fails with install instructions when Jupyter is missing; registers the
   // Deno kernel when it is not registered yet.
   await ensureKernel();
-  // ATTENTION_NOTEBOOK=10 runs only the notebooks whose names start so
+  const all = await listNotebooks();
+  assert(all.length >= 6, `expected 6 notebooks, found ${all.length}`);
+  // ATTENTION_NOTEBOOK=06 runs only the notebooks whose names start so
   const only = Deno.env.get("ATTENTION_NOTEBOOK") ?? "";
-  const paths = (await listNotebooks()).filter((path) =>
-    fileName(path).startsWith(only)
-  );
-  assert(
-    only ? paths.length > 0 : paths.length >= 6,
-    `expected ${
-      only ? `a notebook ${only}*` : "6 notebooks"
-    }, found ${paths.length}`,
-  );
-  const yourOwn = paths.find((path) => fileName(path).startsWith("06_"));
-  if (yourOwn === undefined && !only) {
-    throw new Error("notebook 06_*.ipynb is missing");
-  }
+  const paths = all.filter((path) => fileName(path).startsWith(only));
+  assert(paths.length > 0, `no notebook's name starts with ${only}`);
+  const yourOwn = all.find((path) => fileName(path).startsWith("06_"));
+  if (yourOwn === undefined) throw new Error("notebook 06_*.ipynb is missing");
+  const withYourOwn = paths.includes(yourOwn);
+  const template = await readNotebook(yourOwn);
 
-  // Every execution is queued at once and runs PARALLEL at a time; each step
-  // below waits for its own. A run never rejects, so none is left unhandled.
-  const limit = limiter(PARALLEL);
-  const run = (path: string, notebook?: Notebook): Promise<Run> =>
-    limit(() => executeNotebook(path, { notebook })).then(
-      (executed) => ({ notebook: executed }),
-      (error) => ({ error }),
-    );
   if (!(Number.isInteger(PASSES) && PASSES >= 1)) {
     throw new RangeError(
       `ATTENTION_PASSES must be a whole number ≥ 1, got ${PASSES}`,
     );
   }
-  const runs = new Map<string, Promise<Run>>(
-    paths.map((path) => [`${path} pass 1`, run(path)]),
+  // Every execution, by key: [path, notebook with injected parameters].
+  const jobs = new Map<string, [string, Notebook?]>(
+    paths.map((path) => [`${path} pass 1`, [path]]),
   );
-  if (yourOwn !== undefined) {
-    const template = await readNotebook(yourOwn);
+  if (withYourOwn) {
     [GOOD, ...BAD.map((bad) => bad.parameters)].forEach((parameters, i) =>
-      runs.set(
-        `06 parameters ${i}`,
-        run(yourOwn, injectParameters(template, parameterCell(parameters))),
-      )
+      jobs.set(`06 parameters ${i}`, [
+        yourOwn,
+        injectParameters(template, parameterCell(parameters)),
+      ])
     );
   }
   const pretrained = paths.find((path) => fileName(path).startsWith("09_"));
   if (pretrained !== undefined) {
-    runs.set(
-      "09 parameters",
-      run(
-        pretrained,
-        injectParameters(await readNotebook(pretrained), PRETRAINED_BAD.source),
-      ),
-    );
+    jobs.set("09 parameters", [
+      pretrained,
+      injectParameters(await readNotebook(pretrained), PRETRAINED_BAD.source),
+    ]);
   }
   for (let pass = 2; pass <= PASSES; pass++) {
-    for (const path of paths) runs.set(`${path} pass ${pass}`, run(path));
+    for (const path of paths) jobs.set(`${path} pass ${pass}`, [path]);
   }
+  // All run PARALLEL at a time, in that order; each step below waits for its
+  // own. A run never rejects, so none is left unhandled.
+  const results = pooledMap(
+    PARALLEL,
+    jobs.values(),
+    ([path, notebook]: [string, Notebook?]): Promise<Run> =>
+      executeNotebook(path, { notebook }).then(
+        (executed) => ({ notebook: executed }),
+        (error) => ({ error }),
+      ),
+  );
+  const runs = new Map(
+    [...jobs.keys()].map((key) => [key, Promise.withResolvers<Run>()]),
+  );
+  const delivered = (async () => {
+    const pending = [...runs.values()];
+    for await (const run of results) pending.shift()!.resolve(run);
+  })();
   const executed = async (key: string): Promise<Notebook> => {
-    const { notebook, error } = await runs.get(key)!;
+    const { notebook, error } = await runs.get(key)!.promise;
     if (notebook === undefined) throw error;
     return notebook;
   };
@@ -308,7 +310,7 @@ Deno.test("notebooks run top to bottom with the real Deno kernel", async (t) => 
       },
     );
 
-    if (yourOwn !== undefined) {
+    if (withYourOwn) {
       await t.step(`06 with another sentence: ${GOOD.sentence}`, async () => {
         const notebook = await executed("06 parameters 0");
         assertClean(notebook);
@@ -385,6 +387,6 @@ Deno.test("notebooks run top to bottom with the real Deno kernel", async (t) => 
       );
     }
   } finally {
-    await Promise.all(runs.values());
+    await delivered;
   }
 });

