@@ -9,7 +9,7 @@
 //     --allow-run=/usr/bin/python3 bench/induction_bench.ts [--steps N]
 
 import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-wasm";
+import { useBackend } from "../lib/core/backend.ts";
 import { Model } from "../lib/core/model.ts";
 import { train } from "../lib/train/trainer.ts";
 import {
@@ -43,7 +43,7 @@ export interface InductionBenchResult {
 export async function benchInduction(
   steps = 100,
 ): Promise<InductionBenchResult> {
-  if (tf.getBackend() !== "wasm") await tf.setBackend("wasm");
+  if (tf.getBackend() !== "wasm") await useBackend("wasm");
   const config = { ...DEFAULT_TRAINING, steps };
   const model = new Model(inductionModel(), { seed: config.seed });
   const values = model.values();

@@ -7,7 +7,7 @@
 // (lib/notebook/exercises/10.ts), recomputed from the committed seed's model.
 
 import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-wasm";
+import { useBackend } from "../../lib/core/backend.ts";
 import { assert, assertEquals } from "@std/assert";
 import { check } from "../../lib/notebook/exercises.ts";
 import {
@@ -25,7 +25,7 @@ import {
 const SEEDS = [DEFAULT_TRAINING.seed, 2, 3];
 
 Deno.test("the induction circuit forms, and the previous-token head is necessary, in three seeds", async (t) => {
-  await tf.setBackend("wasm");
+  await useBackend("wasm");
   for (const seed of SEEDS) {
     await t.step(`seed ${seed}`, async () => {
       const { model, config } = await trainInduction({
