@@ -18,7 +18,7 @@ import {
   type LinePoint,
   prepareExperiment,
   toSvgString,
-  train,
+  trainExperiment,
 } from "../lib/mod.ts";
 import {
   describeCell,
@@ -52,7 +52,7 @@ const GNU_TIME = "/usr/bin/time";
 /** The demo's 13 words; longer sentences append the fillers w0013, w0014, … */
 const DEMO_WORDS = "the pink elephant tried to get into the car but it was too"
   .split(" ");
-/** train() accepts at most this many epochs per call (see resolveConfig). */
+/** trainExperiment() accepts at most this many epochs per call (see resolveConfig). */
 const MAX_EPOCHS_PER_CALL = 100_000;
 /** Cap on numbers kept in a call's weight history (`[epochs, seqLen]`), ~32 MB. */
 const MAX_HISTORY_NUMBERS = 4_000_000;
@@ -176,7 +176,7 @@ export function benchSentence(seqLen: number): string {
 /**
  * Times one engine on one grid cell.
  *
- * What is timed: within one `train()` call, the time from the `onEpoch`
+ * What is timed: within one `trainExperiment()` call, the time from the `onEpoch`
  * callback of epoch 0 to that of epoch `k` covers exactly `k` whole epochs of
  * the trainer as the CLI runs them — the step (forward, gradients, Adam), the
  * loss read back, the weights copied into the history, the callback (one
@@ -185,7 +185,7 @@ export function benchSentence(seqLen: number): string {
  * (copying the parameters, building the kernel or the tfjs variables) and its
  * epoch 0, in which tfjs creates the Adam optimizer's slots.
  *
- * Before that, warm-up `train()` calls of growing length run until
+ * Before that, warm-up `trainExperiment()` calls of growing length run until
  * `plan.warmupMs` has passed (V8 compiles the hot loops, tfjs its kernels);
  * the last one's per-epoch time sizes the repeats to about `plan.targetMs`.
  * Repeats are consecutive stretches of one call (capped so the weight
@@ -213,7 +213,7 @@ async function timeEngine(
   );
   const run = async (epochs: number): Promise<number[]> => {
     const stamps: number[] = [];
-    await train(prepareExperiment({ sentence, dModel, epochs }), {
+    await trainExperiment(prepareExperiment({ sentence, dModel, epochs }), {
       engine,
       initialParameters,
       onEpoch: () => {
@@ -560,7 +560,7 @@ let sampledRss = 0;
 
 /**
  * Keeps the largest resident set size seen so far. Sampled in the last epoch
- * of every `train()` call, when its history is longest (Deno grants reading
+ * of every `trainExperiment()` call, when its history is longest (Deno grants reading
  * /proc/self/status, the kernel's exact peak, only with --allow-all).
  */
 function sampleMemory(): void {
@@ -583,7 +583,7 @@ interface TensorWatch {
 async function watchTensors(plan: Plan): Promise<TensorWatch> {
   const before = tf.memory().numTensors;
   const counts: number[] = [];
-  await train(prepareExperiment({ epochs: plan.memoryEpochs }), {
+  await trainExperiment(prepareExperiment({ epochs: plan.memoryEpochs }), {
     engine: "tfjs",
     onEpoch: () => {
       counts.push(tf.memory().numTensors);
@@ -1089,7 +1089,7 @@ async function main(args: string[]): Promise<number> {
       mib(peakAfterHandwritten)
     } MiB after the hand-written grid, ${
       mib(peakEnd)
-    } MiB at the end (tfjs grid included); sampled at the end of every train() call.`,
+    } MiB at the end (tfjs grid included); sampled at the end of every trainExperiment() call.`,
     torchInfo
       ? `- Peak RSS of the PyTorch twin's grid process: ${
         mib(torchInfo.maxRssKiB)

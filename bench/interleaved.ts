@@ -12,14 +12,14 @@ import {
   type EngineName,
   initParameters,
   prepareExperiment,
-  train,
+  trainExperiment,
 } from "../lib/mod.ts";
 import { benchSentence } from "./bench.ts";
 
 const CELLS = [[13, 4], [128, 16], [512, 64]];
 const TWIN = new URL("torch_twin.py", import.meta.url).pathname;
 
-// Fastest per-epoch time over stretches of `chunk` epochs within one train() call.
+// Fastest per-epoch time over stretches of `chunk` epochs within one trainExperiment() call.
 async function engineMs(
   engine: EngineName,
   seqLen: number,
@@ -38,7 +38,7 @@ async function engineMs(
     { seed: 0 },
   );
   const stamps: number[] = [];
-  await train(experiment, {
+  await trainExperiment(experiment, {
     engine,
     initialParameters,
     onEpoch: () => {

@@ -21,9 +21,14 @@ import {
   learningRateWarning,
   MAX_SENTENCE_LENGTH,
 } from "./demo/config.ts";
-import { ENGINE_NAMES, type EngineName } from "./train/engine.ts";
 import { type Experiment, prepareExperiment } from "./demo/experiment.ts";
-import { type EngineChoice, train, type TrainResult } from "./demo/training.ts";
+import {
+  ENGINE_NAMES,
+  type EngineChoice,
+  type EngineName,
+  trainExperiment,
+  type TrainResult,
+} from "./demo/training.ts";
 
 const USAGE = `Usage: deno task attention [options]
 
@@ -378,7 +383,7 @@ export async function main(
   let result: TrainResult;
   try {
     let lastPause = performance.now();
-    result = await train(experiment, {
+    result = await trainExperiment(experiment, {
       engine: request.engine,
       onEpoch: ({ epoch, loss }) => {
         if (!request.json && epoch % 20 === 0) {

@@ -6,7 +6,10 @@ import {
 } from "@std/assert";
 import * as tf from "@tensorflow/tfjs";
 import {
+  BLOCK_SCHEMA,
   BLOCK_WEIGHT_NAMES,
+  blockDefinition,
+  blockSchema,
   type BlockWeights,
   blockWeightShapes,
   feedForward,
@@ -17,6 +20,7 @@ import {
   transformerBlock,
 } from "../lib/core/block.ts";
 import { embeddingLookup } from "../lib/core/attention.ts";
+import { Model } from "../lib/core/model.ts";
 import { torchAvailable } from "../bench/bench.ts";
 import { assertClose, runTorchScript } from "./_reference.ts";
 
@@ -325,6 +329,87 @@ Deno.test("initBlockWeights: PyTorch's init ranges, LayerNorm 1 and 0, determini
     0,
   );
   assertEquals(count, 4 * 4 * 4 + 4 * 4 + 2 * 4 * 16 + 16 + 4 + 4 * 4); // 244
+});
+
+Deno.test("one table: names, shapes and the contract's schema all come from BLOCK_SCHEMA", () => {
+  assertEquals(BLOCK_WEIGHT_NAMES, BLOCK_SCHEMA.map((s) => s.name));
+  assertEquals(BLOCK_WEIGHT_NAMES.length, 12);
+  const shapes = blockWeightShapes(4, 16);
+  assertEquals(Object.keys(shapes), [...BLOCK_WEIGHT_NAMES]);
+  const schema = blockSchema(4, 16, 2);
+  assertEquals(schema.length, 24);
+  assertEquals(schema[0].name, "layers.0.inProjWeight");
+  assertEquals(schema[12].name, "layers.1.inProjWeight");
+  for (const [i, row] of schema.entries()) {
+    const name = BLOCK_WEIGHT_NAMES[i % 12];
+    assertEquals(row.shape, shapes[name], row.name);
+  }
+  assertEquals(schema[4].init, { kind: "uniform", bound: 1 / 2 }); // linear1Weight, fan-in dModel 4
+  assertEquals(schema[6].init, { kind: "uniform", bound: 1 / 4 }); // linear2Weight, fan-in dFF 16
+  assertEquals(schema[8].init, { kind: "ones" }); // norm1Weight
+  assertEquals(schema[9].init, { kind: "zeros" }); // norm1Bias
+});
+
+Deno.test("blockDefinition: a stack of blocks on the contract equals transformerBlock applied layer by layer", async (t) => {
+  const next = random(31);
+  const x = [randomMatrix(5, 8, next)]; // [1, 5, 8]
+  for (const normFirst of [false, true]) {
+    await t.step(normFirst ? "pre-LN" : "post-LN", () => {
+      const before = tf.memory().numTensors;
+      const definition = blockDefinition({
+        dModel: 8,
+        dFF: 16,
+        numHeads: 2,
+        causal: true,
+        normFirst,
+        layers: 2,
+      });
+      const model = new Model(definition, { seed: 5 });
+      const { output, attention } = model.forward(x);
+      assertEquals(attention.map((a) => a.shape), [[1, 2, 5, 5], [1, 2, 5, 5]]);
+      const values = model.values();
+      const layer = (i: number) =>
+        Object.fromEntries(BLOCK_WEIGHT_NAMES.map((name) => [
+          name,
+          tf.tensor(
+            values[`layers.${i}.${name}`],
+            blockWeightShapes(8, 16)[name],
+          ),
+        ])) as unknown as BlockWeights;
+      const [w0, w1] = [layer(0), layer(1)];
+      const options = { numHeads: 2, causal: true, normFirst };
+      const first = transformerBlock(x, w0, options);
+      const second = transformerBlock(first.output, w1, options);
+      assertClose(output.arraySync(), second.output.arraySync(), 1e-6);
+      assertClose(attention[1].arraySync(), second.weights.arraySync(), 1e-6);
+      // and the loop reference, for the first layer
+      const plain = (w: BlockWeights) =>
+        Object.fromEntries(
+          Object.entries(w).map(([k, v]) => [k, (v as tf.Tensor).arraySync()]),
+        ) as Plain;
+      assertClose(
+        first.output.arraySync(),
+        [blockSeq(x[0], plain(w0), { heads: 2, causal: true, normFirst })],
+        2e-5,
+      );
+      tf.dispose([
+        output,
+        ...attention,
+        first.output,
+        first.weights,
+        second.output,
+        second.weights,
+      ]);
+      tf.dispose([...Object.values(w0), ...Object.values(w1)] as tf.Tensor[]);
+      model.dispose();
+      assertEquals(tf.memory().numTensors, before);
+    });
+  }
+  assertThrows(
+    () => blockDefinition({ dModel: 6, numHeads: 4 }),
+    RangeError,
+    "numHeads must be a whole number ≥ 1 that divides dModel 6",
+  );
 });
 
 Deno.test("block ops leave no tensors behind, also when they throw", () => {

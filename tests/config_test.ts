@@ -49,8 +49,15 @@ Deno.test("only the configuration's own settings are accepted, and arrays are co
 });
 
 // Issue 13, item 8: a learning rate that cannot learn is allowed, with a warning.
-import { LEARNING_RATE_WARNING, learningRateWarning } from "../lib/mod.ts";
-import { prepareExperiment, sizeLossFloor, train } from "../lib/mod.ts";
+import {
+  LEARNING_RATE_WARNING,
+  learningRateWarning,
+} from "../lib/demo/config.ts";
+import {
+  prepareExperiment,
+  sizeLossFloor,
+  trainExperiment,
+} from "../lib/mod.ts";
 import { assertAlmostEquals } from "@std/assert";
 Deno.test("learning rates above LEARNING_RATE_WARNING get a warning, and the measurement behind it holds", async () => {
   assertEquals(learningRateWarning(0.001), undefined);
@@ -63,7 +70,7 @@ Deno.test("learning rates above LEARNING_RATE_WARNING get a warning, and the mea
     let stuck = 0;
     for (let seed = 1; seed <= 10; seed++) {
       const experiment = prepareExperiment({ learningRate, seed });
-      const { finalLoss } = await train(experiment);
+      const { finalLoss } = await trainExperiment(experiment);
       const numOther = experiment.tokens.length -
         experiment.sizePositions.length;
       if (finalLoss > 1 + 1 / numOther - 1e-3) stuck++;

@@ -1,9 +1,7 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import {
-  MAX_EMBEDDING_SIZE,
-  MAX_SENTENCE_LENGTH,
-  prepareExperiment,
-} from "../lib/mod.ts";
+import { prepareExperiment } from "../lib/mod.ts";
+import { MAX_SENTENCE_LENGTH } from "../lib/demo/config.ts";
+import { MAX_EMBEDDING_SIZE } from "../lib/demo/parameters.ts";
 
 Deno.test("vocabulary ids follow first appearance and repeated words share an id", () => {
   const experiment = prepareExperiment();

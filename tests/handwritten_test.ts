@@ -1,10 +1,12 @@
 import { assert, assertEquals } from "@std/assert";
-import { ADAM, createSizeLoss, HandwrittenAttention } from "../lib/mod.ts";
+import { createSizeLoss } from "../lib/mod.ts";
+import { ADAM } from "../lib/demo/config.ts";
 import {
-  initParameters,
-  PARAMETER_NAMES,
-  prepareExperiment,
-} from "../lib/mod.ts";
+  HandwrittenAttention,
+  handwrittenUnsupported,
+} from "../lib/demo/handwritten.ts";
+import { initParameters, prepareExperiment } from "../lib/mod.ts";
+import { PARAMETER_NAMES } from "../lib/demo/parameters.ts";
 import {
   maxAbsDiff,
   numericParameterGradient,
@@ -63,4 +65,13 @@ Deno.test("one hand-written step is exactly one Adam update with PyTorch's const
     const gap = maxAbsDiff(after[name].flat(), expected);
     assert(gap < 1e-15, `${name}: differs by ${gap}`);
   }
+});
+
+Deno.test("the fast path says what it supports: a row loss with a float64 form", () => {
+  assertEquals(handwrittenUnsupported(SMALL_PROBLEM), undefined);
+  const tensorOnly = { name: "tensor-only", tensor: SMALL_PROBLEM.loss.tensor };
+  assertEquals(
+    handwrittenUnsupported({ ...SMALL_PROBLEM, loss: tensorOnly }),
+    "the tensor-only loss has no float64 form (evaluate)",
+  );
 });

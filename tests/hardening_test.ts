@@ -5,7 +5,7 @@
 // HARDENING_SEED to replay a failure (the seed is in every failure message).
 import { assert, assertEquals } from "@std/assert";
 import { main } from "../lib/cli.ts";
-import { prepareExperiment, tokenize, train } from "../lib/mod.ts";
+import { prepareExperiment, tokenize, trainExperiment } from "../lib/mod.ts";
 
 const SEED = Number(Deno.env.get("HARDENING_SEED") ?? 20261129);
 const RUNS = 60;
@@ -226,7 +226,7 @@ Deno.test(`the library gives a finite loss or a named error for random settings 
       continue;
     }
     for (const engine of ["handwritten", "tfjs"] as const) {
-      const result = await train(experiment, { engine });
+      const result = await trainExperiment(experiment, { engine });
       assert(Number.isFinite(result.finalLoss), `${where} (${engine})`);
       assert(result.history.every((h) => Number.isFinite(h.loss)), where);
     }

@@ -1,11 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
-import {
-  createSizeLoss,
-  sizeLoss,
-  sizeLossFloor,
-  sizeMask,
-} from "../lib/mod.ts";
+import { createSizeLoss, sizeLoss, sizeLossFloor } from "../lib/mod.ts";
+import { sizeMask } from "../lib/demo/loss.ts";
 import { referenceLoss } from "./_reference.ts";
 
 function lossOf(weights: number[], sizePositions: number[]) {

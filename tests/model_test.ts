@@ -6,12 +6,17 @@ import {
   assertThrows,
 } from "@std/assert";
 import {
+  attentionDefinition,
   AttentionModel,
+  createSizeLoss,
   initParameters,
+  Model,
   multiHeadAttention,
-  PARAMETER_NAMES,
   type Parameters,
+  type RowLoss,
 } from "../lib/mod.ts";
+import type { GradientOptions } from "../lib/demo/model.ts";
+import { PARAMETER_NAMES } from "../lib/demo/parameters.ts";
 import {
   centralDifference,
   maxAbsDiff,
@@ -107,7 +112,7 @@ Deno.test("every gradient matches central finite differences", async (t) => {
   const model = new AttentionModel(SMALL);
   const grads = model.gradients(SMALL_IDS, {
     focusPosition: SMALL_FOCUS,
-    sizePositions: SMALL_SIZE,
+    loss: createSizeLoss(SMALL_IDS.length, SMALL_SIZE),
   });
   const ref = referenceForward(SMALL, SMALL_IDS, SMALL_FOCUS, SMALL_SIZE);
   assertAlmostEquals(grads.loss, ref.loss, 1e-6);
@@ -143,7 +148,7 @@ Deno.test("the value projection does not affect the loss: its gradient is zero",
   const model = new AttentionModel(SMALL);
   const grads = model.gradients(SMALL_IDS, {
     focusPosition: 0,
-    sizePositions: [1],
+    loss: createSizeLoss(SMALL_IDS.length, [1]),
   });
   assertEquals(array(grads.parameters.valueWeight), [0, 0, 0, 0]);
   assertEquals(array(grads.parameters.valueBias), [0, 0]);
@@ -166,7 +171,7 @@ Deno.test("forward, gradients and dispose leave no tensors behind", () => {
   tf.dispose(model.forward([0, 1, 2, 3, 4], 2));
   const g = model.gradients([0, 1, 2, 3, 4], {
     focusPosition: 2,
-    sizePositions: [0],
+    loss: createSizeLoss(5, [0]),
   });
   tf.dispose([g.scaledScores, ...Object.values(g.parameters)]);
   model.focusWeights([0, 1], 0).dispose();
@@ -205,20 +210,94 @@ Deno.test("bad parameters give a RangeError naming the field, and leave no tenso
   assertEquals(tf.memory().numTensors, before);
 });
 
-Deno.test("gradients with bad size positions throw before creating any tensor", () => {
+Deno.test("gradients need a row loss; one made for another length throws and leaves no tensors", () => {
   const model = new AttentionModel(SMALL);
   const before = tf.memory().numTensors;
   assertThrows(
-    () => model.gradients(SMALL_IDS, { focusPosition: 0, sizePositions: [] }),
-    RangeError,
-    "at least one size position",
+    () =>
+      model.gradients(SMALL_IDS, {
+        focusPosition: 0,
+      } as unknown as GradientOptions),
+    TypeError,
+    "gradients needs options.loss",
   );
   assertThrows(
-    () => model.gradients(SMALL_IDS, { focusPosition: 0, sizePositions: [9] }),
+    () =>
+      model.gradients(SMALL_IDS, {
+        focusPosition: 0,
+        loss: createSizeLoss(3, [0]),
+      }),
     RangeError,
-    "outside the sentence",
+    "the size loss was made for 3 weights",
   );
   assertEquals(tf.memory().numTensors, before);
+  model.dispose();
+});
+
+Deno.test("the model knows no loss: another row loss gives its own gradient", () => {
+  const model = new AttentionModel(SMALL);
+  const onFirst: RowLoss = {
+    name: "on the first word",
+    tensor: (tfjs, w) => tfjs.neg(tfjs.log(w.slice(0, 1).sum())),
+  };
+  const size = model.gradients(SMALL_IDS, {
+    focusPosition: SMALL_FOCUS,
+    loss: createSizeLoss(SMALL_IDS.length, SMALL_SIZE),
+  });
+  const first = model.gradients(SMALL_IDS, {
+    focusPosition: SMALL_FOCUS,
+    loss: onFirst,
+  });
+  const ref = referenceForward(SMALL, SMALL_IDS, SMALL_FOCUS, SMALL_SIZE);
+  assertAlmostEquals(first.loss, -Math.log(ref.weights[0]), 1e-6);
+  // ∂(−log w₀)/∂z_j = w_j − [j = 0]
+  const expected = ref.weights.map((w, j) => w - (j === 0 ? 1 : 0));
+  assert(maxAbsDiff(array(first.scaledScores), expected) < 1e-6);
+  assert(maxAbsDiff(array(size.scaledScores), expected) > 1e-3);
+  tf.dispose([size, first].flatMap((g) => [
+    g.scaledScores,
+    ...Object.values(g.parameters),
+  ]));
+  model.dispose();
+});
+
+Deno.test("the definition's seeded values are initParameters' bit for bit", () => {
+  const definition = attentionDefinition(12, 4);
+  const model = new Model(definition, { seed: 7 });
+  const values = model.values();
+  const p = initParameters(12, 4, { seed: 7 });
+  for (const name of PARAMETER_NAMES) {
+    assertEquals([...values[name]], (p[name] as number[] | number[][]).flat());
+  }
+  model.dispose();
+});
+
+Deno.test("the definition's forward returns the focus row or the whole matrix as attention", () => {
+  const model = new Model(attentionDefinition(3, 2), {
+    values: Object.fromEntries(
+      PARAMETER_NAMES.map((
+        n,
+      ) => [n, (SMALL[n] as number[] | number[][]).flat()]),
+    ),
+  });
+  const ref = referenceForward(SMALL, SMALL_IDS, SMALL_FOCUS, SMALL_SIZE);
+  const input = { tokenIds: SMALL_IDS, focusPosition: SMALL_FOCUS };
+  const focus = model.forward(input);
+  assertEquals(focus.attention[0].shape, [1, 1, 1, SMALL_IDS.length]);
+  assert(maxAbsDiff(array(focus.attention[0]), ref.weights) < 1e-6);
+  assert(
+    maxAbsDiff(array(focus.output), ref.context) < 1e-6,
+    "output = context",
+  );
+  const all = model.forward(input, { rows: "all" });
+  const T = SMALL_IDS.length;
+  assertEquals(all.attention[0].shape, [1, 1, T, T]);
+  const row = array(all.attention[0]).slice(
+    SMALL_FOCUS * T,
+    (SMALL_FOCUS + 1) * T,
+  );
+  assert(maxAbsDiff(row, ref.weights) < 1e-6);
+  tf.dispose([focus.output, all.output, ...focus.attention, ...all.attention]);
   model.dispose();
 });
 
@@ -268,7 +347,7 @@ Deno.test("the key bias never reaches the focus row: its gradient is exactly 0",
   const model = new AttentionModel(SMALL);
   const g = model.gradients(SMALL_IDS, {
     focusPosition: SMALL_FOCUS,
-    sizePositions: SMALL_SIZE,
+    loss: createSizeLoss(SMALL_IDS.length, SMALL_SIZE),
   });
   assertEquals(array(g.parameters.keyBias), [0, 0]);
   // while the key weight's is not
@@ -291,7 +370,7 @@ Deno.test("new AttentionModel(null) says it needs parameters", () => {
 });
 
 // Issue 13, item 3: the [seqLen, seqLen] matrix is bounded before it is built.
-import { MAX_ATTENTION_CELLS } from "../lib/mod.ts";
+import { MAX_ATTENTION_CELLS } from "../lib/core/limits.ts";
 Deno.test("forward refuses a sentence whose attention matrix is too large; focusWeights still works", () => {
   const model = new AttentionModel(initParameters(2, 4));
   const seqLen = Math.sqrt(MAX_ATTENTION_CELLS) + 1;

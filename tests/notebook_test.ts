@@ -5,10 +5,11 @@ import {
   initParameters,
   keep,
   prepareExperiment,
-  train,
-  trainingFrame,
+  trainExperiment,
   trainLive,
 } from "../lib/mod.ts";
+import { liveView, trainingFrame } from "../lib/notebook/live.ts";
+import type { RowLoss } from "../lib/demo/loss.ts";
 import { tickLabels } from "./charts/_svg.ts";
 
 Deno.test("keep frees what was kept under the same name before", () => {
@@ -48,8 +49,57 @@ Deno.test("trainLive updates one display in place and ends on the final epoch", 
   assertStringIncludes(calls.at(-1)!.html, result.finalWeights[12].toFixed(3));
   assertEquals((calls.at(-1)!.html.match(/<svg/g) ?? []).length, 2);
   // same numbers as plain training
-  const plain = await train(experiment);
+  const plain = await trainExperiment(experiment);
   assertEquals(result.history, plain.history);
+});
+
+Deno.test("liveView: one display id, updates in place, throttled; the final frame always drawn", async () => {
+  const shown: { id: string; update?: boolean; text: string }[] = [];
+  const frame = (records: { step: number; loss: number }[]) => ({
+    [Symbol.for("Jupyter.display")]: () => ({
+      "text/plain": records.map((r) => r.loss).join(","),
+    }),
+  });
+  const view = liveView(frame, {
+    framesPerSecond: 0.001,
+    display: (value, options) => {
+      const bundle = (value as Record<symbol, () => Record<string, string>>)
+        [Symbol.for("Jupyter.display")]();
+      shown.push({
+        id: options.display_id,
+        update: options.update,
+        text: bundle["text/plain"],
+      });
+    },
+  });
+  const records: { step: number; loss: number }[] = [];
+  for (let step = 0; step < 5; step++) {
+    records.push({ step, loss: 5 - step });
+    await view.update(records, step);
+  }
+  await view.finish(records);
+  assertEquals(shown.length, 2, "the first frame, then the final one");
+  assertEquals(shown.map((s) => s.update), [false, true]);
+  assertEquals(new Set(shown.map((s) => s.id)).size, 1);
+  assertEquals(shown[1].text, "5,4,3,2,1");
+});
+
+Deno.test("a frame is titled by the loss's recorded name", async () => {
+  const experiment = prepareExperiment({ epochs: 3 });
+  const onFirst: RowLoss = {
+    name: "−log w₀",
+    tensor: (tfjs, w) => tfjs.neg(tfjs.log(w.slice(0, 1).sum())),
+  };
+  let html = "";
+  await trainLive(experiment, {
+    loss: onFirst,
+    display: (value) => {
+      html = (value as Record<symbol, () => Record<string, string>>)
+        [Symbol.for("Jupyter.display")]()["text/html"];
+    },
+  });
+  assertStringIncludes(html, "Loss −log w₀ (after 3 epochs)");
+  assert(!html.includes("Size loss"), "not the size loss");
 });
 
 Deno.test("trainLive throttles frames", async () => {
@@ -71,7 +121,7 @@ Deno.test("minSeconds stretches training without changing its numbers", async ()
     display: () => {},
   });
   assert(performance.now() - start >= 195);
-  assertEquals(result.history, (await train(experiment)).history);
+  assertEquals(result.history, (await trainExperiment(experiment)).history);
 });
 
 Deno.test("a training frame holds the loss curve and the weights as inline SVG", () => {

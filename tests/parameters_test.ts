@@ -4,13 +4,13 @@ import {
   assertNotEquals,
   assertThrows,
 } from "@std/assert";
+import { initParameters } from "../lib/mod.ts";
 import {
   checkParameters,
-  initParameters,
   PARAMETER_NAMES,
   PARAMETER_SCHEMA,
   parameterShape,
-} from "../lib/mod.ts";
+} from "../lib/demo/parameters.ts";
 
 Deno.test("the same seed gives bit-identical parameters", () => {
   assertEquals(
@@ -151,7 +151,7 @@ Deno.test("initParameters rejects a dModel given as a string", () => {
 
 // Issue 13, item 3: sizes that would exhaust the memory are refused before
 // anything is allocated (these used to die after 40–60 s in V8).
-import { MAX_D_MODEL, MAX_EMBEDDING_SIZE } from "../lib/mod.ts";
+import { MAX_D_MODEL, MAX_EMBEDDING_SIZE } from "../lib/demo/parameters.ts";
 Deno.test("initParameters refuses tables beyond the size limits at once", () => {
   assertThrows(
     () => initParameters(3, 100_000),

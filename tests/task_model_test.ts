@@ -17,6 +17,8 @@ import {
   TaskModel,
   trainTask,
 } from "../lib/chapters/07_attention_from_a_task/task_model.ts";
+import { CROSS_ENTROPY } from "../lib/train/losses.ts";
+import { train } from "../lib/train/trainer.ts";
 import { numericGradient } from "./_reference.ts";
 import { torchAvailable } from "../bench/bench.ts";
 import { benchTask } from "../bench/task_bench.ts";
@@ -107,7 +109,9 @@ Deno.test("forward pass and loss equal a float64 loop", async (t) => {
       });
       const ref = reference(snapshot(model), BATCH, LABELS, 2, uniform);
       const { logits, weights } = model.forward(BATCH);
-      const loss = model.loss(BATCH, LABELS);
+      const loss = tf.tidy(() =>
+        CROSS_ENTROPY.compute(model.model.forward(BATCH), LABELS)
+      );
       assert(BATCH.ids.includes(0), "the batch should hold a pad");
       assertAlmostEquals(loss.dataSync()[0], ref.loss, 1e-4);
       const got = logits.arraySync().flat();
@@ -140,7 +144,7 @@ Deno.test("gradients of every parameter equal finite differences of the float64 
   }
   const params = snapshot(model);
   const { grads } = tf.variableGrads(
-    () => model.loss(BATCH, LABELS),
+    () => CROSS_ENTROPY.compute(model.model.forward(BATCH), LABELS),
     model.variables,
   );
   let checked = 0;
@@ -166,6 +170,47 @@ Deno.test("gradients of every parameter equal finite differences of the float64 
   }
   assert(checked > 300, `only ${checked} gradient entries checked`);
   tf.dispose(grads);
+  model.dispose();
+});
+
+Deno.test("the definition returns the logits and the hop attention as [B, 1, 1, seqLen] per hop", () => {
+  const model = new TaskModel(corpus.vocabulary.length, { dModel: 4, hops: 3 });
+  const result = model.model.forward(BATCH);
+  assertEquals(result.output.shape, [
+    BATCH.batchSize,
+    corpus.vocabulary.length,
+  ]);
+  assertEquals(result.attention.length, 3);
+  for (const a of result.attention) {
+    assertEquals(a.shape, [BATCH.batchSize, 1, 1, BATCH.seqLen]);
+  }
+  tf.dispose([result.output, ...result.attention]);
+  model.dispose();
+});
+
+Deno.test("trainTask's loss is the one trainer's: its history equals train() on the same batches", async () => {
+  // trainTask with the whole set every step (no shuffle) against train() by hand.
+  const config = { steps: 3, dModel: 4, hidden: 4, batchSize: 0 };
+  const run = await trainTask(corpus, { config, evaluateEvery: 100 });
+  const model = new TaskModel(corpus.vocabulary.length, config);
+  const all = encode(corpus.vocabulary, corpus.train.map((s) => s.words));
+  const labels = taskLabels(corpus.vocabulary, corpus.train, "word");
+  const history = await train(
+    model.model,
+    CROSS_ENTROPY,
+    () => ({ input: all, target: labels }),
+    {
+      steps: 3,
+      adam: { learningRate: resolveTaskConfig(config).learningRate },
+    },
+  );
+  assertEquals(
+    run.history.slice(0, 3).map((h) => h.loss),
+    history.steps.map((s) => s.loss),
+  );
+  assertEquals(history.loss, "cross-entropy");
+  assertEquals(run.model.model.values(), model.model.values());
+  run.model.dispose();
   model.dispose();
 });
 

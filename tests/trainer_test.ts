@@ -5,17 +5,18 @@ import {
   createSizeLoss,
   type EngineName,
   initParameters,
-  type Loss,
-  PARAMETER_NAMES,
   prepareExperiment,
-  train,
+  type RowLoss,
+  trainExperiment,
 } from "../lib/mod.ts";
+import { PARAMETER_NAMES } from "../lib/demo/parameters.ts";
+import { attentionDefinition, focusRowLoss, Model, train } from "../lib/mod.ts";
 import { maxAbsDiff, referenceForward } from "./_reference.ts";
 
 const experiment = prepareExperiment();
 
 Deno.test("training on the default sentence lowers the loss and raises the size weight", async () => {
-  const result = await train(experiment);
+  const result = await trainExperiment(experiment);
   assertEquals(result.history.length, 200);
   assertEquals(result.history[0].epoch, 0);
   const first = result.history[0].loss, last = result.history.at(-1)!.loss;
@@ -28,7 +29,7 @@ Deno.test("training on the default sentence lowers the loss and raises the size 
 });
 
 Deno.test("with the default seed, the three size words rank first", async () => {
-  const result = await train(experiment);
+  const result = await trainExperiment(experiment);
   const ranking = analyzeAttention(experiment, result.finalWeights).ranking;
   assertEquals(ranking.slice(0, 3).map((r) => r.token).sort(), [
     "car",
@@ -38,7 +39,7 @@ Deno.test("with the default seed, the three size words rank first", async () => 
 });
 
 Deno.test("history[e].loss is the loss before epoch e's update, as the reference computes it", async () => {
-  const result = await train(experiment, { engine: "handwritten" });
+  const result = await trainExperiment(experiment, { engine: "handwritten" });
   const { tokenIds, focusPosition, sizePositions } = experiment;
   const start = referenceForward(
     result.initialParameters,
@@ -73,8 +74,8 @@ Deno.test("the hand-written engine and the tfjs engine agree to float32 toleranc
   for (const overrides of configs) {
     await t.step(JSON.stringify(overrides), async () => {
       const exp = prepareExperiment(overrides);
-      const hand = await train(exp, { engine: "handwritten" });
-      const slow = await train(exp, { engine: "tfjs" });
+      const hand = await trainExperiment(exp, { engine: "handwritten" });
+      const slow = await trainExperiment(exp, { engine: "tfjs" });
       assertEquals(hand.initialParameters, slow.initialParameters);
       const losses = (r: typeof hand) => r.history.map((h) => h.loss);
       assert(maxAbsDiff(losses(hand), losses(slow)) < 2e-5, "loss history");
@@ -109,20 +110,20 @@ Deno.test("the hand-written engine and the tfjs engine agree to float32 toleranc
 
 Deno.test("the same seed gives bit-identical runs; another seed does not", async () => {
   for (const engine of ["handwritten", "tfjs"] as EngineName[]) {
-    const a = await train(experiment, { engine });
-    const b = await train(experiment, { engine });
+    const a = await trainExperiment(experiment, { engine });
+    const b = await trainExperiment(experiment, { engine });
     assertEquals(a.history, b.history);
     assertEquals(a.finalParameters, b.finalParameters);
   }
-  const other = await train(prepareExperiment({ seed: 1 }));
-  const base = await train(experiment);
+  const other = await trainExperiment(prepareExperiment({ seed: 1 }));
+  const base = await trainExperiment(experiment);
   assert(other.history[0].loss !== base.history[0].loss);
 });
 
 Deno.test("onEpoch sees every epoch, and training waits for it", async () => {
   const seen: number[] = [];
   let waited = 0;
-  await train(prepareExperiment({ epochs: 5 }), {
+  await trainExperiment(prepareExperiment({ epochs: 5 }), {
     onEpoch: async ({ epoch, weights }) => {
       seen.push(epoch);
       assertEquals(weights.length, 13);
@@ -137,7 +138,7 @@ Deno.test("onEpoch sees every epoch, and training waits for it", async () => {
 Deno.test("initialParameters option is used and not modified", async () => {
   const start = initParameters(12, 4, { seed: 99 });
   const copy = structuredClone(start);
-  const result = await train(prepareExperiment({ epochs: 3 }), {
+  const result = await trainExperiment(prepareExperiment({ epochs: 3 }), {
     initialParameters: start,
   });
   assertEquals(result.initialParameters, copy);
@@ -146,7 +147,7 @@ Deno.test("initialParameters option is used and not modified", async () => {
 
 Deno.test("an unknown engine is a RangeError", async () => {
   await assertRejects(
-    () => train(experiment, { engine: "gpu" as EngineName }),
+    () => trainExperiment(experiment, { engine: "gpu" as EngineName }),
     RangeError,
     `engine must be "auto", "handwritten" or "tfjs", got "gpu"`,
   );
@@ -155,7 +156,7 @@ Deno.test("an unknown engine is a RangeError", async () => {
 Deno.test("training and analysis leak no tensors, and tensor count does not grow per epoch", async () => {
   const before = tf.memory().numTensors;
   const counts: number[] = [];
-  await train(prepareExperiment({ epochs: 30 }), {
+  await trainExperiment(prepareExperiment({ epochs: 30 }), {
     engine: "tfjs",
     onEpoch: () => {
       counts.push(tf.memory().numTensors);
@@ -166,12 +167,12 @@ Deno.test("training and analysis leak no tensors, and tensor count does not grow
   assertEquals(tf.memory().numTensors, before);
 });
 
-Deno.test("train() reports which engine ran and why", async (t) => {
+Deno.test("trainExperiment() reports which engine ran and why", async (t) => {
   const short = prepareExperiment({ epochs: 2 });
   await t.step(
     "automatic: the hand-written engine for the size loss",
     async () => {
-      const { engine } = await train(short);
+      const { engine } = await trainExperiment(short);
       assertEquals(engine.name, "handwritten");
       assert(engine.reason.includes("size loss"), engine.reason);
     },
@@ -180,28 +181,29 @@ Deno.test("train() reports which engine ran and why", async (t) => {
     "automatic: tfjs for a loss without a float64 form",
     async () => {
       const sized = createSizeLoss(13, short.sizePositions);
-      const tensorOnly: Loss = { name: "tensor-only", tensor: sized.tensor };
-      const viaTfjs = await train(short, { loss: tensorOnly });
+      const tensorOnly: RowLoss = { name: "tensor-only", tensor: sized.tensor };
+      const viaTfjs = await trainExperiment(short, { loss: tensorOnly });
       assertEquals(viaTfjs.engine.name, "tfjs");
       assert(viaTfjs.engine.reason.includes("float64"), viaTfjs.engine.reason);
       // the same loss, so the same numbers as the hand-written engine's
-      const viaHand = await train(short);
+      const viaHand = await trainExperiment(short);
       assert(maxAbsDiff(viaTfjs.finalWeights, viaHand.finalWeights) < 1e-5);
     },
   );
   await t.step("asked for", async () => {
-    const { engine } = await train(short, { engine: "tfjs" });
+    const { engine } = await trainExperiment(short, { engine: "tfjs" });
     assertEquals(engine, { name: "tfjs", reason: "asked for" });
   });
   await t.step(
     "asking the hand-written engine for a loss it cannot run is a RangeError",
     async () => {
-      const tensorOnly: Loss = {
+      const tensorOnly: RowLoss = {
         name: "tensor-only",
         tensor: createSizeLoss(13, short.sizePositions).tensor,
       };
       await assertRejects(
-        () => train(short, { engine: "handwritten", loss: tensorOnly }),
+        () =>
+          trainExperiment(short, { engine: "handwritten", loss: tensorOnly }),
         RangeError,
         "the handwritten engine cannot train this: the tensor-only loss has no float64 form",
       );
@@ -211,7 +213,7 @@ Deno.test("train() reports which engine ran and why", async (t) => {
 
 // A loss of our own, not the size loss: 1 − w[0]. Its float64 form lets the
 // hand-written engine run it; the tfjs engine runs its tensor form.
-const onFirst: Loss = {
+const onFirst: RowLoss = {
   name: "first-word",
   tensor: (tfjs, w) => tfjs.sub(1, w.slice(0, 1).sum()) as tf.Scalar,
   evaluate: (w, slope) => {
@@ -223,8 +225,8 @@ const onFirst: Loss = {
 
 Deno.test("a custom loss trains: pushing all attention onto one word", async () => {
   const short = prepareExperiment({ epochs: 50, learningRate: 0.05 });
-  const hand = await train(short, { loss: onFirst });
-  const auto = await train(short, { loss: onFirst, engine: "tfjs" });
+  const hand = await trainExperiment(short, { loss: onFirst });
+  const auto = await trainExperiment(short, { loss: onFirst, engine: "tfjs" });
   const start = referenceForward(
     hand.initialParameters,
     short.tokenIds,
@@ -244,11 +246,11 @@ Deno.test("a custom loss needs no size positions; the size loss does", async () 
   // A custom loss ignores the size positions, so a hand-built experiment
   // without them trains; with the default size loss it is refused.
   const noSize = { ...prepareExperiment({ epochs: 3 }), sizePositions: [] };
-  const result = await train(noSize, { loss: onFirst });
+  const result = await trainExperiment(noSize, { loss: onFirst });
   assertEquals(result.history.length, 3);
   assert(result.history.every((h) => Number.isFinite(h.loss)));
   await assertRejects(
-    () => train(noSize),
+    () => trainExperiment(noSize),
     RangeError,
     "at least one size position",
   );
@@ -259,13 +261,19 @@ Deno.test("initialParameters that do not fit the experiment are a RangeError", a
   for (const engine of ["handwritten", "tfjs"] as EngineName[]) {
     await assertRejects(
       () =>
-        train(experiment, { engine, initialParameters: initParameters(3, 4) }),
+        trainExperiment(experiment, {
+          engine,
+          initialParameters: initParameters(3, 4),
+        }),
       RangeError,
       "parameter embedding must be a [12, 4] array",
     );
     await assertRejects(
       () =>
-        train(experiment, { engine, initialParameters: initParameters(12, 8) }),
+        trainExperiment(experiment, {
+          engine,
+          initialParameters: initParameters(12, 8),
+        }),
       RangeError,
       "(vocabSize 12, dModel 4)",
     );
@@ -314,7 +322,8 @@ Deno.test("train rejects a bad hand-built experiment with a readable error, neve
       await t.step(`${engine}: ${name}`, async () => {
         const before = tf.memory().numTensors;
         await assertRejects(
-          () => train({ ...good, ...change } as typeof good, { engine }),
+          () =>
+            trainExperiment({ ...good, ...change } as typeof good, { engine }),
           RangeError,
           message,
         );
@@ -324,9 +333,44 @@ Deno.test("train rejects a bad hand-built experiment with a readable error, neve
   }
   await t.step("not an experiment", async () => {
     await assertRejects(
-      () => train(null as unknown as typeof good),
+      () => trainExperiment(null as unknown as typeof good),
       TypeError,
       "train needs an experiment from prepareExperiment, got null",
     );
   });
+});
+
+Deno.test("the tfjs engine is the one trainer: train() on the demo's definition gives the same numbers, bit for bit", async () => {
+  const short = prepareExperiment({ epochs: 30, seed: 4 });
+  const viaDemo = await trainExperiment(short, { engine: "tfjs" });
+  const { tokenIds, focusPosition, sizePositions } = short;
+  const model = new Model(
+    attentionDefinition(short.vocabulary.words.length, short.config.dModel),
+    { seed: 4 }, // the contract's seeded values are initParameters' (model_test)
+  );
+  const history = await train(
+    model,
+    focusRowLoss(createSizeLoss(tokenIds.length, sizePositions)),
+    () => ({ input: { tokenIds, focusPosition }, target: undefined }),
+    {
+      steps: 30,
+      adam: { learningRate: short.config.learningRate, compensated: true },
+      recordAttention: true,
+    },
+  );
+  assertEquals(history.loss, "size");
+  assertEquals(
+    history.steps.map((s) => s.loss),
+    viaDemo.history.map((h) => h.loss),
+  );
+  assertEquals(
+    history.steps.map((s) => s.attention![0]),
+    viaDemo.weightHistory,
+  );
+  assertEquals(history.end!.loss, viaDemo.finalLoss);
+  assertEquals(
+    [...model.values().queryWeight],
+    viaDemo.finalParameters.queryWeight.flat(),
+  );
+  model.dispose();
 });

@@ -9,7 +9,6 @@ import { sizeLossFloor } from "../demo/loss.ts";
 import { AttentionModel } from "../demo/model.ts";
 import type { Parameters } from "../demo/parameters.ts";
 import type { Experiment } from "../demo/experiment.ts";
-import type { TrainResult } from "../demo/training.ts";
 import { attentionLines } from "./attention_lines.ts";
 import { attentionBars, fewestBars, weightBars } from "./bars.ts";
 import { type ChartElement, extent, tokenLabels } from "./common.ts";
@@ -36,6 +35,38 @@ export const EXPERIMENT_CHARTS = [
 /** The name of one of the standard charts. */
 export type ExperimentChartName = typeof EXPERIMENT_CHARTS[number];
 
+/**
+ * What {@linkcode experimentCharts} draws from: a training run's plain
+ * records, as `trainExperiment` returns them.
+ */
+export interface ExperimentRecords {
+  /** The name of the loss that was minimised; default `"size"`. */
+  lossName?: string;
+  /** The loss before each epoch's update. */
+  history: { epoch: number; loss: number }[];
+  /** The loss after the last update. */
+  finalLoss: number;
+  /** The focus word's weights before each epoch's update, `[epochs, seqLen]`. */
+  weightHistory: number[][];
+  /** The focus word's weights after training, `[seqLen]`. */
+  finalWeights: number[];
+  /** The parameters before the first update. */
+  initialParameters: Parameters;
+  /** The parameters after the last update. */
+  finalParameters: Parameters;
+}
+
+/**
+ * A loss curve's title, from the loss's recorded name: the demo's size
+ * loss is "Size loss L", any other "Loss NAME".
+ *
+ * @param lossName The recorded name.
+ * @returns The title's start, e.g. `"Size loss L"`.
+ */
+export function lossTitle(lossName: string): string {
+  return lossName === "size" ? "Size loss L" : `Loss ${lossName}`;
+}
+
 /** Options for {@linkcode experimentCharts}. */
 export interface ExperimentChartsOptions {
   /** Which charts to draw; only what they need is computed. Default all. */
@@ -61,7 +92,7 @@ const MAX_OTHER_LINES = 20;
  * never builds a `[seqLen, seqLen]` matrix.
  *
  * @param experiment The experiment.
- * @param result What {@linkcode train} returned for it.
+ * @param result What `trainExperiment` returned for it (plain records).
  * @param options Which charts to draw (default all).
  * @returns Charts by file-friendly name (those of {@linkcode EXPERIMENT_CHARTS}
  *   that were asked for and fit), in that order.
@@ -69,7 +100,7 @@ const MAX_OTHER_LINES = 20;
  */
 export function experimentCharts(
   experiment: Experiment,
-  result: TrainResult,
+  result: ExperimentRecords,
   options: ExperimentChartsOptions = {},
 ): Record<string, ChartElement> {
   const wanted = new Set<string>(options.charts ?? EXPERIMENT_CHARTS);
@@ -126,8 +157,10 @@ export function experimentCharts(
   );
   draw("loss", () =>
     lossCurve(lossHistory(result), {
-      title: "Size loss L per epoch",
-      floor: sizeLossFloor(experiment.sizePositions.length),
+      title: `${lossTitle(result.lossName ?? "size")} per epoch`,
+      floor: (result.lossName ?? "size") === "size"
+        ? sizeLossFloor(experiment.sizePositions.length)
+        : undefined,
     }));
   draw("trajectories", () => {
     // Only the lines the chart draws: the size words and the others that end highest.

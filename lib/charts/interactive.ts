@@ -47,7 +47,7 @@ import {
   type ViewData,
   type ViewState,
 } from "./_interactive_svg.ts";
-import type { HtmlDisplay } from "../notebook/live.ts";
+import type { HtmlDisplay } from "./svg.ts";
 
 /** A view: its HTML, and the MIME bundle the Deno kernel displays. */
 export interface AttentionView extends HtmlDisplay {

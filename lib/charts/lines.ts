@@ -5,7 +5,6 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import type { TrainResult } from "../demo/training.ts";
 import {
   CHAR_WIDTH,
   type ChartElement,
@@ -29,13 +28,19 @@ export interface LinePoint {
   series?: string;
 }
 
-/** One loss value of a training history. */
-export interface LossPoint {
-  /** Epoch number, from 0. */
-  epoch: number;
-  /** The loss at that epoch. */
-  loss: number;
-}
+/**
+ * One loss value of a training history, as a plain record: `{step, loss}`
+ * (the trainer's records) or `{epoch, loss}` (the demo's, one step per epoch).
+ */
+export type LossPoint =
+  | {
+    /** Step number, from 0. */ step: number; /** The loss at that step. */
+    loss: number;
+  }
+  | {
+    /** Epoch number, from 0. */ epoch: number; /** The loss at that epoch. */
+    loss: number;
+  };
 
 /** Options for {@linkcode lineChart}. */
 export interface LineChartOptions extends ChartOptions {
@@ -257,7 +262,7 @@ export interface LossCurveOptions
  * The training loss per epoch as a line, with the loss floor (if given) drawn
  * as a dashed rule labelled "floor".
  *
- * @param history The trainer's history, one loss per epoch.
+ * @param history Plain records, one loss per step (or epoch).
  * @param options Title, floor, axis labels ("epoch", "loss").
  * @returns The chart element.
  * @throws {RangeError} When `history` is empty or holds a non-finite number.
@@ -273,26 +278,31 @@ export function lossCurve(
   history: LossPoint[],
   options: LossCurveOptions = {},
 ): ChartElement {
-  return lineChart(history.map((h) => ({ x: h.epoch, y: h.loss })), {
-    ...options,
-    xLabel: options.xLabel ?? "epoch",
-    yLabel: options.yLabel ?? "loss",
-    yRule: options.floor,
-    yRuleLabel: options.floor === undefined
-      ? undefined
-      : `floor ${formatNumber(options.floor, 3)}`,
-  });
+  const bySteps = history.length > 0 && "step" in history[0];
+  return lineChart(
+    history.map((h) => ({ x: "step" in h ? h.step : h.epoch, y: h.loss })),
+    {
+      ...options,
+      xLabel: options.xLabel ?? (bySteps ? "step" : "epoch"),
+      yLabel: options.yLabel ?? "loss",
+      yRule: options.floor,
+      yRuleLabel: options.floor === undefined
+        ? undefined
+        : `floor ${formatNumber(options.floor, 3)}`,
+    },
+  );
 }
 
 /**
  * The loss curve's points: the loss before each epoch's update, then the loss
  * after the last update (at `epoch = epochs`).
  *
- * @param result What {@linkcode train} returned.
+ * @param result A training run's records: the loss before each epoch's
+ *   update, and the loss after the last (as `trainExperiment` returns them).
  * @returns `[epochs + 1]` points.
  */
 export function lossHistory(
-  result: TrainResult,
+  result: { history: { epoch: number; loss: number }[]; finalLoss: number },
 ): { epoch: number; loss: number }[] {
   return [
     ...result.history,

@@ -5,8 +5,13 @@
  * @module
  */
 
-import type { HtmlDisplay } from "../notebook/live.ts";
 import { type ChartElement, SVG_NS } from "./common.ts";
+
+/** A displayable HTML snippet, in the shape Deno's Jupyter kernel displays. */
+export interface HtmlDisplay {
+  /** Returns the MIME bundle the kernel sends. */
+  [key: symbol]: () => Record<string, string>;
+}
 
 /**
  * Several charts side by side in one notebook output (wrapping onto the next

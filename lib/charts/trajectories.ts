@@ -6,7 +6,6 @@
 
 import * as Plot from "@observablehq/plot";
 import type { Experiment } from "../demo/experiment.ts";
-import type { TrainResult } from "../demo/training.ts";
 import {
   CHAR_WIDTH,
   type ChartElement,
@@ -228,7 +227,7 @@ const PLOT_HEIGHT = 400;
  */
 export function trajectoryPoints(
   experiment: Experiment,
-  result: Pick<TrainResult, "weightHistory" | "finalWeights">,
+  result: { weightHistory: number[][]; finalWeights: number[] },
   options: TrajectoryPointsOptions = {},
 ): TrajectoryPoint[] {
   const labels = tokenLabels(experiment.tokens);

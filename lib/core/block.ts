@@ -12,6 +12,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { floatTensor } from "./_tensors.ts";
+import type { ModelDefinition, ParameterSpec } from "./model.ts";
 import {
   type AttentionResult,
   multiHeadAttention,
@@ -274,25 +275,72 @@ export interface BlockWeights extends MultiHeadWeights, FeedForwardWeights {
   norm2Bias: TensorOrArray;
 }
 
-/** The names of {@linkcode BlockWeights}, in PyTorch's state-dict order. */
-export const BLOCK_WEIGHT_NAMES: readonly (keyof BlockWeights)[] = [
-  "inProjWeight",
-  "inProjBias",
-  "outProjWeight",
-  "outProjBias",
-  "linear1Weight",
-  "linear1Bias",
-  "linear2Weight",
-  "linear2Bias",
-  "norm1Weight",
-  "norm1Bias",
-  "norm2Weight",
-  "norm2Bias",
-];
+/** How one block weight starts: `linear` U(−1/√fanIn, 1/√fanIn) as `nn.Linear`, or a LayerNorm's ones and zeros. */
+type BlockInit = "linear" | "ones" | "zeros";
+
+/** One row of {@linkcode BLOCK_SCHEMA}. */
+export interface BlockWeightSpec {
+  /** The field of {@linkcode BlockWeights}. */
+  readonly name: keyof BlockWeights;
+  /** Its shape, from the widths. */
+  readonly shape: (dModel: number, dFF: number) => number[];
+  /** How it starts. */
+  readonly init: BlockInit;
+  /** The fan-in of its layer (for `linear`), from the widths. */
+  readonly fanIn?: (dModel: number, dFF: number) => number;
+}
+
+const byModel = (d: number) => d;
+const byFF = (_: number, f: number) => f;
 
 /**
- * The shape of every weight of a block: the one table the initialiser, the
- * checks and a parameter count derive from.
+ * The one table of a block's weights, in PyTorch's state-dict order: name,
+ * shape and initialiser. {@linkcode BLOCK_WEIGHT_NAMES},
+ * {@linkcode blockWeightShapes}, {@linkcode initBlockWeights},
+ * {@linkcode blockSchema} and the checks of {@linkcode transformerBlock}
+ * all derive from it.
+ */
+export const BLOCK_SCHEMA: readonly BlockWeightSpec[] = Object.freeze([
+  {
+    name: "inProjWeight",
+    shape: (d) => [3 * d, d],
+    init: "linear",
+    fanIn: byModel,
+  },
+  { name: "inProjBias", shape: (d) => [3 * d], init: "linear", fanIn: byModel },
+  {
+    name: "outProjWeight",
+    shape: (d) => [d, d],
+    init: "linear",
+    fanIn: byModel,
+  },
+  { name: "outProjBias", shape: (d) => [d], init: "linear", fanIn: byModel },
+  {
+    name: "linear1Weight",
+    shape: (d, f) => [f, d],
+    init: "linear",
+    fanIn: byModel,
+  },
+  { name: "linear1Bias", shape: (_, f) => [f], init: "linear", fanIn: byModel },
+  {
+    name: "linear2Weight",
+    shape: (d, f) => [d, f],
+    init: "linear",
+    fanIn: byFF,
+  },
+  { name: "linear2Bias", shape: (d) => [d], init: "linear", fanIn: byFF },
+  { name: "norm1Weight", shape: (d) => [d], init: "ones" },
+  { name: "norm1Bias", shape: (d) => [d], init: "zeros" },
+  { name: "norm2Weight", shape: (d) => [d], init: "ones" },
+  { name: "norm2Bias", shape: (d) => [d], init: "zeros" },
+] as BlockWeightSpec[]);
+
+/** The names of {@linkcode BlockWeights}, in PyTorch's state-dict order. */
+export const BLOCK_WEIGHT_NAMES: readonly (keyof BlockWeights)[] = BLOCK_SCHEMA
+  .map((spec) => spec.name);
+
+/**
+ * The shape of every weight of a block, from {@linkcode BLOCK_SCHEMA}.
  *
  * @param dModel Model width.
  * @param dFF Feed-forward width (4·dModel in the paper and GPT-2).
@@ -313,20 +361,9 @@ export function blockWeightShapes(
 ): Record<keyof BlockWeights, number[]> {
   wholeNumber(dModel, "dModel");
   wholeNumber(dFF, "dFF");
-  return {
-    inProjWeight: [3 * dModel, dModel],
-    inProjBias: [3 * dModel],
-    outProjWeight: [dModel, dModel],
-    outProjBias: [dModel],
-    linear1Weight: [dFF, dModel],
-    linear1Bias: [dFF],
-    linear2Weight: [dModel, dFF],
-    linear2Bias: [dModel],
-    norm1Weight: [dModel],
-    norm1Bias: [dModel],
-    norm2Weight: [dModel],
-    norm2Bias: [dModel],
-  };
+  return Object.fromEntries(
+    BLOCK_SCHEMA.map((spec) => [spec.name, spec.shape(dModel, dFF)]),
+  ) as Record<keyof BlockWeights, number[]>;
 }
 
 /** Options for {@linkcode initBlockWeights}. */
@@ -338,7 +375,9 @@ export interface InitBlockWeightsOptions {
 /**
  * Starting weights for a block, as plain nested arrays: every matrix and
  * bias ~ U(−1/√fanIn, 1/√fanIn) (as PyTorch's `nn.Linear`), LayerNorm gains
- * 1 and shifts 0 (as `nn.LayerNorm`).
+ * 1 and shifts 0 (as `nn.LayerNorm`), drawn with tfjs's seeded generator
+ * (chapter 8's numbers). A block on the model contract
+ * ({@linkcode blockDefinition}) draws its own through `Model`.
  *
  * @param dModel Model width.
  * @param dFF Feed-forward width.
@@ -365,35 +404,118 @@ export function initBlockWeights(
       `seed must be a whole number from 1 to 2³² − 13, got ${String(seed)}`,
     );
   }
-  const fanIn: Record<keyof BlockWeights, number> = {
-    inProjWeight: dModel,
-    inProjBias: dModel,
-    outProjWeight: dModel,
-    outProjBias: dModel,
-    linear1Weight: dModel,
-    linear1Bias: dModel,
-    linear2Weight: dFF,
-    linear2Bias: dFF,
-    norm1Weight: 0,
-    norm1Bias: 0,
-    norm2Weight: 0,
-    norm2Bias: 0,
-  };
   const weights = {} as Record<keyof BlockWeights, number[] | number[][]>;
-  BLOCK_WEIGHT_NAMES.forEach((name, k) => {
-    const shape = shapes[name];
-    weights[name] = tf.tidy(() => {
-      if (name.startsWith("norm")) {
-        return tf.fill(shape, name.endsWith("Weight") ? 1 : 0).arraySync() as
+  BLOCK_SCHEMA.forEach((spec, k) => {
+    const shape = shapes[spec.name];
+    weights[spec.name] = tf.tidy(() => {
+      if (spec.init !== "linear") {
+        return tf.fill(shape, spec.init === "ones" ? 1 : 0).arraySync() as
           | number[]
           | number[][];
       }
-      const bound = 1 / Math.sqrt(fanIn[name]);
+      const bound = 1 / Math.sqrt(spec.fanIn!(dModel, dFF));
       return tf.randomUniform(shape, -bound, bound, "float32", seed + k)
         .arraySync() as number[] | number[][];
     });
   });
   return weights;
+}
+
+/**
+ * A block's (or a stack's) parameter schema for the model contract, from
+ * {@linkcode BLOCK_SCHEMA}: layer `i`'s weights are named
+ * `layers.i.NAME`, as `nn.TransformerEncoder` names its layers.
+ *
+ * @param dModel Model width.
+ * @param dFF Feed-forward width.
+ * @param layers How many blocks. Default 1.
+ * @returns The schema rows, layer by layer.
+ * @throws {RangeError} When a width or `layers` is not a whole number ≥ 1.
+ */
+export function blockSchema(
+  dModel: number,
+  dFF: number,
+  layers = 1,
+): ParameterSpec[] {
+  wholeNumber(dModel, "dModel");
+  wholeNumber(dFF, "dFF");
+  wholeNumber(layers, "layers");
+  return Array.from(
+    { length: layers },
+    (_, i) =>
+      BLOCK_SCHEMA.map((spec): ParameterSpec => ({
+        name: `layers.${i}.${spec.name}`,
+        shape: spec.shape(dModel, dFF),
+        init: spec.init === "linear"
+          ? { kind: "uniform", bound: 1 / Math.sqrt(spec.fanIn!(dModel, dFF)) }
+          : { kind: spec.init },
+      })),
+  ).flat();
+}
+
+/** Options for {@linkcode blockDefinition}. */
+export interface BlockDefinitionOptions extends TransformerBlockOptions {
+  /** Model width. */
+  dModel: number;
+  /** Feed-forward width. Default 4·dModel, as the paper and GPT-2. */
+  dFF?: number;
+  /** How many blocks, one after the other. Default 1. */
+  layers?: number;
+}
+
+/**
+ * A block, or a stack of blocks, on the model contract: the schema of
+ * {@linkcode blockSchema} and a forward from `[B, T, dModel]` through each
+ * {@linkcode transformerBlock}, returning the last block's output and every
+ * block's attention `[B, h, T, T]`.
+ *
+ * @param options Widths, layers, heads, causal mask, pre-LN or post-LN.
+ * @returns The definition; `new Model(definition, { seed })` makes it concrete.
+ * @throws {RangeError} For a bad width, layer count or `numHeads`.
+ *
+ * @example
+ * ```ts
+ * import { Model } from "./model.ts";
+ * import { blockDefinition } from "./block.ts";
+ * const model = new Model(blockDefinition({ dModel: 4, numHeads: 2, layers: 2 }), { seed: 1 });
+ * const { output, attention } = model.forward([[[1, 0, 0, 0], [0, 1, 0, 0]]]);
+ * if (output.shape.join() !== "1,2,4" || attention.length !== 2) throw new Error();
+ * output.dispose();
+ * attention.forEach((a) => a.dispose());
+ * model.dispose();
+ * ```
+ */
+export function blockDefinition(
+  options: BlockDefinitionOptions,
+): ModelDefinition<TensorOrArray> {
+  const { dModel, layers = 1, ...blockOptions } = options ?? {};
+  const dFF = options?.dFF ?? 4 * dModel;
+  const schema = blockSchema(dModel, dFF, layers);
+  const numHeads = blockOptions.numHeads ?? 1;
+  if (!Number.isInteger(numHeads) || numHeads < 1 || dModel % numHeads !== 0) {
+    throw new RangeError(
+      `numHeads must be a whole number ≥ 1 that divides dModel ${dModel}, got ${
+        String(numHeads)
+      }`,
+    );
+  }
+  return {
+    name: layers === 1 ? "transformer block" : `${layers} transformer blocks`,
+    schema,
+    forward: (p, x) => {
+      let h = floatTensor(x, "x"); // [B, T, dModel]
+      const attention: tf.Tensor[] = [];
+      for (let i = 0; i < layers; i++) {
+        const weights = Object.fromEntries(
+          BLOCK_WEIGHT_NAMES.map((name) => [name, p[`layers.${i}.${name}`]]),
+        ) as unknown as BlockWeights;
+        const result = transformerBlock(h, weights, blockOptions); // [B, T, dModel], [B, h, T, T]
+        h = result.output;
+        attention.push(result.weights);
+      }
+      return { output: h, attention };
+    },
+  };
 }
 
 /** Options for {@linkcode transformerBlock}. */

@@ -1,8 +1,9 @@
 /**
- * Losses as values that every training engine takes. A loss scores one row
- * of attention weights (the focus word's); the original demo's size loss is
- * one such value. This module never loads tfjs: the tensor form receives the
- * tfjs namespace from the engine that runs it.
+ * Row losses: values that score one row of attention weights (the focus
+ * word's); the original demo's size loss is one. Both demo engines take
+ * them (`focusRowLoss` in `model.ts` hands one to the one trainer). This
+ * module never loads tfjs: the tensor form receives the tfjs namespace from
+ * the engine that runs it.
  * @module
  */
 
@@ -13,12 +14,13 @@ import { describe } from "../core/_describe.ts";
 export type Tfjs = typeof tf;
 
 /**
- * What training minimises: a function of the focus word's attention
- * weights, `[seqLen]` → a number. Both engines take it: the autodiff engine
- * through {@linkcode Loss.tensor}; the hand-written engine needs
- * {@linkcode Loss.evaluate}, and falls back to autodiff for a loss without it.
+ * A loss of one attention row: a function of the focus word's attention
+ * weights, `[seqLen]` → a number. Both engines take it: the one trainer
+ * through {@linkcode RowLoss.tensor}; the hand-written engine needs
+ * {@linkcode RowLoss.evaluate}, and falls back to the trainer for a loss
+ * without it.
  */
-export interface Loss {
+export interface RowLoss {
   /** Short name for reports, e.g. `"size"`. */
   readonly name: string;
   /**
@@ -51,7 +53,7 @@ export type SizeLossParts = {
 };
 
 /**
- * The original demo's size loss as a value for {@linkcode train}:
+ * The original demo's size loss as a value for `trainExperiment`:
  * `mean(1 − w[size]) + mean(w[other])`, in tensors and in float64.
  *
  * Because the weights sum to 1, the loss depends only on the total weight on
@@ -71,7 +73,10 @@ export type SizeLossParts = {
  * if (Math.abs(loss.evaluate!([0.5, 0.5, 0]) - 0.5) > 1e-12) throw new Error();
  * ```
  */
-export function createSizeLoss(seqLen: number, sizePositions: number[]): Loss {
+export function createSizeLoss(
+  seqLen: number,
+  sizePositions: number[],
+): RowLoss {
   const isSize = sizeMask(seqLen, sizePositions);
   const numSize = sizePositions.length;
   const numOther = seqLen - numSize;

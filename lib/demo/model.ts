@@ -1,8 +1,11 @@
 /**
  * The original demo's attention model in TensorFlow.js: one head, built from
  * the general ops of `attention.ts` (embedding lookup, scaled dot-product
- * attention) plus the Q/K/V projections. Every intermediate tensor is
- * returned so notebooks can show it; the tfjs engine trains its focus row.
+ * attention) plus the Q/K/V projections. {@linkcode attentionDefinition} is
+ * the model on the contract of `core/model.ts` (a schema and a forward that
+ * returns the focus row's attention), which the one trainer trains;
+ * {@linkcode AttentionModel} holds one and returns every intermediate tensor
+ * so notebooks can show it. The model knows no loss: losses are values.
  * @module
  */
 
@@ -12,13 +15,26 @@ import {
   embeddingLookup,
   scaledDotProductAttention,
 } from "../core/attention.ts";
+import {
+  type ForwardResult,
+  Model,
+  type ModelDefinition,
+  type ParameterSpec as CoreParameterSpec,
+} from "../core/model.ts";
+import type { Loss } from "../train/trainer.ts";
 import { checkAttentionCells } from "./config.ts";
-import { type SizeLossParts, sizeLossParts, sizeMask } from "./loss.ts";
+import {
+  type RowLoss,
+  type SizeLossParts,
+  sizeLossParts,
+  sizeMask,
+} from "./loss.ts";
 import {
   checkParameters,
   PARAMETER_SCHEMA,
   type ParameterName,
   type Parameters,
+  parameterShape,
 } from "./parameters.ts";
 
 // tfjs prints a "use the Node.js backend" banner on first use unless
@@ -81,7 +97,167 @@ export type AttentionSteps = {
   attentionMatrix: tf.Tensor2D;
 };
 
-/** Gradients of the size loss, as tensors the caller owns. */
+/** The demo model's input: one sentence and the word whose row is asked for. */
+export interface DemoInput {
+  /** The sentence as token ids, `[seqLen]`. */
+  tokenIds: number[];
+  /** Which position's query attends to the others. */
+  focusPosition: number;
+}
+
+/** Per-call options of the demo model's forward. */
+export interface DemoForwardOptions {
+  /**
+   * `"focus"` (default): only the focus word's row, what a loss needs;
+   * `"all"`: every row, the full `[seqLen, seqLen]` matrix.
+   */
+  rows?: "focus" | "all";
+}
+
+/**
+ * The demo's parameter schema for one vocabulary size and width: the rows
+ * of `PARAMETER_SCHEMA` with concrete shapes and PyTorch's initialisers
+ * (`nn.Embedding` N(0, 1), `nn.Linear` U(−1/√dModel, 1/√dModel)). Its seeded
+ * values are bit for bit those of `initParameters` (the same streams).
+ *
+ * @param vocabSize Rows of the embedding table.
+ * @param dModel Width of embeddings and projections.
+ * @returns The schema, in `PARAMETER_SCHEMA`'s order.
+ */
+export function demoSchema(
+  vocabSize: number,
+  dModel: number,
+): CoreParameterSpec[] {
+  const bound = 1 / Math.sqrt(dModel);
+  return PARAMETER_SCHEMA.map((spec) => ({
+    name: spec.name,
+    shape: parameterShape(spec, { vocabSize, dModel }),
+    init: spec.init === "normal"
+      ? { kind: "normal", std: 1 }
+      : { kind: "uniform", bound },
+  }));
+}
+
+/**
+ * The original demo's model on the model contract: an embedding table and
+ * Query, Key and Value projections; its forward returns the context and
+ * the attention it computed, `[[1, 1, 1, seqLen]]` for the focus row
+ * (`rows: "focus"`) or `[[1, 1, seqLen, seqLen]]` (`rows: "all"`).
+ *
+ * The focus row is computed without the keys: with `k_j = x_j · Wk + bk`,
+ * the score `q · k_j = (q · Wkᵀ) · x_j + q · bk`, and the last term is the
+ * same for every `j`, which softmax ignores. So the row is
+ * {@linkcode scaledDotProductAttention} of the query `q · Wkᵀ` over the
+ * embeddings themselves: `O(seqLen·dModel + dModel²)`, and the key bias
+ * (whose gradient is exactly 0) drops out.
+ *
+ * @param vocabSize Rows of the embedding table.
+ * @param dModel Width of embeddings and projections.
+ * @returns The definition; `new Model(definition, { seed })` makes it concrete.
+ *
+ * @example
+ * ```ts
+ * import { Model } from "../core/model.ts";
+ * import { attentionDefinition } from "./model.ts";
+ * const model = new Model(attentionDefinition(3, 4), { seed: 1 });
+ * const { output, attention } = model.forward({ tokenIds: [0, 1, 2, 1], focusPosition: 1 });
+ * if (attention[0].shape.join() !== "1,1,1,4" || output.shape.join() !== "1,1,4") throw new Error();
+ * output.dispose();
+ * attention[0].dispose();
+ * model.dispose();
+ * ```
+ */
+export function attentionDefinition(
+  vocabSize: number,
+  dModel: number,
+): ModelDefinition<DemoInput, DemoForwardOptions> {
+  const schema = demoSchema(vocabSize, dModel);
+  return {
+    name: "demo attention",
+    schema,
+    forward: (p, input, options = {}) => {
+      const { tokenIds, focusPosition } = input;
+      checkInput(tokenIds, focusPosition, vocabSize);
+      const seqLen = tokenIds.length;
+      // x · W + b: [n, dModel] · [dModel, dModel] + [dModel] → [n, dModel]
+      const project = (x: tf.Tensor2D, which: "query" | "key" | "value") =>
+        tf.add(
+          tf.matMul(x, p[`${which}Weight`] as tf.Tensor2D),
+          p[`${which}Bias`],
+        ) as tf.Tensor2D;
+      const x = embeddingLookup(p.embedding as tf.Tensor2D, tokenIds); // [vocabSize, dModel] → [seqLen, dModel]
+      if (options.rows === "all") {
+        checkAttentionCells(
+          seqLen ** 2,
+          `the attention matrix [${seqLen}, ${seqLen}]`,
+        );
+        const all = scaledDotProductAttention(
+          project(x, "query"),
+          project(x, "key"),
+          project(x, "value"),
+        ); // output [seqLen, dModel], weights [seqLen, seqLen]
+        return {
+          output: all.output.reshape([1, seqLen, dModel]),
+          attention: [all.weights.reshape([1, 1, seqLen, seqLen])],
+        };
+      }
+      const xFocus = x.slice([focusPosition, 0], [1, dModel]); // [1, dModel]
+      const query = project(xFocus, "query"); // [1, dModel]
+      const keyQuery = tf.matMul(
+        query,
+        p.keyWeight as tf.Tensor2D,
+        false,
+        true,
+      ); // [1, dModel] · [dModel, dModel]ᵀ → [1, dModel]
+      // The embeddings stand in for the keys and values: only the weights are used here.
+      const { weights } = scaledDotProductAttention(keyQuery, x, x); // [1, seqLen]
+      const context = tf.matMul(weights, project(x, "value")); // [1, seqLen] · [seqLen, dModel] → [1, dModel]
+      return {
+        output: context.reshape([1, 1, dModel]),
+        attention: [weights.reshape([1, 1, 1, seqLen])],
+      };
+    },
+  };
+}
+
+/**
+ * A loss of the focus row as a value for the one trainer: it reads the
+ * row from the forward's attention, `[1, 1, 1, seqLen]` → `[seqLen]`, and
+ * scores it with the row loss's tensor form.
+ *
+ * @param loss A row loss (the size loss, or your own).
+ * @returns The trainer's loss, named as the row loss; `row` keeps the row loss.
+ *
+ * @example
+ * ```ts
+ * import { Model } from "../core/model.ts";
+ * import { train } from "../train/trainer.ts";
+ * import { createSizeLoss } from "./loss.ts";
+ * import { attentionDefinition, focusRowLoss } from "./model.ts";
+ * const model = new Model(attentionDefinition(3, 4), { seed: 1 });
+ * const input = { tokenIds: [0, 1, 2, 1], focusPosition: 2 };
+ * const history = await train(model, focusRowLoss(createSizeLoss(4, [1, 3])), () => ({ input, target: undefined }), {
+ *   steps: 20, adam: { learningRate: 0.05 },
+ * });
+ * if (!(history.steps[19].loss < history.steps[0].loss)) throw new Error();
+ * model.dispose();
+ * ```
+ */
+export function focusRowLoss(
+  loss: RowLoss,
+): Loss<unknown> & { readonly row: RowLoss } {
+  return {
+    name: loss.name,
+    row: loss,
+    compute: (result: ForwardResult) => {
+      const attention = result.attention[0];
+      const seqLen = attention.shape[attention.rank - 1];
+      return loss.tensor(tf, attention.reshape([seqLen]) as tf.Tensor1D);
+    },
+  };
+}
+
+/** Gradients of a loss, as tensors the caller owns. */
 export type AttentionGradients = {
   /** The loss value. */
   loss: number;
@@ -95,13 +271,14 @@ export type AttentionGradients = {
 export interface GradientOptions {
   /** Position of the focus word. */
   focusPosition: number;
-  /** Positions of the size words. */
-  sizePositions: number[];
+  /** The loss of the focus row (for the demo's: `createSizeLoss(seqLen, sizePositions)`). */
+  loss: RowLoss;
 }
 
 /**
- * The attention model: an embedding table and Query, Key and Value
- * projections, held as tfjs variables.
+ * The attention model of the notebooks: a {@linkcode Model} of
+ * {@linkcode attentionDefinition}, plus every intermediate tensor of its
+ * forward pass for the notebooks to show.
  *
  * @example
  * ```ts
@@ -113,6 +290,8 @@ export interface GradientOptions {
  * ```
  */
 export class AttentionModel {
+  /** The model on the contract: schema, forward and variables. */
+  readonly model: Model<DemoInput, DemoForwardOptions>;
   /** One tfjs variable per row of `PARAMETER_SCHEMA`, e.g. `embedding` `[vocabSize, dModel]`. */
   readonly variable: Readonly<Record<ParameterName, tf.Variable>>;
   /** Width of embeddings and projections. */
@@ -151,14 +330,15 @@ export class AttentionModel {
       vocabSize: this.vocabSize,
       dModel: this.dModel,
     });
-    this.variable = Object.fromEntries(
-      PARAMETER_SCHEMA.map((spec) => {
-        const initial = tf.tensor(parameters[spec.name], undefined, "float32");
-        const v = tf.variable(initial); // copies; the initial tensor is ours to free
-        initial.dispose();
-        return [spec.name, v];
-      }),
-    ) as Record<ParameterName, tf.Variable>;
+    this.model = new Model(attentionDefinition(this.vocabSize, this.dModel), {
+      values: Object.fromEntries(
+        PARAMETER_SCHEMA.map((spec) => [
+          spec.name,
+          (parameters[spec.name] as number[] | number[][]).flat(),
+        ]),
+      ),
+    });
+    this.variable = this.model.params as Record<ParameterName, tf.Variable>;
   }
 
   /** The embedding table, `[vocabSize, dModel]`. */
@@ -189,7 +369,7 @@ export class AttentionModel {
    *   whose `[seqLen, seqLen]` matrix exceeds `MAX_ATTENTION_CELLS`.
    */
   forward(tokenIds: number[], focusPosition: number): AttentionSteps {
-    this.#checkInput(tokenIds, focusPosition);
+    checkInput(tokenIds, focusPosition, this.vocabSize);
     checkAttentionCells(
       tokenIds.length ** 2,
       `the attention matrix [${tokenIds.length}, ${tokenIds.length}]`,
@@ -227,32 +407,23 @@ export class AttentionModel {
   }
 
   /**
-   * Only the focus word's attention weights: the part of {@linkcode forward}
-   * that a loss needs, and what the tfjs engine differentiates.
-   *
-   * Same numbers as `forward(…).weights`, computed without the keys: with
-   * `k_j = x_j · Wk + bk`, the score `q · k_j = (q · Wkᵀ) · x_j + q · bk`, and
-   * the last term is the same for every `j`, which softmax ignores. So the
-   * focus row is {@linkcode scaledDotProductAttention} of the query
-   * `q · Wkᵀ` over the embeddings themselves: `O(seqLen·dModel + dModel²)`
-   * instead of `O(seqLen·dModel²)`, and the key bias (whose gradient is
-   * exactly 0) drops out.
+   * Only the focus word's attention weights: the attention that
+   * {@linkcode attentionDefinition}'s forward returns, what a loss needs and
+   * what training differentiates. Same numbers as `forward(…).weights`,
+   * computed without the keys (see {@linkcode attentionDefinition}).
    *
    * @param tokenIds The sentence as token ids, `[seqLen]`.
    * @param focusPosition The focus word's position.
    * @returns The weights, `[seqLen]`; the caller disposes them.
    */
   focusWeights(tokenIds: number[], focusPosition: number): tf.Tensor1D {
-    this.#checkInput(tokenIds, focusPosition);
     return tf.tidy(() => {
-      const x = embeddingLookup(this.embedding as tf.Tensor2D, tokenIds); // [seqLen, dModel]
-      const xFocus = x.slice([focusPosition, 0], [1, this.dModel]); // [1, dModel]
-      const query = this.#project(xFocus, "query"); // [1, dModel]
-      const keyWeight = this.variable.keyWeight as tf.Tensor2D;
-      const keyQuery = tf.matMul(query, keyWeight, false, true); // [1, dModel] · [dModel, dModel]ᵀ → [1, dModel]
-      // The embeddings stand in for the values too: only the weights are used.
-      const { weights } = scaledDotProductAttention(keyQuery, x, x); // [1, seqLen]
-      return weights.as1D(); // [seqLen]
+      const { output, attention } = this.model.forward({
+        tokenIds,
+        focusPosition,
+      });
+      output.dispose();
+      return attention[0].as1D(); // [1, 1, 1, seqLen] → [seqLen]
     });
   }
 
@@ -301,41 +472,53 @@ export class AttentionModel {
   }
 
   /**
-   * The gradient of the size loss with respect to the scaled scores and to
-   * every parameter, computed by tfjs's automatic differentiation.
+   * The gradient of a loss of the focus row with respect to the scaled
+   * scores and to every parameter, computed by tfjs's automatic
+   * differentiation. The model knows no loss: it is passed in.
    *
    * @param tokenIds The sentence as token ids, `[seqLen]`.
-   * @param options The focus position and the size positions.
+   * @param options The focus position and the loss.
    * @returns The loss and the gradients; dispose the tensors when done.
-   * @throws {RangeError} For a bad token id, focus position or size positions.
+   * @throws {RangeError} For a bad token id or focus position, or a loss
+   *   made for another length.
+   * @throws {TypeError} When `options.loss` is not a row loss.
    */
   gradients(
     tokenIds: number[],
     options: GradientOptions,
   ): AttentionGradients {
-    const { focusPosition, sizePositions } = options;
-    this.#checkInput(tokenIds, focusPosition);
-    sizeMask(tokenIds.length, sizePositions); // checks them before any tensor exists
+    const { focusPosition, loss } = options;
+    if (typeof loss?.tensor !== "function") {
+      throw new TypeError(
+        `gradients needs options.loss, a row loss such as createSizeLoss(seqLen, sizePositions), got ${
+          describe(loss)
+        }`,
+      );
+    }
+    checkInput(tokenIds, focusPosition, this.vocabSize);
+    // A loss that rejects the row throws here, where tidy frees everything
+    // (a throw inside tfjs's gradient machinery can leave a tensor behind).
+    tf.tidy(() => {
+      loss.tensor(tf, this.focusWeights(tokenIds, focusPosition));
+    });
     const scoreGradient = tf.tidy(() => {
-      const { scaledScores } = this.forward(tokenIds, focusPosition); // freed by tidy
+      const steps = this.forward(tokenIds, focusPosition); // freed by tidy
       return tf.grad((z: tf.Tensor) =>
-        sizeLoss(tf.softmax(z) as tf.Tensor1D, sizePositions).loss
-      )(scaledScores);
+        loss.tensor(tf, tf.softmax(z) as tf.Tensor1D)
+      )(steps.scaledScores);
     }) as tf.Tensor1D;
     const { value, grads } = tf.variableGrads(
-      () =>
-        sizeLoss(this.focusWeights(tokenIds, focusPosition), sizePositions)
-          .loss,
+      () => loss.tensor(tf, this.focusWeights(tokenIds, focusPosition)),
       this.variables(),
     );
-    const loss = value.dataSync()[0];
+    const lossValue = value.dataSync()[0];
     value.dispose();
     const parameters = {} as Record<ParameterName, tf.Tensor>;
     for (const spec of PARAMETER_SCHEMA) {
       const variable = this.variable[spec.name];
       parameters[spec.name] = grads[variable.name] ?? tf.zerosLike(variable);
     }
-    return { loss, scaledScores: scoreGradient, parameters };
+    return { loss: lossValue, scaledScores: scoreGradient, parameters };
   }
 
   /**
@@ -359,7 +542,7 @@ export class AttentionModel {
 
   /** Frees every variable of the model. */
   dispose(): void {
-    tf.dispose(this.variables());
+    this.model.dispose();
   }
 
   // x · W + b: [n, dModel] · [dModel, dModel] + [dModel] → [n, dModel]
@@ -367,27 +550,32 @@ export class AttentionModel {
     const weight = this.variable[`${which}Weight`] as tf.Tensor2D;
     return tf.add(tf.matMul(x, weight), this.variable[`${which}Bias`]);
   }
+}
 
-  #checkInput(tokenIds: number[], focusPosition: number): void {
-    if (tokenIds.length === 0) {
-      throw new RangeError("the sentence has no tokens");
-    }
-    for (const id of tokenIds) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-        throw new RangeError(
-          `token id ${id} is outside the vocabulary (0…${this.vocabSize - 1})`,
-        );
-      }
-    }
-    if (
-      !Number.isInteger(focusPosition) || focusPosition < 0 ||
-      focusPosition >= tokenIds.length
-    ) {
+// Token ids inside the vocabulary, a focus position inside the sentence.
+function checkInput(
+  tokenIds: number[],
+  focusPosition: number,
+  vocabSize: number,
+): void {
+  if (!Array.isArray(tokenIds) || tokenIds.length === 0) {
+    throw new RangeError("the sentence has no tokens");
+  }
+  for (const id of tokenIds) {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
       throw new RangeError(
-        `focus position ${focusPosition} is outside the sentence (0…${
-          tokenIds.length - 1
-        })`,
+        `token id ${id} is outside the vocabulary (0…${vocabSize - 1})`,
       );
     }
+  }
+  if (
+    !Number.isInteger(focusPosition) || focusPosition < 0 ||
+    focusPosition >= tokenIds.length
+  ) {
+    throw new RangeError(
+      `focus position ${focusPosition} is outside the sentence (0…${
+        tokenIds.length - 1
+      })`,
+    );
   }
 }

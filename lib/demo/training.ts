@@ -1,22 +1,18 @@
 /**
- * Training: Adam on a loss for a number of epochs, reporting each epoch
- * through a callback and returning the whole history. `train()` picks the
- * engine: the hand-written one when it supports the problem, else tfjs's
- * automatic differentiation (loaded only then), and says which ran and why.
+ * The demo's training: `trainExperiment` builds the model, the loss and the
+ * data of an experiment and trains them through one of two engines behind
+ * the same call: the one trainer (`train/trainer.ts`, tfjs autodiff and the
+ * one Adam), or the declared fast path for the demo's focus-row problem
+ * (`handwritten.ts`, float64 loops), which `"auto"` picks when it says it
+ * supports the problem. It returns the whole history and says which ran.
  * @module
  */
 
 import { describe } from "../core/_describe.ts";
 import { type AttentionConfig, resolveConfig } from "./config.ts";
-import {
-  type Engine,
-  ENGINE_NAMES,
-  type EngineName,
-  type TrainingProblem,
-} from "../train/engine.ts";
 import type { Experiment } from "./experiment.ts";
-import { HANDWRITTEN_ENGINE } from "../train/handwritten.ts";
-import { createSizeLoss, type Loss, sizeMask } from "./loss.ts";
+import { HandwrittenAttention, handwrittenUnsupported } from "./handwritten.ts";
+import { createSizeLoss, type RowLoss, sizeMask } from "./loss.ts";
 import {
   checkEmbeddingSize,
   checkParameters,
@@ -24,6 +20,16 @@ import {
   initParameters,
   type Parameters,
 } from "./parameters.ts";
+
+/**
+ * The engines: `"handwritten"`, the demo's fast path (hand-derived
+ * gradients in float64 loops: the focus row, a loss with a float64 form);
+ * `"tfjs"`, the one trainer (tfjs autodiff and the one Adam, any loss).
+ */
+export type EngineName = "handwritten" | "tfjs";
+
+/** Every engine name, in the order `"auto"` tries them. */
+export const ENGINE_NAMES: readonly EngineName[] = ["handwritten", "tfjs"];
 
 /** The state at the start of one epoch, before its update. */
 export interface EpochReport {
@@ -35,12 +41,12 @@ export interface EpochReport {
   weights: number[];
 }
 
-/** Options for {@linkcode train}. */
-export interface TrainOptions {
+/** Options for {@linkcode trainExperiment}. */
+export interface TrainExperimentOptions {
   /** `"auto"` (default): the hand-written engine when it supports the problem, else `"tfjs"`; or an engine by name. */
   engine?: EngineName | "auto";
   /** What to minimise; default the size loss of the experiment's size words. */
-  loss?: Loss;
+  loss?: RowLoss;
   /** Parameters to start from; default `initParameters(vocabSize, dModel, {seed})`. */
   initialParameters?: Parameters;
   /** Called once per epoch; training waits for a returned promise. */
@@ -59,6 +65,8 @@ export interface EngineChoice {
 export interface TrainResult {
   /** The engine that ran, and why. */
   engine: EngineChoice;
+  /** The name of the loss that was minimised (charts title their curves with it). */
+  lossName: string;
   /** The parameters before the first update. */
   initialParameters: Parameters;
   /** The parameters after the last update. */
@@ -75,7 +83,9 @@ export interface TrainResult {
 
 /**
  * Trains the attention of the focus word with Adam, as the original demo's
- * `AttentionTrainer` does (by default on its size loss).
+ * `AttentionTrainer` does (by default on its size loss): the model of
+ * `attentionDefinition`, the loss as a value, the sentence as the one batch
+ * of every step.
  *
  * @param experiment The prepared experiment (see `prepareExperiment`).
  * @param options Engine, loss, starting parameters and a per-epoch callback.
@@ -88,15 +98,15 @@ export interface TrainResult {
  *
  * @example
  * ```ts
- * import { prepareExperiment, train } from "../mod.ts";
- * const result = await train(prepareExperiment({ epochs: 5 }));
+ * import { prepareExperiment, trainExperiment } from "../mod.ts";
+ * const result = await trainExperiment(prepareExperiment({ epochs: 5 }));
  * if (result.history.length !== 5) throw new Error();
  * if (result.engine.name !== "handwritten") throw new Error(result.engine.reason);
  * ```
  */
-export async function train(
+export async function trainExperiment(
   experiment: Experiment,
-  options: TrainOptions = {},
+  options: TrainExperimentOptions = {},
 ): Promise<TrainResult> {
   // The size positions matter only to the default size loss.
   const config = checkExperiment(experiment, options.loss === undefined);
@@ -116,41 +126,86 @@ export async function train(
       dModel: config.dModel,
     });
   }
-  const problem: TrainingProblem = {
-    tokenIds,
-    focusPosition,
-    loss: options.loss ??
-      createSizeLoss(tokenIds.length, experiment.sizePositions),
-    initialParameters: cloneParameters(
-      options.initialParameters ??
-        initParameters(vocabSize, config.dModel, { seed: config.seed }),
-    ),
+  const loss = options.loss ??
+    createSizeLoss(tokenIds.length, experiment.sizePositions);
+  const initialParameters = cloneParameters(
+    options.initialParameters ??
+      initParameters(vocabSize, config.dModel, { seed: config.seed }),
+  );
+  const problem = { tokenIds, focusPosition, loss };
+  const why = handwrittenUnsupported(problem);
+  if (asked === "handwritten" && why !== undefined) {
+    throw new RangeError(
+      `the handwritten engine cannot train this: ${why}; use engine "auto" or "tfjs"`,
+    );
+  }
+  const engine: EngineChoice = asked !== "auto"
+    ? { name: asked, reason: "asked for" }
+    : why === undefined
+    ? {
+      name: "handwritten",
+      reason:
+        `automatic: the hand-written engine supports the ${loss.name} loss on the focus row`,
+    }
+    : {
+      name: "tfjs",
+      reason: `automatic: the hand-written engine does not support it (${why})`,
+    };
+  // tfjs loads only when the general path runs.
+  const trained = engine.name === "handwritten"
+    ? await runHandwritten(problem, initialParameters, config, options)
+    : await (await import("./_tfjs_path.ts")).runTrainer(
+      problem,
+      initialParameters,
+      config,
+      options.onEpoch,
+    );
+  return {
+    engine,
+    lossName: loss.name,
+    initialParameters,
+    ...trained,
   };
-  const { engine, reason } = await chooseEngine(asked, problem);
-  const stepper = engine.start(problem);
+}
+
+// What an engine returns: the rest of a TrainResult.
+type Trained = Omit<TrainResult, "engine" | "lossName" | "initialParameters">;
+
+/** The demo's problem: one sentence, the focus row, a row loss. */
+export interface FocusProblem {
+  /** Token ids, `[seqLen]`. */
+  tokenIds: number[];
+  /** Position of the focus word, whose attention row the loss scores. */
+  focusPosition: number;
+  /** What training minimises. */
+  loss: RowLoss;
+}
+
+// The fast path: the float64 kernel, one Adam step per epoch.
+async function runHandwritten(
+  problem: FocusProblem,
+  initialParameters: Parameters,
+  config: AttentionConfig,
+  options: TrainExperimentOptions,
+): Promise<Trained> {
+  const kernel = new HandwrittenAttention(problem, initialParameters);
   const history: TrainResult["history"] = [];
   const weightHistory: number[][] = [];
-  try {
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
-      const { loss, weights } = stepper.step(config.learningRate);
-      history.push({ epoch, loss });
-      weightHistory.push(weights);
-      const pending = options.onEpoch?.({ epoch, loss, weights });
-      if (pending) await pending;
-    }
-    const final = stepper.final();
-    return {
-      engine: { name: engine.name, reason },
-      initialParameters: problem.initialParameters,
-      finalParameters: stepper.parameters(),
-      history,
-      weightHistory,
-      finalWeights: final.weights,
-      finalLoss: final.loss,
-    };
-  } finally {
-    stepper.dispose();
+  for (let epoch = 0; epoch < config.epochs; epoch++) {
+    const { loss, weights } = kernel.step(config.learningRate);
+    history.push({ epoch, loss });
+    weightHistory.push(weights);
+    const pending = options.onEpoch?.({ epoch, loss, weights });
+    if (pending) await pending;
   }
+  const final = kernel.evaluate();
+  return {
+    finalParameters: kernel.parameters(),
+    history,
+    weightHistory,
+    finalWeights: final.weights,
+    finalLoss: final.loss,
+  };
 }
 
 // Checks an experiment, which may be hand-built, as prepareExperiment would
@@ -206,39 +261,4 @@ function checkExperiment(
     sizeMask(tokenIds.length, sizePositions);
   }
   return config;
-}
-
-// The tfjs engine, and tfjs with it, load only when chosen.
-async function loadEngine(name: EngineName): Promise<Engine> {
-  return name === "handwritten"
-    ? HANDWRITTEN_ENGINE
-    : (await import("../train/autodiff.ts")).AUTODIFF_ENGINE;
-}
-
-async function chooseEngine(
-  asked: EngineName | "auto",
-  problem: TrainingProblem,
-): Promise<{ engine: Engine; reason: string }> {
-  if (asked !== "auto") {
-    const engine = await loadEngine(asked);
-    const why = engine.unsupported(problem);
-    if (why !== undefined) {
-      throw new RangeError(
-        `the ${asked} engine cannot train this: ${why}; use engine "auto" or "tfjs"`,
-      );
-    }
-    return { engine, reason: "asked for" };
-  }
-  const why = HANDWRITTEN_ENGINE.unsupported(problem);
-  if (why === undefined) {
-    return {
-      engine: HANDWRITTEN_ENGINE,
-      reason:
-        `automatic: the hand-written engine supports the ${problem.loss.name} loss on the focus row`,
-    };
-  }
-  return {
-    engine: await loadEngine("tfjs"),
-    reason: `automatic: the hand-written engine does not support it (${why})`,
-  };
 }

@@ -1,23 +1,27 @@
 /**
  * Helpers for running the tutorial in a Jupyter notebook: tensors that stay
- * counted once when a cell is re-run, and a live training view that updates
- * one output in place.
+ * counted once when a cell is re-run, and the one live training view
+ * ({@linkcode liveView}: frames drawn from plain records, updated in place
+ * a few times per second) that every chapter's training uses.
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
 import { attentionBars, weightBars } from "../charts/bars.ts";
 import type { ChartElement } from "../charts/common.ts";
+import { lossTitle } from "../charts/experiment.ts";
 import { lossCurve, lossHistory } from "../charts/lines.ts";
-import { chartRow } from "../charts/svg.ts";
+import { chartRow, type HtmlDisplay } from "../charts/svg.ts";
 import { describe } from "../core/_describe.ts";
 import { sizeLossFloor } from "../demo/loss.ts";
 import type { Experiment } from "../demo/experiment.ts";
 import {
-  train,
-  type TrainOptions,
+  trainExperiment,
+  type TrainExperimentOptions,
   type TrainResult,
 } from "../demo/training.ts";
+
+export type { HtmlDisplay };
 
 /** What {@linkcode keep} can free: tensors, containers of tensors, or anything with `dispose()`. */
 export type Disposable = tf.TensorContainer | { dispose(): void };
@@ -65,20 +69,14 @@ function release(value: Disposable): void {
   }
 }
 
-/** A displayable HTML snippet, in the shape Deno's Jupyter kernel displays. */
-export interface HtmlDisplay {
-  /** Returns the MIME bundle the kernel sends. */
-  [key: symbol]: () => Record<string, string>;
-}
-
 /** Deno.jupyter.display's signature, injectable for tests. */
 export type DisplayFunction = (
   value: unknown,
   options: { display_id: string; update?: boolean },
 ) => Promise<void> | void;
 
-/** Options for {@linkcode trainLive}. */
-export interface TrainLiveOptions extends Omit<TrainOptions, "onEpoch"> {
+/** Options for {@linkcode liveView}. */
+export interface LiveViewOptions {
   /** Where frames go. Default: `Deno.jupyter.display`. */
   display?: DisplayFunction;
   /** Most frames per second during training; the final state is always drawn. Default 4. */
@@ -88,31 +86,65 @@ export interface TrainLiveOptions extends Omit<TrainOptions, "onEpoch"> {
    * be watched; only the pace changes, never the numbers. Default 0.
    */
   minSeconds?: number;
+  /** How many steps the run takes (for the pace of `minSeconds`). Default 1. */
+  steps?: number;
+}
+
+/** A live view: call `update` from the trainer's callback, `finish` at the end. */
+export interface LiveView<State> {
+  /**
+   * Shows `state` if a frame is due (at most `framesPerSecond`), after
+   * waiting for the pace of `minSeconds`.
+   *
+   * @param state What the frame shows: plain records.
+   * @param step The step just taken, from 0.
+   */
+  update(state: State, step: number): Promise<void>;
+  /**
+   * Shows the final frame, which stays in the saved notebook.
+   *
+   * @param state The final records.
+   */
+  finish(state: State): Promise<void>;
+  /** Seconds since the view was made. */
+  readonly seconds: number;
 }
 
 /**
- * Trains like {@linkcode train} while one notebook output shows the loss
- * curve so far and the focus word's current weights, updated in place a few
- * times per second. The last frame shows the final state and stays in the
- * saved notebook.
+ * The one live training view: one notebook output, updated in place with a
+ * frame drawn from plain records (a loss history, weights, accuracies) a
+ * few times per second. Every chapter's live training uses it with its own
+ * frame function ({@linkcode trainingFrame} for the demo).
  *
- * @param experiment The prepared experiment.
- * @param options Engine, starting parameters, display function and frame rate.
- * @returns What {@linkcode train} returns.
+ * @param frame Draws one frame from the records.
+ * @param options Display function, frame rate, pace.
+ * @returns The view.
  * @throws {RangeError} When `framesPerSecond` is not above 0 or
- *   `minSeconds` not in [0, 3600], and for what {@linkcode train} rejects.
+ *   `minSeconds` not in [0, 3600].
+ *
+ * @example
+ * ```ts
+ * import { liveView } from "./live.ts";
+ * const shown: unknown[] = [];
+ * const view = liveView((n: number) => ({ [Symbol.for("Jupyter.display")]: () => ({ "text/plain": `${n}` }) }), {
+ *   display: (value) => { shown.push(value); },
+ * });
+ * await view.update(1, 0);
+ * await view.finish(2);
+ * if (shown.length !== 2) throw new Error();
+ * ```
  */
-export async function trainLive(
-  experiment: Experiment,
-  options: TrainLiveOptions = {},
-): Promise<TrainResult> {
+export function liveView<State>(
+  frame: (state: State) => HtmlDisplay,
+  options: LiveViewOptions = {},
+): LiveView<State> {
   const display: DisplayFunction = options.display ??
     ((value, opts) => Deno.jupyter.display(value, opts));
   const framesPerSecond = options.framesPerSecond ?? 4;
   const minSeconds = options.minSeconds ?? 0;
   if (typeof framesPerSecond !== "number" || !(framesPerSecond > 0)) {
     throw new RangeError(
-      `framesPerSecond must be a number above 0 (Infinity: every epoch), got ${
+      `framesPerSecond must be a number above 0 (Infinity: every step), got ${
         describe(framesPerSecond)
       }`,
     );
@@ -129,22 +161,19 @@ export async function trainLive(
   }
   const interval = 1000 / framesPerSecond;
   const displayId = `training-${crypto.randomUUID()}`;
-  const history: { epoch: number; loss: number }[] = [];
   const start = performance.now();
-  const paceMs = 1000 * minSeconds / (experiment?.config?.epochs ?? 1);
+  const paceMs = 1000 * minSeconds / Math.max(1, options.steps ?? 1);
   let lastFrame = -Infinity;
   let frames = 0;
-  const show = async (state: TrainingFrameState) => {
-    await display(trainingFrame(experiment, state), {
+  const show = async (state: State) => {
+    await display(frame(state), {
       display_id: displayId,
       update: frames++ > 0,
     });
   };
-  const result = await train(experiment, {
-    ...options,
-    onEpoch: async ({ epoch, loss, weights }) => {
-      history.push({ epoch, loss });
-      const due = start + paceMs * (epoch + 1);
+  return {
+    async update(state, step) {
+      const due = start + paceMs * (step + 1);
       if (performance.now() < due) {
         await new Promise((resolve) =>
           setTimeout(resolve, due - performance.now())
@@ -153,14 +182,62 @@ export async function trainLive(
       const now = performance.now();
       if (now - lastFrame < interval) return;
       lastFrame = now;
-      await show({ history, weights });
+      await show(state);
+    },
+    finish: (state) => show(state),
+    get seconds() {
+      return (performance.now() - start) / 1000;
+    },
+  };
+}
+
+/** Options for {@linkcode trainLive}. */
+export interface TrainLiveOptions
+  extends
+    Omit<TrainExperimentOptions, "onEpoch">,
+    Omit<LiveViewOptions, "steps"> {}
+
+/**
+ * Trains like `trainExperiment` while one notebook output ({@linkcode liveView})
+ * shows the loss curve so far and the focus word's current weights, updated
+ * in place a few times per second. The last frame shows the final state and
+ * stays in the saved notebook.
+ *
+ * @param experiment The prepared experiment.
+ * @param options Engine, loss, starting parameters, display function and frame rate.
+ * @returns What `trainExperiment` returns.
+ * @throws {RangeError} When `framesPerSecond` is not above 0 or
+ *   `minSeconds` not in [0, 3600], and for what `trainExperiment` rejects.
+ */
+export async function trainLive(
+  experiment: Experiment,
+  options: TrainLiveOptions = {},
+): Promise<TrainResult> {
+  const { display, framesPerSecond, minSeconds, ...training } = options;
+  const lossName = options.loss?.name ?? "size";
+  const view = liveView(
+    (state: TrainingFrameState) => trainingFrame(experiment, state),
+    {
+      display,
+      framesPerSecond,
+      minSeconds,
+      steps: experiment?.config?.epochs ?? 1,
+    },
+  );
+  const history: { epoch: number; loss: number }[] = [];
+  const result = await trainExperiment(experiment, {
+    ...training,
+    onEpoch: ({ epoch, loss, weights }) => {
+      history.push({ epoch, loss });
+      return view.update({ history, weights, lossName }, epoch);
     },
   });
   // The final state stays in the output: every loss, including the one after
   // the last update, and the final weights.
-  await show({
+  await view.finish({
     history: lossHistory(result),
     weights: result.finalWeights,
+    lossName,
     done: true,
   });
   return result;
@@ -177,6 +254,8 @@ export interface TrainingFrameState {
   weights: number[];
   /** True for the final frame: the weights after the last update. Default false. */
   done?: boolean;
+  /** The loss's recorded name, which titles the curve. Default `"size"`. */
+  lossName?: string;
 }
 
 /**
@@ -192,7 +271,7 @@ export function trainingFrame(
   experiment: Experiment,
   state: TrainingFrameState,
 ): HtmlDisplay {
-  const { history, weights, done = false } = state;
+  const { history, weights, done = false, lossName = "size" } = state;
   const epoch = history.at(-1)?.epoch ?? 0;
   const of = done
     ? ` (after ${experiment.config.epochs} epochs)`
@@ -201,17 +280,19 @@ export function trainingFrame(
   // 0 to the last, the loss over its whole possible range (from the floor,
   // all weight on the size words, to 1 + 1/others, all weight on one other
   // word), the weights from 0 to 1.
-  const floor = sizeLossFloor(experiment.sizePositions.length);
+  // (Another loss has no known range: its axis follows the data.)
+  const isSize = lossName === "size";
+  const floor = isSize ? sizeLossFloor(experiment.sizePositions.length) : 0;
   const others = experiment.tokens.length - experiment.sizePositions.length;
   const ceiling = 1 + 1 / others;
   const pad = (ceiling - floor) * 0.06;
   const charts: ChartElement[] = [
     lossCurve(history, {
-      title: `Size loss L${of}`,
-      floor,
+      title: `${lossTitle(lossName)}${of}`,
+      floor: isSize ? floor : undefined,
       width: 420,
       xDomain: [0, experiment.config.epochs],
-      yDomain: [floor - pad, ceiling + pad],
+      yDomain: isSize ? [floor - pad, ceiling + pad] : undefined,
     }),
     attentionBars(weightBars(experiment, weights), {
       title: `Attention of "${experiment.focusWord}"${of}`,

@@ -53,6 +53,12 @@ export interface StepRecord {
   loss: number;
   /** The evaluation before this step's update, on the steps where it ran. */
   metrics?: Record<string, number>;
+  /**
+   * With `recordAttention`: every attention matrix of the forward pass
+   * before this step's update, one flat row-major array per layer
+   * (`[B, heads, Tq, Tk]` read out in order).
+   */
+  attention?: number[][];
 }
 
 /** Options for {@linkcode train}. */
@@ -77,6 +83,12 @@ export interface TrainOptions<Input, Options = undefined> {
   signal?: AbortSignal;
   /** Passed to every forward call. */
   forwardOptions?: Options;
+  /**
+   * Record every step's attention in the history (and the attention after
+   * the last update in `end`), to watch it move. For small models: each
+   * step reads every attention matrix back. Default false.
+   */
+  recordAttention?: boolean;
 }
 
 /** What a training run produced. */
@@ -89,6 +101,12 @@ export interface TrainHistory {
   final?: Record<string, number>;
   /** `"finished"`, or `"aborted"` when the signal stopped it early. */
   stopped: "finished" | "aborted";
+  /**
+   * With `recordAttention`, after at least one update: the loss and the
+   * attention on the last batch after the last update (`step` = the
+   * number of updates).
+   */
+  end?: StepRecord;
 }
 
 /**
@@ -142,6 +160,7 @@ export async function train<Input, Target, Options = undefined>(
   const history: StepRecord[] = [];
   let stopped: TrainHistory["stopped"] = "finished";
   let lastYield = Date.now();
+  let lastBatch: Batch<Input, Target> | undefined;
   const evaluate = () =>
     tf.tidy(() => options.evaluate!(model, history.length));
   try {
@@ -155,9 +174,11 @@ export async function train<Input, Target, Options = undefined>(
         record.metrics = evaluate();
       }
       const batch = data(step);
+      lastBatch = batch;
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => {
           const result = model.forward(batch.input, options.forwardOptions);
+          if (options.recordAttention) record.attention = readAttention(result);
           const cost = loss.compute(result, batch.target);
           tf.dispose([result.output, ...result.attention]);
           return cost;
@@ -184,10 +205,30 @@ export async function train<Input, Target, Options = undefined>(
       }
     }
     const final = options.evaluate ? evaluate() : undefined;
-    return { loss: loss.name, steps: history, final, stopped };
+    const out: TrainHistory = {
+      loss: loss.name,
+      steps: history,
+      final,
+      stopped,
+    };
+    if (options.recordAttention && history.length > 0) {
+      const batch = lastBatch!;
+      out.end = tf.tidy(() => {
+        const result = model.forward(batch.input, options.forwardOptions);
+        const attention = readAttention(result);
+        const value = loss.compute(result, batch.target).dataSync()[0];
+        return { step: history.length, loss: value, attention };
+      });
+    }
+    return out;
   } finally {
     adam.dispose();
   }
+}
+
+// Every attention matrix of a forward pass as plain arrays, one per layer.
+function readAttention(result: ForwardResult): number[][] {
+  return result.attention.map((a) => Array.from(a.dataSync()));
 }
 
 function checkArguments<Input, Target, Options>(

@@ -15,7 +15,7 @@ import {
   weightBars,
 } from "../../lib/charts/bars.ts";
 import { tokenLabels } from "../../lib/charts/common.ts";
-import { prepareExperiment, train } from "../../lib/mod.ts";
+import { prepareExperiment, trainExperiment } from "../../lib/mod.ts";
 import { chartSvg, count, markRects, texts, tickLabels } from "./_svg.ts";
 
 Deno.test("attentionBars", async (t) => {
@@ -131,7 +131,7 @@ Deno.test("signedBars", async (t) => {
 });
 
 const experiment = prepareExperiment({ epochs: 10 });
-const result = await train(experiment);
+const result = await trainExperiment(experiment);
 
 Deno.test("weightBars labels every position and highlights the size words", () => {
   const bars = weightBars(experiment, result.finalWeights);

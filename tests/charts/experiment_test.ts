@@ -11,16 +11,16 @@ import {
 import {
   AttentionModel,
   type ChartElement,
-  EXPERIMENT_CHARTS,
   experimentCharts,
   prepareExperiment,
   toSvgString,
-  train,
+  trainExperiment,
 } from "../../lib/mod.ts";
+import { EXPERIMENT_CHARTS } from "../../lib/charts/experiment.ts";
 import { select, tickLabels } from "./_svg.ts";
 
 const experiment = prepareExperiment({ epochs: 10 });
-const result = await train(experiment);
+const result = await trainExperiment(experiment);
 
 Deno.test("experimentCharts draws the standard figures and frees its tensors", () => {
   const before = tf.memory().numTensors;
@@ -43,7 +43,7 @@ Deno.test("experimentCharts leaves out heatmaps too large to read", async () => 
     sizeWords: ["big"],
     epochs: 2,
   });
-  const charts = experimentCharts(long, await train(long));
+  const charts = experimentCharts(long, await trainExperiment(long));
   assertEquals(Object.keys(charts), [
     "weights_before",
     "weights_after",
@@ -125,6 +125,19 @@ Deno.test("experimentCharts puts comparable charts on one scale", async (t) => {
   );
 });
 
+Deno.test("the loss curve is titled by the loss's recorded name, with the floor only for the size loss", () => {
+  const size = experimentCharts(experiment, result, { charts: ["loss"] });
+  assertStringIncludes(toSvgString(size.loss), "Size loss L per epoch");
+  assertStringIncludes(toSvgString(size.loss), "floor");
+  const other = experimentCharts(
+    experiment,
+    { ...result, lossName: "−log W_S" },
+    { charts: ["loss"] },
+  );
+  assertStringIncludes(toSvgString(other.loss), "Loss −log W_S per epoch");
+  assert(!toSvgString(other.loss).includes("floor"));
+});
+
 Deno.test("experimentCharts draws only the charts asked for", () => {
   const { value: charts, calls } = countForwardPasses(() =>
     experimentCharts(experiment, result, { charts: ["loss", "weights_after"] })
@@ -147,7 +160,7 @@ Deno.test("experimentCharts on a 15,004-token sentence runs no forward pass", as
     dModel: 16,
     epochs: 2,
   });
-  const trained = await train(long);
+  const trained = await trainExperiment(long);
   const before = tf.memory().numTensors;
   const { value: charts, calls } = countForwardPasses(() =>
     experimentCharts(long, trained)
@@ -168,7 +181,7 @@ Deno.test("experimentCharts on a 15,004-token sentence runs no forward pass", as
 
 Deno.test("experimentCharts after 12,000 epochs (the --svg --epochs 12000 repro)", async () => {
   const long = prepareExperiment({ epochs: 12_000 });
-  const charts = experimentCharts(long, await train(long));
+  const charts = experimentCharts(long, await trainExperiment(long));
   assertEquals(Object.keys(charts), [...EXPERIMENT_CHARTS]);
   for (const chart of Object.values(charts)) {
     assert(toSvgString(chart).startsWith("<svg"));

@@ -8,12 +8,16 @@ import {
   assertThrows,
 } from "@std/assert";
 import { geometryPoints, queryKeyGeometry } from "../../lib/charts/geometry.ts";
-import { AttentionModel, prepareExperiment, train } from "../../lib/mod.ts";
+import {
+  AttentionModel,
+  prepareExperiment,
+  trainExperiment,
+} from "../../lib/mod.ts";
 import { chartSvg, select, texts } from "./_svg.ts";
 
 Deno.test("geometryPoints", async (t) => {
   const experiment = prepareExperiment({ dModel: 2, epochs: 3 });
-  const result = await train(experiment);
+  const result = await trainExperiment(experiment);
   const points = geometryPoints(experiment, [
     { epoch: 0, parameters: result.initialParameters },
     { epoch: 3, parameters: result.finalParameters },

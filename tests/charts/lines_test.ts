@@ -8,7 +8,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { lineChart, lossCurve, lossHistory } from "../../lib/charts/lines.ts";
-import { prepareExperiment, train } from "../../lib/mod.ts";
+import { prepareExperiment, trainExperiment } from "../../lib/mod.ts";
 import {
   chartSvg,
   count,
@@ -76,8 +76,15 @@ Deno.test("lossCurve labels epoch and loss and draws the floor", () => {
   assertEquals(count(chartSvg(lossCurve(history)), "stroke-dasharray"), 0);
 });
 
+Deno.test("lossCurve takes the trainer's plain {step, loss} records and labels the axis step", () => {
+  const records = [0, 1, 2].map((step) => ({ step, loss: 1 / (step + 1) }));
+  const html = lossCurve(records, { title: "cross-entropy" }).outerHTML;
+  assert(texts(html).includes("step →"), texts(html).join("|"));
+  assert(!texts(html).some((t) => t.includes("epoch")), texts(html).join("|"));
+});
+
 const experiment = prepareExperiment({ epochs: 10 });
-const result = await train(experiment);
+const result = await trainExperiment(experiment);
 
 Deno.test("lossHistory ends with the loss after the last update", () => {
   const points = lossHistory(result);

@@ -7,7 +7,7 @@ import {
   trajectoryPoints,
   weightTrajectories,
 } from "../../lib/charts/trajectories.ts";
-import { prepareExperiment, train } from "../../lib/mod.ts";
+import { prepareExperiment, trainExperiment } from "../../lib/mod.ts";
 import { chartSvg, lineStrokes, select, texts, translateY } from "./_svg.ts";
 
 Deno.test("weightTrajectories", async (t) => {
@@ -42,7 +42,7 @@ Deno.test("weightTrajectories", async (t) => {
 });
 
 const experiment = prepareExperiment({ epochs: 10 });
-const result = await train(experiment);
+const result = await trainExperiment(experiment);
 
 Deno.test("trajectoryPoints has one point per epoch and position, then the final weights", () => {
   const points = trajectoryPoints(experiment, result);

@@ -8,7 +8,7 @@ import { assert, assertEquals } from "@std/assert";
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 const TOKEN = "tutorial-test";
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();

@@ -150,3 +150,58 @@ Deno.test("train refuses bad arguments in one sentence", async () => {
     "disposed model",
   );
 });
+
+// One attention "layer" whose weights are softmax(w): something to record.
+const SOFT: ModelDefinition<number> = {
+  name: "soft",
+  schema: [{ name: "w", shape: [3], init: { kind: "zeros" } }],
+  forward: (p, _x) => {
+    const a = tf.softmax(p.w).reshape([1, 1, 1, 3]);
+    return { output: a.reshape([3]), attention: [a] };
+  },
+};
+const ON_FIRST: Loss<undefined> = {
+  name: "−log a₀",
+  compute: (r) => tf.neg(tf.log(r.output.slice(0, 1).sum())) as tf.Scalar,
+};
+
+Deno.test("recordAttention keeps each step's attention before its update, and the end state", async () => {
+  const model = new Model(SOFT, { seed: 1 });
+  const history = await train(
+    model,
+    ON_FIRST,
+    () => ({ input: 0, target: undefined }),
+    { steps: 3, adam: { learningRate: 0.1 }, recordAttention: true },
+  );
+  // Step 0 sees the start: softmax of zeros.
+  history.steps[0].attention![0].forEach((v) =>
+    assertAlmostEquals(v, 1 / 3, 1e-7)
+  );
+  // Each record holds the weights its loss was computed from.
+  for (const s of history.steps) {
+    assertAlmostEquals(s.loss, -Math.log(s.attention![0][0]), 1e-6);
+  }
+  // The end state is after the last update, at the model's current values.
+  const w = [...model.values().w];
+  const e = w.map(Math.exp), total = e.reduce((a, b) => a + b, 0);
+  assertEquals(history.end!.step, 3);
+  history.end!.attention![0].forEach((v, i) =>
+    assertAlmostEquals(v, e[i] / total, 1e-6)
+  );
+  assertAlmostEquals(history.end!.loss, -Math.log(e[0] / total), 1e-6);
+  assert(history.end!.loss < history.steps[2].loss);
+  model.dispose();
+});
+
+Deno.test("without recordAttention the history holds no attention and no end", async () => {
+  const model = new Model(SOFT, { seed: 1 });
+  const history = await train(
+    model,
+    ON_FIRST,
+    () => ({ input: 0, target: undefined }),
+    { steps: 2 },
+  );
+  assertEquals(history.steps.map((s) => s.attention), [undefined, undefined]);
+  assertEquals(history.end, undefined);
+  model.dispose();
+});

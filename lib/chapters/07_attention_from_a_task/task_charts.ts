@@ -14,7 +14,8 @@ import {
 } from "../../charts/common.ts";
 import { toSvgString } from "../../charts/svg.ts";
 import type { Corpus } from "./corpus.ts";
-import type { DisplayFunction, HtmlDisplay } from "../../notebook/live.ts";
+import { type HtmlDisplay } from "../../charts/svg.ts";
+import { liveView, type LiveViewOptions } from "../../notebook/live.ts";
 import {
   resolveTaskConfig,
   type TaskStep,
@@ -220,18 +221,17 @@ export function taskCurves(
 }
 
 /** Options for {@linkcode trainTaskLive}. */
-export interface TrainTaskLiveOptions extends Omit<TrainTaskOptions, "onStep"> {
-  /** Where frames go. Default: `Deno.jupyter.display`. */
-  display?: DisplayFunction;
-  /** Most frames per second during training; the final state is always drawn. Default 4. */
-  framesPerSecond?: number;
-}
+export interface TrainTaskLiveOptions
+  extends
+    Omit<TrainTaskOptions, "onStep">,
+    Pick<LiveViewOptions, "display" | "framesPerSecond"> {}
 
 /**
- * Trains like {@linkcode trainTask} while one notebook output shows the loss
- * and the accuracies so far on fixed axes, updated in place, with the elapsed
- * time. The last frame shows the whole run and stays in the saved notebook;
- * it carries no time, so a rerun saves the same output.
+ * Trains like {@linkcode trainTask} while one notebook output (the one live
+ * view, `liveView`) shows the loss and the accuracies so far on fixed axes,
+ * updated in place, with the elapsed time. The last frame shows the whole
+ * run and stays in the saved notebook; it carries no time, so a rerun saves
+ * the same output.
  *
  * @param corpus The corpus.
  * @param options Configuration, display function and frame rate.
@@ -241,37 +241,30 @@ export async function trainTaskLive(
   corpus: Corpus,
   options: TrainTaskLiveOptions = {},
 ): Promise<TrainTaskResult & { seconds: number }> {
-  const display: DisplayFunction = options.display ??
-    ((value, opts) => Deno.jupyter.display(value, opts));
-  const interval = 1000 / (options.framesPerSecond ?? 4);
-  const displayId = `task-training-${crypto.randomUUID()}`;
-  const start = performance.now();
-  let lastFrame = -Infinity;
-  let frames = 0;
+  const { display, framesPerSecond, ...training } = options;
   const steps = resolveTaskConfig(options.config).steps;
   let lossMax = 1;
-  const show = async (history: TaskStep[], note: string) => {
-    await display(taskCurves(history, { steps, lossMax, note }), {
-      display_id: displayId,
-      update: frames++ > 0,
-    });
-  };
+  const view = liveView(
+    ({ history, note }: { history: TaskStep[]; note: string }) =>
+      taskCurves(history, { steps, lossMax, note }),
+    { display, framesPerSecond, steps },
+  );
   const result = await trainTask(corpus, {
-    ...options,
-    onStep: async (point, history) => {
+    ...training,
+    onStep: (point, history) => {
       if (point.step === 0) lossMax = Math.ceil(point.loss); // fixed from here on
-      const now = performance.now();
-      if (now - lastFrame < interval) return;
-      lastFrame = now;
-      await show(
+      return view.update({
         history,
-        `step ${point.step} of ${steps}, ${
-          ((now - start) / 1000).toFixed(1)
-        } s`,
-      );
+        get note() {
+          return `step ${point.step} of ${steps}, ${view.seconds.toFixed(1)} s`;
+        },
+      }, point.step);
     },
   });
-  const seconds = (performance.now() - start) / 1000;
-  await show(result.history, `after ${result.model.config.steps} steps`);
+  const seconds = view.seconds;
+  await view.finish({
+    history: result.history,
+    note: `after ${result.model.config.steps} steps`,
+  });
   return { ...result, seconds };
 }

@@ -16,7 +16,15 @@ import {
   embeddingLookup,
   scaledDotProductAttention,
 } from "../../core/attention.ts";
-import { ADAM } from "../../demo/config.ts";
+import {
+  type ForwardResult,
+  Model,
+  type ModelDefinition,
+  type ParameterSpec,
+  type ParameterValues,
+} from "../../core/model.ts";
+import { CROSS_ENTROPY } from "../../train/losses.ts";
+import { type Batch, train } from "../../train/trainer.ts";
 import {
   type Corpus,
   encode,
@@ -63,30 +71,160 @@ export const DEFAULT_TASK_CONFIG: Readonly<TaskModelConfig> = Object.freeze({
   seed: 1,
 });
 
-/** The parameter names, in the order {@linkcode TaskModel.variables} lists them. */
-function parameterShapes(
+/**
+ * The model's parameter schema: one table (name, shape, initialiser) that
+ * the variables, their initial values and the forward all read. Embeddings
+ * and positions N(0, 1) as `nn.Embedding`; matrices N(0, 1/fanIn); biases 0.
+ *
+ * @param vocabSize Words in the vocabulary.
+ * @param classes Read-out classes.
+ * @param config The full configuration.
+ * @returns The rows, in a fixed order.
+ */
+export function taskSchema(
   vocabSize: number,
   classes: number,
-  c: TaskModelConfig,
-): [string, number[]][] {
-  const d = c.dModel;
-  return [
+  config: TaskModelConfig,
+): ParameterSpec[] {
+  const d = config.dModel;
+  const rows: [string, number[]][] = [
     ["embedding", [vocabSize, d]],
-    ["positions", [c.maxLen, d]],
-    ...Array.from({ length: c.hops }, (_, h) =>
+    ["positions", [config.maxLen, d]],
+    ...Array.from({ length: config.hops }, (_, h) =>
       [
         [`hop${h + 1}.query`, [d, d]],
         [`hop${h + 1}.key`, [d, d]],
         [`hop${h + 1}.value`, [d, d]],
       ] as [string, number[]][]).flat(),
-    ["readout.hidden", [d, c.hidden]],
-    ["readout.hiddenBias", [c.hidden]],
-    ["readout.output", [c.hidden, classes]],
+    ["readout.hidden", [d, config.hidden]],
+    ["readout.hiddenBias", [config.hidden]],
+    ["readout.output", [config.hidden, classes]],
     ["readout.outputBias", [classes]],
   ];
+  return rows.map(([name, shape]) => ({
+    name,
+    shape,
+    init: shape.length === 1 ? { kind: "zeros" } : {
+      kind: "normal",
+      std: name === "embedding" || name === "positions"
+        ? 1
+        : 1 / Math.sqrt(shape[0]),
+    },
+  }));
 }
 
-/** What one forward pass returns; the caller owns the tensors. */
+/**
+ * The chapter's initial values: the schema's normal draws made with tfjs's
+ * seeded generator (seed `1000·seed + k + 1` for row `k`), as this chapter
+ * has always started, so its notebook keeps its numbers. (The contract's
+ * own `initValues` draws differently; both are deterministic.)
+ *
+ * @param schema The schema of {@linkcode taskSchema}.
+ * @param seed The configuration's seed, ≥ 1.
+ * @returns One array per parameter.
+ */
+export function taskInitialValues(
+  schema: readonly ParameterSpec[],
+  seed: number,
+): ParameterValues {
+  return Object.fromEntries(schema.map((spec, k) => {
+    const init = spec.init;
+    const values = init.kind === "normal"
+      ? tf.tidy(() =>
+        tf.randomNormal(
+          [...spec.shape],
+          0,
+          init.std,
+          "float32",
+          seed * 1000 + k + 1,
+        )
+          .dataSync() as Float32Array
+      )
+      : new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
+    return [spec.name, Float32Array.from(values)];
+  }));
+}
+
+/**
+ * The model on the contract: the schema of {@linkcode taskSchema} and a
+ * forward from an encoded batch to the read-out's logits `[B, classes]`
+ * and the attention of "it" in each hop, `hops × [B, 1, 1, seqLen]`
+ * (one head, one query; pads get 0).
+ *
+ * @param vocabSize Words in the vocabulary.
+ * @param config Overrides of {@linkcode DEFAULT_TASK_CONFIG}.
+ * @returns The definition.
+ * @throws {RangeError} For a bad size or configuration.
+ */
+export function taskDefinition(
+  vocabSize: number,
+  config: Partial<TaskModelConfig> = {},
+): ModelDefinition<EncodedBatch> {
+  const c = resolveTaskConfig(config);
+  if (!Number.isInteger(vocabSize) || vocabSize < 2) {
+    throw new RangeError(
+      `vocabSize must be a whole number ≥ 2, got ${vocabSize}`,
+    );
+  }
+  const classes = c.readout === "word" ? vocabSize : 2;
+  const { dModel, maxLen, hops, attention } = c;
+  return {
+    name: "chapter 7 task model",
+    schema: taskSchema(vocabSize, classes, c),
+    forward: (p, batch): ForwardResult => {
+      const { batchSize: B, seqLen } = batch;
+      if (seqLen > maxLen) {
+        throw new RangeError(
+          `sentences of ${seqLen} words are longer than maxLen ${maxLen}`,
+        );
+      }
+      const tokens = embeddingLookup(p["embedding"] as tf.Tensor2D, [
+        ...batch.ids,
+      ]); // [B·seqLen] → [B·seqLen, dModel]
+      const x = tokens.reshape([B, seqLen, dModel]).add(
+        p["positions"].slice([0, 0], [seqLen, dModel]),
+      ) as tf.Tensor3D; // [B, seqLen, dModel] + [seqLen, dModel]
+      const pad = tf.tensor(
+        [...batch.ids].map((id) => id === 0 ? -Infinity : 0),
+        [B, 1, seqLen],
+      ); // [B, 1, seqLen]: -Infinity hides padding
+      const focus = tf.oneHot(batch.focusPositions, seqLen).toFloat()
+        .reshape([B, 1, seqLen]); // [B, 1, seqLen]
+      let h = tf.matMul(focus, x); // [B, 1, seqLen] · [B, seqLen, dModel] → [B, 1, dModel]: "it"
+      const rows = x.reshape([B * seqLen, dModel]);
+      const weights: tf.Tensor[] = [];
+      for (let hop = 1; hop <= hops; hop++) {
+        const project = (name: string) =>
+          tf.matMul(rows, p[`hop${hop}.${name}`]).reshape([B, seqLen, dModel]); // [B·seqLen, dModel] · [dModel, dModel] → [B, seqLen, dModel]
+        const q = attention === "uniform"
+          ? tf.zerosLike(h) // equal scores: uniform weights over the words
+          : tf.matMul(
+            h.reshape([B, dModel]),
+            p[`hop${hop}.query`],
+          ).reshape([B, 1, dModel]); // [B, dModel] · [dModel, dModel] → [B, 1, dModel]
+        const result = scaledDotProductAttention(
+          q,
+          project("key"),
+          project("value"),
+          { mask: pad },
+        ); // output [B, 1, dModel], weights [B, 1, seqLen]
+        h = h.add(result.output); // residual: "it" plus what this hop fetched
+        weights.push(result.weights.reshape([B, 1, 1, seqLen])); // one head, one query
+      }
+      const hidden = tf.relu(
+        tf.matMul(h.reshape([B, dModel]), p["readout.hidden"]).add(
+          p["readout.hiddenBias"],
+        ),
+      ); // [B, dModel] · [dModel, hidden] → [B, hidden]
+      const logits = tf.matMul(hidden, p["readout.output"]).add(
+        p["readout.outputBias"],
+      ) as tf.Tensor2D; // [B, hidden] · [hidden, classes] → [B, classes]
+      return { output: logits, attention: weights };
+    },
+  };
+}
+
+/** What {@linkcode TaskModel.forward} returns; the caller owns the tensors. */
 export interface TaskForward {
   /** Read-out scores, `[B, classes]`. */
   logits: tf.Tensor2D;
@@ -95,7 +233,9 @@ export interface TaskForward {
 }
 
 /**
- * The model. Only it creates variables; {@linkcode TaskModel.dispose} frees them.
+ * The model made concrete: a {@linkcode Model} of {@linkcode taskDefinition}
+ * started from {@linkcode taskInitialValues}, with the configuration it was
+ * built from. {@linkcode TaskModel.dispose} frees the variables.
  *
  * @example
  * ```ts
@@ -116,8 +256,8 @@ export class TaskModel {
   readonly config: TaskModelConfig;
   /** Read-out classes: `vocabSize` for "word", 2 for "role". */
   readonly classes: number;
-  /** Every trainable parameter by name (see {@linkcode TaskModel.variables}). */
-  readonly parameters: Map<string, tf.Variable>;
+  /** The model on the contract, which the one trainer trains. */
+  readonly model: Model<EncodedBatch>;
 
   /**
    * @param vocabSize Words in the vocabulary.
@@ -125,35 +265,22 @@ export class TaskModel {
    * @throws {RangeError} For a bad size, width, hop count, seed or mode.
    */
   constructor(vocabSize: number, config: Partial<TaskModelConfig> = {}) {
-    const c = resolveTaskConfig(config);
-    if (!Number.isInteger(vocabSize) || vocabSize < 2) {
-      throw new RangeError(
-        `vocabSize must be a whole number ≥ 2, got ${vocabSize}`,
-      );
-    }
-    this.config = c;
-    this.classes = c.readout === "word" ? vocabSize : 2;
-    this.parameters = new Map();
-    for (
-      const [k, [name, shape]] of parameterShapes(vocabSize, this.classes, c)
-        .entries()
-    ) {
-      // Embeddings and positions N(0, 1) as nn.Embedding; matrices
-      // N(0, 1/fanIn); biases 0.
-      const std = name === "embedding" || name === "positions"
-        ? 1
-        : 1 / Math.sqrt(shape[0]);
-      const init = shape.length === 1
-        ? tf.zeros(shape)
-        : tf.randomNormal(shape, 0, std, "float32", c.seed * 1000 + k + 1);
-      this.parameters.set(name, tf.variable(init, true));
-      init.dispose();
-    }
+    const definition = taskDefinition(vocabSize, config);
+    this.config = resolveTaskConfig(config);
+    this.classes = this.config.readout === "word" ? vocabSize : 2;
+    this.model = new Model(definition, {
+      values: taskInitialValues(definition.schema, this.config.seed),
+    });
+  }
+
+  /** Every trainable parameter by name, in schema order. */
+  get parameters(): ReadonlyMap<string, tf.Variable> {
+    return this.model.variables;
   }
 
   /** The trainable variables, in a fixed order. */
   get variables(): tf.Variable[] {
-    return [...this.parameters.values()];
+    return [...this.model.variables.values()];
   }
 
   /**
@@ -164,82 +291,18 @@ export class TaskModel {
    * @throws {RangeError} When a sentence is longer than `maxLen`.
    */
   forward(batch: EncodedBatch): TaskForward {
-    const { batchSize: B, seqLen } = batch;
-    const { dModel, maxLen, hops, attention } = this.config;
-    if (seqLen > maxLen) {
-      throw new RangeError(
-        `sentences of ${seqLen} words are longer than maxLen ${maxLen}`,
-      );
-    }
-    const p = (name: string) => this.parameters.get(name)!;
-    return tf.tidy(() => {
-      const tokens = embeddingLookup(p("embedding") as tf.Tensor2D, [
-        ...batch.ids,
-      ]); // [B·seqLen] → [B·seqLen, dModel]
-      const x = tokens.reshape([B, seqLen, dModel]).add(
-        p("positions").slice([0, 0], [seqLen, dModel]),
-      ) as tf.Tensor3D; // [B, seqLen, dModel] + [seqLen, dModel]
-      const pad = tf.tensor(
-        [...batch.ids].map((id) => id === 0 ? -Infinity : 0),
-        [B, 1, seqLen],
-      ); // [B, 1, seqLen]: -Infinity hides padding
-      const focus = tf.oneHot(batch.focusPositions, seqLen).toFloat()
-        .reshape([B, 1, seqLen]); // [B, 1, seqLen]
-      let h = tf.matMul(focus, x); // [B, 1, seqLen] · [B, seqLen, dModel] → [B, 1, dModel]: "it"
-      const rows = x.reshape([B * seqLen, dModel]);
-      const weights: tf.Tensor2D[] = [];
-      for (let hop = 1; hop <= hops; hop++) {
-        const project = (name: string) =>
-          tf.matMul(rows, p(`hop${hop}.${name}`)).reshape([B, seqLen, dModel]); // [B·seqLen, dModel] · [dModel, dModel] → [B, seqLen, dModel]
-        const q = attention === "uniform"
-          ? tf.zerosLike(h) // equal scores: uniform weights over the words
-          : tf.matMul(
-            h.reshape([B, dModel]),
-            p(`hop${hop}.query`),
-          ).reshape([B, 1, dModel]); // [B, dModel] · [dModel, dModel] → [B, 1, dModel]
-        const result = scaledDotProductAttention(
-          q,
-          project("key"),
-          project("value"),
-          { mask: pad },
-        ); // output [B, 1, dModel], weights [B, 1, seqLen]
-        h = h.add(result.output); // residual: "it" plus what this hop fetched
-        weights.push(result.weights.reshape([B, seqLen]));
-      }
-      const hidden = tf.relu(
-        tf.matMul(h.reshape([B, dModel]), p("readout.hidden")).add(
-          p("readout.hiddenBias"),
-        ),
-      ); // [B, dModel] · [dModel, hidden] → [B, hidden]
-      const logits = tf.matMul(hidden, p("readout.output")).add(
-        p("readout.outputBias"),
-      ) as tf.Tensor2D; // [B, hidden] · [hidden, classes] → [B, classes]
-      return { logits, weights };
+    const { output, attention } = this.model.forward(batch);
+    const weights = attention.map((a) => {
+      const w = a.reshape([batch.batchSize, batch.seqLen]) as tf.Tensor2D; // [B, 1, 1, seqLen] → [B, seqLen]
+      a.dispose();
+      return w;
     });
-  }
-
-  /**
-   * Mean cross-entropy of the read-out against the labels: the only loss.
-   *
-   * @param batch Encoded sentences.
-   * @param labels The right class of each sentence, `[B]` (see {@linkcode taskLabels}).
-   * @returns The loss, a scalar; the caller disposes it.
-   */
-  loss(batch: EncodedBatch, labels: Int32Array): tf.Scalar {
-    return tf.tidy(() => {
-      const { logits, weights } = this.forward(batch);
-      tf.dispose(weights);
-      const target = tf.oneHot(tf.tensor1d(labels, "int32"), this.classes); // [B, classes]
-      // −mean over the batch of log softmax(logits)[label]
-      return tf.mul(tf.logSoftmax(logits), target).sum().div(
-        -labels.length,
-      ) as tf.Scalar;
-    });
+    return { logits: output as tf.Tensor2D, weights };
   }
 
   /** Frees the variables. */
   dispose(): void {
-    tf.dispose(this.variables);
+    this.model.dispose();
   }
 }
 
@@ -397,9 +460,10 @@ export interface TrainTaskResult {
 }
 
 /**
- * Trains a {@linkcode TaskModel} on the corpus's training sentences, full
- * batch, with Adam (the project's constants, as PyTorch's), through tfjs
- * autodiff. Deterministic for a given seed.
+ * Trains a {@linkcode TaskModel} on the corpus's training sentences with the
+ * one trainer: {@linkcode CROSS_ENTROPY} as the loss, seeded shuffled
+ * batches as the data, the one Adam (PyTorch's rule and constants), and
+ * both accuracies every `evaluateEvery` steps. Deterministic for a given seed.
  *
  * @param corpus The corpus.
  * @param options Configuration, a per-step callback and the accuracy interval.
@@ -425,8 +489,7 @@ export async function trainTask(
     );
   }
   const model = new TaskModel(corpus.vocabulary.length, options.config);
-  const { steps, learningRate, readout } = model.config;
-  const { steps: _, batchSize, seed } = model.config;
+  const { steps, learningRate, readout, batchSize, seed } = model.config;
   const all = encode(corpus.vocabulary, corpus.train.map((s) => s.words));
   const allLabels = taskLabels(corpus.vocabulary, corpus.train, readout);
   const size = batchSize === 0
@@ -459,46 +522,51 @@ export async function trainTask(
       Int32Array.from(rows, (row) => allLabels[row]),
     ];
   };
-  const optimizer = tf.train.adam(
-    learningRate,
-    ADAM.beta1,
-    ADAM.beta2,
-    ADAM.epsilon,
-  );
+  const evaluate = (): Record<string, number> => ({
+    trainAccuracy: evaluateTask(model, corpus.vocabulary, corpus.train)
+      .accuracy,
+    testAccuracy: evaluateTask(model, corpus.vocabulary, corpus.test).accuracy,
+  });
   const history: TaskStep[] = [];
   try {
-    for (let step = 0; step <= steps; step++) {
-      const point: TaskStep = { step, loss: NaN };
-      if (step % every === 0 || step === steps) {
-        point.trainAccuracy =
-          evaluateTask(model, corpus.vocabulary, corpus.train).accuracy;
-        point.testAccuracy =
-          evaluateTask(model, corpus.vocabulary, corpus.test).accuracy;
-      }
-      let loss: number;
-      if (step < steps) {
-        const [batch, labels] = nextBatch();
-        const cost = optimizer.minimize(
-          () => model.loss(batch, labels),
-          true,
-          model.variables,
-        )!;
-        loss = cost.dataSync()[0];
-        cost.dispose();
-      } else {
-        const cost = model.loss(all, allLabels);
-        loss = cost.dataSync()[0];
-        cost.dispose();
-      }
-      point.loss = loss;
-      history.push(point);
-      await options.onStep?.(point, history);
-    }
+    const run = await train(
+      model.model,
+      CROSS_ENTROPY,
+      (): Batch<EncodedBatch, Int32Array> => {
+        const [input, target] = nextBatch();
+        return { input, target };
+      },
+      {
+        steps,
+        adam: { learningRate },
+        evaluateEvery: every,
+        evaluate,
+        onStep: (record) => {
+          const point: TaskStep = { step: record.step, loss: record.loss };
+          if (record.metrics) {
+            point.trainAccuracy = record.metrics.trainAccuracy;
+            point.testAccuracy = record.metrics.testAccuracy;
+          }
+          history.push(point);
+          return options.onStep?.(point, history);
+        },
+      },
+    );
+    // After the last update: the loss on the whole training set.
+    const loss = tf.tidy(() =>
+      CROSS_ENTROPY.compute(model.model.forward(all), allLabels).dataSync()[0]
+    );
+    const last: TaskStep = {
+      step: steps,
+      loss,
+      trainAccuracy: run.final!.trainAccuracy,
+      testAccuracy: run.final!.testAccuracy,
+    };
+    history.push(last);
+    await options.onStep?.(last, history);
   } catch (error) {
     model.dispose();
     throw error;
-  } finally {
-    optimizer.dispose();
   }
   return { model, history };
 }

@@ -1,22 +1,22 @@
 /**
- * The hand-written engine: the demo model's forward pass, the loss's slope,
- * the gradients of every parameter written out by hand, and Adam, all as
- * plain float64 loops. It supports one query row of the one-head demo model
- * with any loss that has a float64 form ({@linkcode Loss.evaluate}), and
- * computes the same numbers as the tfjs path (tests assert it) in
- * O(vocabSize·dModel + dModel²) per step. Readers should study `model.ts`;
- * this file is the engine room.
+ * The demo's fast path: its model's forward pass, the loss's slope, the
+ * gradients of every parameter written out by hand, and Adam, all as plain
+ * float64 loops. It supports one query row of the one-head demo model with
+ * any row loss that has a float64 form ({@linkcode RowLoss.evaluate}), and
+ * computes the same numbers as the one trainer (tests assert it) in
+ * O(vocabSize·dModel + dModel²) per step. `trainExperiment` picks it when it
+ * says it supports the problem. Readers should study `model.ts`; this file
+ * is the engine room.
  * @module
  */
 
-import { ADAM } from "../demo/config.ts";
-import type { Engine, Stepper, TrainingProblem } from "./engine.ts";
-import type { Loss } from "../demo/loss.ts";
+import { ADAM } from "./config.ts";
+import type { RowLoss } from "./loss.ts";
 import {
   PARAMETER_SCHEMA,
   type ParameterName,
   type Parameters,
-} from "../demo/parameters.ts";
+} from "./parameters.ts";
 
 /** What the hand-written kernel needs to know about the sentence. */
 export interface HandwrittenProblem {
@@ -25,7 +25,7 @@ export interface HandwrittenProblem {
   /** Position of the focus word, whose attention row the loss scores. */
   focusPosition: number;
   /** The loss; it must have a float64 form (`evaluate`). */
-  loss: Loss;
+  loss: RowLoss;
 }
 
 /** One training step's report: the state before the update. */
@@ -37,7 +37,7 @@ export interface HandwrittenStep {
 }
 
 // A loss known to have its float64 form.
-type FloatLoss = Loss & Required<Pick<Loss, "evaluate">>;
+type FloatLoss = RowLoss & Required<Pick<RowLoss, "evaluate">>;
 
 // A parameter as a flat row-major array with its gradient and Adam moments.
 interface Slot {
@@ -55,7 +55,9 @@ interface Slot {
  *
  * @example
  * ```ts
- * import { createSizeLoss, HandwrittenAttention, initParameters } from "../mod.ts";
+ * import { HandwrittenAttention } from "./handwritten.ts";
+ * import { createSizeLoss } from "./loss.ts";
+ * import { initParameters } from "./parameters.ts";
  * const kernel = new HandwrittenAttention(
  *   { tokenIds: [0, 1, 2, 1], focusPosition: 2, loss: createSizeLoss(4, [1, 3]) },
  *   initParameters(3, 4),
@@ -289,26 +291,19 @@ export class HandwrittenAttention {
 }
 
 /**
- * The hand-written engine as {@linkcode train} sees it: it supports the demo
- * model's focus row with a loss that has a float64 form.
+ * What the fast path declares it supports: the demo model's focus row,
+ * trained on one sentence, with a row loss that has a float64 form.
+ *
+ * @param problem The sentence, the focus position and the loss.
+ * @returns `undefined` when it supports the problem, else why not, in a few words.
  */
-export const HANDWRITTEN_ENGINE: Engine = {
-  name: "handwritten",
-  description: "hand-written gradients and Adam in float64 loops",
-  unsupported: (problem) =>
-    problem.loss.evaluate === undefined
-      ? `the ${problem.loss.name} loss has no float64 form (evaluate)`
-      : undefined,
-  start: (problem: TrainingProblem): Stepper => {
-    const kernel = new HandwrittenAttention(problem, problem.initialParameters);
-    return {
-      step: (learningRate) => kernel.step(learningRate),
-      final: () => kernel.evaluate(),
-      parameters: () => kernel.parameters(),
-      dispose: () => {},
-    };
-  },
-};
+export function handwrittenUnsupported(
+  problem: HandwrittenProblem,
+): string | undefined {
+  return problem.loss.evaluate === undefined
+    ? `the ${problem.loss.name} loss has no float64 form (evaluate)`
+    : undefined;
+}
 
 function slot(values: number[] | number[][]): Slot {
   const flat = values.flat();
