@@ -14,7 +14,7 @@ export const EXERCISES: Exercise[] = [
     prompt:
       'After training, what is hop 1\'s mean weight of "it" on the adjective, over the held-out sentences that end in "small"? (a number between 0 and 1, 2 decimals)',
     hint:
-      "Hop 1's query is the same whatever the adjective; the model needs to know the adjective before hop 2. How much of hop 1 would you spend on it?",
+      "The first hop's query is the same whatever the adjective; the model needs to know the adjective before the second hop. How much of the first hop would you spend on it?",
     isCorrect: near(1, 0.05),
     solution: 1,
   },
