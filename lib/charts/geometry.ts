@@ -280,9 +280,9 @@ export interface ParameterSnapshot {
  *
  * @example
  * ```ts
- * import { geometryPoints, prepareExperiment, train } from "../mod.ts";
+ * import { geometryPoints, prepareExperiment, trainExperiment } from "../mod.ts";
  * const experiment = prepareExperiment({ dModel: 2, epochs: 5 });
- * const result = await train(experiment);
+ * const result = await trainExperiment(experiment);
  * const points = geometryPoints(experiment, [
  *   { epoch: 0, parameters: result.initialParameters },
  *   { epoch: 5, parameters: result.finalParameters },

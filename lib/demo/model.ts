@@ -43,7 +43,7 @@ tf.enableProdMode();
 
 /**
  * The original demo's size loss for one row of attention weights, in tfjs
- * ops: `mean(1 − w[size]) + mean(w[other])`. (As a value for `train()`,
+ * ops: `mean(1 − w[size]) + mean(w[other])`. (As a value for `trainExperiment`,
  * see `createSizeLoss`.)
  *
  * Because the weights sum to 1, the loss depends only on the total weight on
