@@ -143,3 +143,20 @@ Deno.test("bad input gives a one-line message naming it", () => {
     '"huge"',
   );
 });
+
+Deno.test("bothRoles: every noun plays both roles in training, the split is still by pair", () => {
+  const mixed = buildCorpus({ bothRoles: true });
+  assertEquals([mixed.train.length, mixed.test.length], [864, 288]);
+  const roles = new Map<string, Set<number>>();
+  for (const s of mixed.train) {
+    s.pair.forEach((noun, role) =>
+      roles.set(noun, (roles.get(noun) ?? new Set()).add(role))
+    );
+  }
+  assert([...roles.values()].some((r) => r.size === 2));
+  const key = (s: { pair: string[] }) => s.pair.join("+");
+  const trainPairs = new Set(mixed.train.map(key));
+  assert(mixed.test.every((s) => !trainPairs.has(key(s))));
+  assert(mixed.train.every((s) => s.pair[0] !== s.pair[1]));
+  assertEquals(mixed.vocabulary, buildCorpus().vocabulary);
+});

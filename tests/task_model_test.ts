@@ -12,6 +12,7 @@ import {
 } from "../lib/chapters/07_attention_from_a_task/corpus.ts";
 import {
   evaluateTask,
+  type InterventionBatch,
   resolveTaskConfig,
   taskLabels,
   TaskModel,
@@ -49,6 +50,7 @@ function reference(
   labels: Int32Array,
   hops: number,
   uniform = false,
+  forced?: { hop: number; weights: number[][] },
 ): { loss: number; weights: number[][][]; logits: number[][] } {
   const m = (name: string) => p.get(name) as number[][];
   const vec = (name: string) => p.get(name) as number[];
@@ -73,7 +75,9 @@ function reference(
       const top = Math.max(...s);
       const e = s.map((z) => z === -Infinity ? 0 : Math.exp(z - top));
       const total = e.reduce((a, c) => a + c, 0);
-      const w = e.map((z) => z / total);
+      const w = forced?.hop === hop
+        ? forced.weights[b]
+        : e.map((z) => z / total);
       weights[hop - 1].push(w);
       h = h.map((hj, j) =>
         hj + w.reduce((sum, wt, t) => sum + wt * v[t][j], 0)
@@ -293,4 +297,58 @@ Deno.test({
     assert(diff < 1e-4, `loss difference ${diff}`);
     assert(result.steps >= 6);
   },
+});
+
+Deno.test("forceAttention imposes one hop's weights and equals the float64 loop with them", () => {
+  const model = new TaskModel(corpus.vocabulary.length, { seed: 2 });
+  try {
+    const p = snapshot(model);
+    const { seqLen } = BATCH;
+    // hop 2 entirely on the first word of each sentence
+    const weights = SENTENCES.map(() =>
+      Array.from({ length: seqLen }, (_, t) => (t === 1 ? 1 : 0))
+    );
+    const before = tf.memory().numTensors;
+    const out = model.forward({
+      ...BATCH,
+      forceAttention: { hop: 2, weights },
+    } as InterventionBatch);
+    const want = reference(p, BATCH, LABELS, 2, false, { hop: 2, weights });
+    const logits = out.logits.arraySync();
+    const hop2 = out.weights[1].arraySync();
+    tf.dispose([out.logits, ...out.weights]);
+    assertEquals(tf.memory().numTensors, before);
+    assertEquals(hop2, weights);
+    logits.forEach((row, b) =>
+      row.forEach((z, j) => assertAlmostEquals(z, want.logits[b][j], 1e-4))
+    );
+    // the weights the model computes itself, imposed, change nothing
+    const plain = model.forward(BATCH);
+    const own = plain.weights[1].arraySync();
+    const again = model.forward({
+      ...BATCH,
+      forceAttention: { hop: 2, weights: own },
+    } as InterventionBatch);
+    const [a, b] = [plain.logits.arraySync(), again.logits.arraySync()];
+    tf.dispose([
+      plain.logits,
+      ...plain.weights,
+      again.logits,
+      ...again.weights,
+    ]);
+    a.forEach((row, i) =>
+      row.forEach((z, j) => assertAlmostEquals(z, b[i][j], 1e-5))
+    );
+    assertThrows(
+      () =>
+        model.forward({
+          ...BATCH,
+          forceAttention: { hop: 2, weights: [[1]] },
+        } as InterventionBatch),
+      RangeError,
+      "forceAttention.weights must be",
+    );
+  } finally {
+    model.dispose();
+  }
 });

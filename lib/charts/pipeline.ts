@@ -20,7 +20,7 @@ export const PIPELINE_STEPS = [
   { id: "ids", name: "token ids", shape: "[seqLen]" },
   { id: "embeddings", name: "embeddings X", shape: "[seqLen, dModel]" },
   { id: "qkv", name: "Q, K, V = X·W + b", shape: "[seqLen, dModel]" },
-  { id: "scores", name: "scores q·Kᵀ/√d", shape: "[seqLen]" },
+  { id: "scores", name: "scores q·Kᵀ/√d_k", shape: "[seqLen]" },
   { id: "weights", name: "softmax weights", shape: "[seqLen]" },
   { id: "context", name: "context weights·V", shape: "[dModel]" },
   { id: "loss", name: "size loss L", shape: "[] (a number)" },

@@ -80,7 +80,7 @@ export function sinusoidalPositions(
 export interface LearnedPositionTableOptions {
   /** Seed of the random start, ≥ 1 (tfjs treats 0 as "no seed"). Default 1. */
   seed?: number;
-  /** Standard deviation of the start, 0.02 as GPT-2's `wpe`. */
+  /** Standard deviation of the start, 0.02 as Hugging Face's GPT-2 (`initializer_range`; OpenAI's own code drew `wpe` with 0.01). */
   std?: number;
 }
 

@@ -34,6 +34,9 @@ const kept = new Map<string, Disposable>();
  * `const model = keep("model", new AttentionModel(…))` therefore replaces the
  * old model instead of leaking its tensors.
  *
+ * Not tfjs's `tf.keep(tensor)`, which exempts a tensor from the enclosing
+ * `tf.tidy` and frees nothing: this `keep` frees the value kept before.
+ *
  * @param name A name unique within the notebook, usually the variable's.
  * @param value Tensors, an object or array of tensors, or anything with `dispose()`.
  * @returns `value`, unchanged.

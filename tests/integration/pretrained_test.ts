@@ -7,6 +7,7 @@ import {
   assert,
   assertAlmostEquals,
   assertEquals,
+  assertRejects,
   assertThrows,
 } from "@std/assert";
 import * as tf from "@tensorflow/tfjs";
@@ -287,4 +288,85 @@ Deno.test("loadPretrained reads the weight shards in the order of the model's ma
   const manifest = (modelJson as { weightsManifest: { paths: string[] }[] })
     .weightsManifest.flatMap((group) => group.paths);
   assertEquals(imported, manifest);
+});
+
+Deno.test("architecture() reads the model from its graph", async () => {
+  const model = await loadPretrained();
+  try {
+    const rows = new Map(
+      model.architecture().map(({ part, value }) => [part, value]),
+    );
+    assertEquals(rows.get("token embedding"), "8002 rows × 256");
+    // the library's constants agree with what the graph says
+    PRETRAINED_MODEL.headWidth.forEach((dK, layer) =>
+      assert(
+        rows.get(`layer ${layer}: heads × dK`)!.startsWith(
+          `${PRETRAINED_MODEL.heads} × ${dK} `,
+        ),
+      )
+    );
+    assertEquals(
+      rows.get("layer 0: LayerNorm"),
+      "before each sublayer (pre-LN)",
+    );
+    assertEquals(rows.get("layer 1: feed-forward"), "512 → 1536 → 512, Relu");
+    assert(
+      rows.get("layer 0: residual around attention")!.startsWith(
+        "learned 256 → 512",
+      ),
+    );
+    assertEquals(rows.get("layer 1: residual around attention"), "identity");
+    assertEquals(rows.get("final LayerNorm"), "none");
+    assert(rows.get("positions")!.startsWith("sinusoidal"));
+    model.dispose();
+    assertThrows(() => model.architecture(), RangeError, "disposed");
+  } finally {
+    model.dispose();
+  }
+});
+
+Deno.test("embedding(): length 1, an ablation with scale 1 changes nothing, one with 0 does", async () => {
+  const model = await loadPretrained();
+  try {
+    const text =
+      "The trophy did not fit in the suitcase because it was too big";
+    const base = await model.embedding(text);
+    const before = tf.memory().numTensors;
+    const same = await model.embedding(text, {
+      ablate: { layer: 1, head: 1, scale: 1 },
+    });
+    const ablated = await model.embedding(text, {
+      ablate: { layer: 1, head: 1 },
+    });
+    const atIt = await model.embedding(text, {
+      ablate: { layer: 1, head: 1, positions: [11] },
+    });
+    const [b, s, a, i] = [base, same, ablated, atIt].map((e) =>
+      Array.from(e.dataSync())
+    );
+    assertEquals(base.shape, [512]);
+    assertAlmostEquals(Math.hypot(...b), 1, 1e-5);
+    assertEquals(s, b);
+    const cos = (x: number[], y: number[]) =>
+      x.reduce((sum, v, k) => sum + v * y[k], 0);
+    assert(
+      1 - cos(a, b) > 0.1,
+      `ablating layer 1 head 1: 1 − cos ${1 - cos(a, b)}`,
+    );
+    assert(1 - cos(i, b) > 0 && 1 - cos(i, b) < 1 - cos(a, b));
+    tf.dispose([same, ablated, atIt, base]);
+    assertEquals(tf.memory().numTensors, before - 1);
+    for (
+      const ablate of [
+        { layer: 2, head: 0 },
+        { layer: 0, head: 4 },
+        { layer: 0, head: 0, positions: [99] },
+        { layer: 0, head: 0, scale: NaN },
+      ]
+    ) {
+      await assertRejects(() => model.embedding(text, { ablate }), RangeError);
+    }
+  } finally {
+    model.dispose();
+  }
 });

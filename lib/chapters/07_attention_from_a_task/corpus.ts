@@ -122,6 +122,14 @@ export interface CorpusOptions {
   seed?: number;
   /** Share of the noun pairs held out, in (0, 1). Default 0.25 (36 of 144 pairs). */
   testFraction?: number;
+  /**
+   * Let every noun play both roles: the pairs are drawn from all ordered
+   * pairs of two different nouns of {@linkcode THINGS} and
+   * {@linkcode CONTAINERS} together (so "the car did not fit into the chair"
+   * occurs), as many as the default corpus has (144), instead of thing ×
+   * container. A noun's identity then no longer says its role. Default false.
+   */
+  bothRoles?: boolean;
 }
 
 /**
@@ -154,9 +162,18 @@ export function buildCorpus(options: CorpusOptions = {}): Corpus {
       `testFraction must be between 0 and 1 (exclusive), got ${testFraction}`,
     );
   }
-  const pairs = THINGS.flatMap((thing) =>
+  let pairs = THINGS.flatMap((thing) =>
     CONTAINERS.map((container) => [thing, container] as [string, string])
   );
+  if (options.bothRoles) {
+    const count = pairs.length;
+    const nouns = [...THINGS, ...CONTAINERS];
+    pairs = nouns.flatMap((a) =>
+      nouns.flatMap((b) => a === b ? [] : [[a, b] as [string, string]])
+    );
+    shuffle(pairs, seed);
+    pairs = pairs.slice(0, count);
+  }
   shuffle(pairs, seed);
   const testCount = Math.max(1, Math.round(pairs.length * testFraction));
   const sentences = (chosen: [string, string][]) =>

@@ -11,6 +11,7 @@ export {
   type Corpus,
   encode,
   type EncodedBatch,
+  makeSentence,
   type TaskSentence,
   TEMPLATES,
   UNKNOWN,
@@ -18,6 +19,7 @@ export {
 export {
   DEFAULT_TASK_CONFIG,
   evaluateTask,
+  type InterventionBatch,
   taskDefinition,
   type TaskEvaluation,
   TaskModel,

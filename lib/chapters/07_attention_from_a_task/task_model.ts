@@ -202,12 +202,15 @@ export function taskDefinition(
             h.reshape([B, dModel]),
             p[`hop${hop}.query`],
           ).reshape([B, 1, dModel]); // [B, dModel] · [dModel, dModel] → [B, 1, dModel]
-        const result = scaledDotProductAttention(
-          q,
-          project("key"),
-          project("value"),
-          { mask: pad },
-        ); // output [B, 1, dModel], weights [B, 1, seqLen]
+        const forced = (batch as InterventionBatch).forceAttention;
+        const result = forced?.hop === hop
+          ? forcedAttention(forced.weights, project("value"), B, seqLen)
+          : scaledDotProductAttention(
+            q,
+            project("key"),
+            project("value"),
+            { mask: pad },
+          ); // output [B, 1, dModel], weights [B, 1, seqLen]
         h = h.add(result.output); // residual: "it" plus what this hop fetched
         weights.push(result.weights.reshape([B, 1, 1, seqLen])); // one head, one query
       }
@@ -222,6 +225,37 @@ export function taskDefinition(
       return { output: logits, attention: weights };
     },
   };
+}
+
+/**
+ * An encoded batch with one hop's attention imposed: an intervention. The
+ * hop's weights are replaced by `weights` and its output is their weighted
+ * sum of that hop's values; everything else runs as usual. Training never
+ * sets it.
+ */
+export interface InterventionBatch extends EncodedBatch {
+  /** Which hop (1-based) and the weights of "it" to impose, `[B, seqLen]`. */
+  forceAttention?: { hop: number; weights: number[][] };
+}
+
+function forcedAttention(
+  weights: number[][],
+  values: tf.Tensor,
+  batchSize: number,
+  seqLen: number,
+): { output: tf.Tensor; weights: tf.Tensor } {
+  if (
+    weights.length !== batchSize ||
+    weights.some((row) =>
+      row.length !== seqLen || row.some((w) => !Number.isFinite(w))
+    )
+  ) {
+    throw new RangeError(
+      `forceAttention.weights must be [${batchSize}, ${seqLen}] finite numbers (one row per sentence)`,
+    );
+  }
+  const w = tf.tensor(weights, [batchSize, 1, seqLen]); // [B, 1, seqLen]
+  return { output: tf.matMul(w, values), weights: w }; // [B, 1, seqLen] · [B, seqLen, dModel] → [B, 1, dModel]
 }
 
 /** What {@linkcode TaskModel.forward} returns; the caller owns the tensors. */

@@ -6,7 +6,9 @@
  * Chapter 9 sets them beside the toy model of chapters 1–6.
  *
  * Shape names: `layers` (2), `heads` (4), `T` the number of subword tokens,
- * `dK` one head's width (64 in layer 0, 128 in layer 1).
+ * `dK` one head's width (64 in layer 0, 128 in layer 1: layer 0 is 256
+ * wide and widens the stream to 512; {@linkcode PretrainedModel.architecture}
+ * reads this from the graph).
  *
  * Not re-exported by `mod.ts`: importing this file is what makes Deno fetch
  * the 26 MB model package (once, with the `npm-lazy-caching` setting in
@@ -72,9 +74,13 @@ const ATTENTION_PREFIX =
   "module_apply_default/Encoder_en/KonaTransformer/Encode/TransformerStack/";
 
 /** The graph node of one layer's attention: the weights, or the unscaled queries and keys. */
-function nodeName(layer: number, part: "weights" | "queries" | "keys"): string {
+function nodeName(
+  layer: number,
+  part: "weights" | "queries" | "keys" | "headOutputs",
+): string {
   const path = {
     weights: "DotProductAttention/BaseDotProductAttention/attention_weights", // [1, heads, T, T]
+    headOutputs: "DotProductAttention/BaseDotProductAttention/MatMul_1", // [1, heads, T, dK]: weights · values
     queries: "split_heads/transpose", // [1, heads, T, dK]
     keys: "split_heads_1/transpose", // [1, heads, T, dK]
   }[part];
@@ -86,8 +92,11 @@ function nodeName(layer: number, part: "weights" | "queries" | "keys"): string {
  * tokenizer does: NFKC-normalise, mark each word start (and each space)
  * with "▁", then pick, among every way of cutting the text into pieces of
  * the vocabulary, the one whose log-probabilities sum highest (Viterbi).
- * A character the vocabulary has no piece for is an error, not a silent
- * "unknown" token.
+ * A character the vocabulary has no piece for is an error: this tutorial's
+ * choice, so that no word silently becomes an unknown token. The model
+ * itself reserves id 0 for unknown characters, and its reference tokenizer
+ * (`@tensorflow-models/universal-sentence-encoder`) maps such a character
+ * to id 0 (a run of them to one id 0).
  *
  * @param text The sentence.
  * @param vocabulary The pieces and their log-probabilities, by id. Default: the packaged model's 8000.
@@ -228,6 +237,206 @@ function pieceIndex(vocabulary: readonly Piece[]): PieceIndex {
   return index;
 }
 
+/** The graph node of the sentence embedding, `[1, 512]`. */
+const EMBEDDING_NODE =
+  "module_apply_default/Encoder_en/hidden_layers/l2_normalize";
+
+/** Options for {@linkcode PretrainedModel.embedding}. */
+export interface EmbeddingOptions {
+  /**
+   * A head whose output is multiplied by `scale` (default 0: replaced by
+   * zeros, an ablation; 1 changes nothing), at the token `positions` given
+   * (default: every position). Default: none.
+   */
+  ablate?: {
+    layer: number;
+    head: number;
+    scale?: number;
+    positions?: number[];
+  };
+}
+
+/** One fact about the model, as {@linkcode PretrainedModel.architecture} reads it. */
+export interface ArchitectureRow {
+  /** What the row is about, e.g. `"layer 0: heads × dK"`. */
+  part: string;
+  /** What the graph says, e.g. `"4 × 64"`. */
+  value: string;
+  /** The node or weight it was read from (without the common prefix). */
+  readFrom: string;
+}
+
+const ENCODE = "module_apply_default/Encoder_en/KonaTransformer/Encode/";
+const WEIGHT_SHAPES = new Map(
+  WEIGHTS_MANIFEST.flatMap((group) => group.weights).map((w) => [
+    w.name,
+    w.shape,
+  ]),
+);
+const GRAPH_NODES = new Map(
+  (MODEL_TOPOLOGY as { node: { name: string; op: string; input?: string[] }[] })
+    .node.map((node) => [node.name, node]),
+);
+
+function shapeOf(name: string): number[] {
+  const shape = WEIGHT_SHAPES.get(name);
+  if (shape === undefined) throw new Error(`the graph has no weight ${name}`);
+  return shape;
+}
+
+/** Whether a node's first input, through reshapes and gathers, comes from a LayerNorm. */
+function fedByLayerNorm(name: string): boolean {
+  let node = GRAPH_NODES.get(name);
+  for (let step = 0; node !== undefined && step < 6; step++) {
+    const input = node.input?.[0]?.split(":")[0];
+    if (input === undefined) return false;
+    if (input.includes("/layer_norm/")) return true;
+    node = GRAPH_NODES.get(input);
+  }
+  return false;
+}
+
+function readArchitecture(
+  constant: (name: string) => number | undefined,
+): ArchitectureRow[] {
+  const short = (name: string) =>
+    name.replace(
+      /^module(_apply_default)?\/Encoder_en\/(KonaTransformer\/Encode\/(TransformerStack\/)?)?/,
+      "",
+    );
+  const ops = [...GRAPH_NODES.values()];
+  const [vocabRows, width0] = shapeOf("module/Embeddings_en");
+  const rows: ArchitectureRow[] = [{
+    part: "token embedding",
+    value: `${vocabRows} rows × ${width0}`,
+    readFrom: "module/Embeddings_en",
+  }];
+  const sin = ops.find((n) =>
+    n.op === "Sin" && n.name.includes("AddTimingSignal")
+  );
+  const cos = ops.find((n) =>
+    n.op === "Cos" && n.name.includes("AddTimingSignal")
+  );
+  rows.push({
+    part: "positions",
+    value: sin && cos
+      ? "sinusoidal (sin and cos, no weights), added before layer 0"
+      : "not sinusoidal",
+    readFrom: short(sin?.name ?? "AddTimingSignal"),
+  });
+  for (let layer = 0;; layer++) {
+    const scope = `${ENCODE}Layer_${layer}/TransformerLayer/`;
+    const stack = `${ENCODE}TransformerStack/Layer_${layer}/TransformerLayer/`;
+    const qkvName =
+      `module/Encoder_en/KonaTransformer/Encode/Layer_${layer}/TransformerLayer/MultiheadAttention/qkv_transform_single/kernel/part_0`;
+    if (!WEIGHT_SHAPES.has(qkvName)) break;
+    const [, , inWidth, qkvWidth] = shapeOf(qkvName);
+    const reshape =
+      `${stack}MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/`; // [B, T, heads, dK]
+    const heads = constant(`${reshape}2`) ??
+      qkvWidth / 3 / (constant(`${reshape}3`) ?? NaN);
+    const [, , , outWidth] = shapeOf(
+      qkvName.replace("qkv_transform_single", "output_transform_single"),
+    );
+    const adjust = WEIGHT_SHAPES.get(
+      `${scope}dense/kernel/ConcatPartitions/concat`,
+    );
+    const [ffIn, dFF] = shapeOf(`${stack}FFN/conv1/Tensordot/Reshape_1`);
+    const [, ffOut] = shapeOf(`${stack}FFN/conv2/Tensordot/Reshape_1`);
+    const activation = ops.find((n) =>
+      n.name.startsWith(`${stack}FFN/conv1/`) &&
+      ["Relu", "Gelu", "Tanh"].includes(n.op)
+    )?.op ?? "none";
+    const preAttention = fedByLayerNorm(
+      `${stack}MultiheadAttention/qkv_transform_single/Conv2D`,
+    );
+    const preFF = fedByLayerNorm(`${stack}FFN/Gather/GatherNd`);
+    rows.push(
+      {
+        part: `layer ${layer}: width in`,
+        value: `${inWidth}`,
+        readFrom: short(qkvName),
+      },
+      {
+        part: `layer ${layer}: heads × dK`,
+        value: `${heads} × ${qkvWidth / 3 / heads} (Q, K, V: ${inWidth} → 3 × ${
+          qkvWidth / 3
+        })`,
+        readFrom: short(`${reshape}{2,3}`),
+      },
+      {
+        part: `layer ${layer}: attention output W_O`,
+        value: `${qkvWidth / 3} → ${outWidth}`,
+        readFrom: short(
+          qkvName.replace("qkv_transform_single", "output_transform_single"),
+        ),
+      },
+      {
+        part: `layer ${layer}: residual around attention`,
+        value: adjust
+          ? `learned ${adjust[0]} → ${
+            adjust[1]
+          } (AdjustResidualInput), so the stream widens`
+          : "identity",
+        readFrom: short(
+          adjust ? `${scope}dense/kernel` : `${stack}layer_postprocess/add`,
+        ),
+      },
+      {
+        part: `layer ${layer}: LayerNorm`,
+        value: preAttention && preFF
+          ? "before each sublayer (pre-LN)"
+          : preAttention || preFF
+          ? "before one sublayer only"
+          : "not before the sublayers",
+        readFrom: short(
+          `${stack}MultiheadAttention/qkv_transform_single/Conv2D`,
+        ),
+      },
+      {
+        part: `layer ${layer}: feed-forward`,
+        value: `${ffIn} → ${dFF} → ${ffOut}, ${activation}`,
+        readFrom: short(`${stack}FFN/conv1`),
+      },
+    );
+  }
+  const finalNorms = ops.filter((n) =>
+    n.name.includes("/layer_norm/") && !/\/Layer_\d+\//.test(n.name)
+  );
+  rows.push({
+    part: "final LayerNorm",
+    value: finalNorms.length === 0 ? "none" : `${finalNorms.length} ops`,
+    readFrom: "every layer_norm op lies inside a Layer_N scope",
+  });
+  const causal = ops.some((n) =>
+    /lower_triangle|causal|band_part/i.test(n.name) || n.op === "MatrixBandPart"
+  );
+  rows.push({
+    part: "mask",
+    value: causal
+      ? "causal"
+      : "padding only (attention_bias_ignore_padding): an encoder, no causal mask",
+    readFrom: "DotProductAttention/attention_bias_ignore_padding",
+  });
+  const [tanhIn, tanhOut] = shapeOf(
+    "module/Encoder_en/hidden_layers/tanh_layer_0/weights",
+  );
+  const mean =
+    GRAPH_NODES.has("module_apply_default/Encoder_en/KonaTransformer/div") &&
+    GRAPH_NODES.has("module_apply_default/Encoder_en/KonaTransformer/Sum");
+  rows.push({
+    part: "pooling",
+    value: `${
+      mean ? "mean over the tokens (masked sum / length)" : "?"
+    }, tanh dense ${tanhIn} → ${tanhOut}, ${
+      GRAPH_NODES.has(EMBEDDING_NODE) ? "L2-normalised" : "not normalised"
+    }`,
+    readFrom:
+      "KonaTransformer/Sum, KonaTransformer/div, hidden_layers/tanh_layer_0, hidden_layers/l2_normalize",
+  });
+  return rows;
+}
+
 /** What {@linkcode PretrainedModel.attention} returns. The caller owns `weights`. */
 export interface PretrainedAttention {
   /** The subword pieces, `[T]`. */
@@ -344,13 +553,117 @@ export class PretrainedModel {
     return { tokens: pieces, queries, keys };
   }
 
+  /**
+   * The sentence embedding the model was trained to produce, `[512]`: the
+   * token vectors of the last layer averaged over the sentence's tokens,
+   * a tanh dense layer, then scaled to length 1. With `ablate`, one head's
+   * output (its weighted sum of values, `[T, dK]`) is replaced by zeros
+   * before the heads are joined, and everything after it is recomputed.
+   *
+   * @param text The sentence.
+   * @param options The head to ablate, if any.
+   * @returns The embedding `[512]`, length 1 (the caller disposes it).
+   * @throws {RangeError} For a layer or head that does not exist, and as
+   *   {@linkcode PretrainedModel.tokenize}.
+   */
+  async embedding(
+    text: string,
+    options: EmbeddingOptions = {},
+  ): Promise<tf.Tensor1D> {
+    const { ids } = this.tokenize(text);
+    const feeds: Record<string, tf.Tensor> = {};
+    const ablate = options.ablate;
+    if (ablate !== undefined) {
+      const { layer, head, scale = 0 } = ablate;
+      const positions = ablate.positions ?? ids.map((_, t) => t);
+      if (
+        !Array.isArray(positions) ||
+        positions.some((t) => !Number.isInteger(t) || t < 0 || t >= ids.length)
+      ) {
+        throw new RangeError(
+          `ablate.positions must be token positions 0 to ${
+            ids.length - 1
+          }, got ${describe(positions)}`,
+        );
+      }
+      if (!Number.isFinite(scale)) {
+        throw new RangeError(
+          `ablate.scale must be a finite number, got ${describe(scale)}`,
+        );
+      }
+      if (
+        !Number.isInteger(layer) || layer < 0 ||
+        layer >= PRETRAINED_MODEL.layers || !Number.isInteger(head) ||
+        head < 0 || head >= PRETRAINED_MODEL.heads
+      ) {
+        throw new RangeError(
+          `no head ${describe(head)} in layer ${
+            describe(layer)
+          }; the model has layers 0 to ${
+            PRETRAINED_MODEL.layers - 1
+          } and heads 0 to ${PRETRAINED_MODEL.heads - 1}`,
+        );
+      }
+      const node = nodeName(layer, "headOutputs");
+      const [outputs] = await this.#run(ids, [node]); // [1, heads, T, dK]
+      feeds[node] = tf.tidy(() => {
+        const atPositions = tf.sum(
+          tf.oneHot(tf.tensor1d(positions, "int32"), ids.length),
+          0,
+        ).minimum(1); // [T]: 1 at the chosen positions
+        const chosen = tf.mul(
+          tf.oneHot(head, PRETRAINED_MODEL.heads).reshape([-1, 1]),
+          atPositions.reshape([1, -1]),
+        ); // [heads, T]: 1 where the output is scaled
+        const factor = tf.add(1, tf.mul(scale - 1, chosen)); // [heads, T]
+        return tf.mul(
+          outputs,
+          factor.reshape([1, PRETRAINED_MODEL.heads, -1, 1]),
+        ); // [1, heads, T, dK]
+      });
+      outputs.dispose();
+    }
+    try {
+      const [embedding] = await this.#run(ids, [EMBEDDING_NODE], feeds); // [1, 512]
+      const flat = tf.reshape<tf.Rank.R1>(embedding, [-1]); // [512]
+      embedding.dispose();
+      return flat;
+    } finally {
+      tf.dispose(Object.values(feeds));
+    }
+  }
+
+  /**
+   * What this model is, read from its graph (the computation in
+   * `model.json` and the weights' shapes), not from documentation: one row
+   * per fact, with the graph node or weight it was read from.
+   *
+   * @returns The rows, in the order data flows through the model.
+   * @throws {RangeError} After `dispose()`.
+   */
+  architecture(): ArchitectureRow[] {
+    if (this.#graph === undefined) {
+      throw new RangeError(
+        "this PretrainedModel was disposed; load it again with loadPretrained()",
+      );
+    }
+    const graphWeights = this.#graph.weights;
+    return readArchitecture(
+      (name) => graphWeights[name]?.[0]?.dataSync()[0],
+    );
+  }
+
   /** Frees the model's weights (about 26 MB of tensors). */
   dispose(): void {
     this.#graph?.dispose();
     this.#graph = undefined;
   }
 
-  async #run(ids: number[], names: string[]): Promise<tf.Tensor[]> {
+  async #run(
+    ids: number[],
+    names: string[],
+    feeds: Record<string, tf.Tensor> = {},
+  ): Promise<tf.Tensor[]> {
     if (this.#graph === undefined) {
       throw new RangeError(
         "this PretrainedModel was disposed; load it again with loadPretrained()",
@@ -364,10 +677,12 @@ export class PretrainedModel {
     ); // [T, 2]
     const values = tf.tensor1d(ids, "int32"); // [T]
     try {
-      return await this.#graph.executeAsync(
-        { indices, values },
+      const outputs = await this.#graph.executeAsync(
+        { indices, values, ...feeds },
         names,
-      ) as tf.Tensor[];
+      );
+      // one name gives one tensor, several an array
+      return Array.isArray(outputs) ? outputs : [outputs];
     } finally {
       tf.dispose([indices, values]);
     }

@@ -1,7 +1,8 @@
 /**
  * Chapter 8's exercises (notebooks/08_transformer_block.ipynb): counting a
- * block's parameters, the shape after the head split, the causal mask's
- * hidden entries, and the scale of a head.
+ * causal mask's hidden
+ * entries, the shape after the head split, the scale of a head, and a block's
+ * parameters.
  * @module
  */
 
@@ -13,15 +14,6 @@ const shapes = Object.values(blockWeightShapes(4, 16));
 /** Chapter 8's exercises, in the order the notebook asks them. */
 export const EXERCISES: Exercise[] = [
   {
-    id: "08.head-shape",
-    prompt:
-      "A batch of B = 2 sentences of T = 13 tokens, dModel = 4, split into h = 2 heads: what is the shape of the queries after the split and the transpose? Answer as an array, e.g. [1, 2, 3, 4].",
-    hint:
-      "The order is [B, h, T, dK], and each head keeps dModel / h of the columns.",
-    isCorrect: near([2, 2, 13, 2], 0),
-    solution: [2, 2, 13, 2],
-  },
-  {
     id: "08.masked",
     prompt:
       "How many entries of causalMask(13), the mask of the pink-elephant sentence, are −∞?",
@@ -29,6 +21,15 @@ export const EXERCISES: Exercise[] = [
       "Entry [i][j] is −∞ when j > i: count the cells above the diagonal, row by row (12 in row 0, then one fewer each row).",
     isCorrect: near(78, 0),
     solution: 13 * 12 / 2,
+  },
+  {
+    id: "08.head-shape",
+    prompt:
+      "A batch of B = 2 sentences of T = 13 tokens, dModel = 4, split into h = 2 heads: what is the shape of the queries after the split and the transpose? Answer as an array, e.g. [1, 2, 3, 4].",
+    hint:
+      "The order is [B, h, T, dK], and each head keeps dModel / h of the columns.",
+    isCorrect: near([2, 2, 13, 2], 0),
+    solution: [2, 2, 13, 2],
   },
   {
     id: "08.scale",

@@ -1,6 +1,6 @@
 /**
  * Chapter 9's exercises (notebooks/09_a_pretrained_transformer.ipynb): the
- * pretrained model's tokenizer and attention. The solutions are what
+ * pretrained model's attention, and one ablation. The solutions are what
  * `lib/chapters/09_a_pretrained_transformer/pretrained.ts` computes; tests/exercises_09_test.ts recomputes them.
  * @module
  */
@@ -9,8 +9,6 @@ import { type Exercise, near } from "./_kit.ts";
 
 /** The sentences the exercises ask about. */
 export const EXERCISE_SENTENCES = {
-  /** The Illustrated Transformer's example sentence. */
-  animal: "The animal didn't cross the street because it was too tired",
   /** The notebook's sentence. */
   pinkElephant: "The pink elephant tried to get into the car but it was too",
   /** A Winograd pair: "big" makes "it" the trophy, "small" the suitcase. */
@@ -21,15 +19,6 @@ export const EXERCISE_SENTENCES = {
 
 /** Chapter 9's exercises. */
 export const EXERCISES: Exercise[] = [
-  {
-    id: "09.pieces",
-    prompt:
-      `Into how many subword tokens does the tokenizer split "${EXERCISE_SENTENCES.animal}"? Predict, then run tokenizeSubwords.`,
-    hint:
-      "Count the words first, then ask which word a vocabulary of 8000 pieces is least likely to hold whole: punctuation inside a word is a clue.",
-    isCorrect: near(13, 0),
-    solution: 13,
-  },
   {
     id: "09.column-sum",
     prompt:
@@ -47,5 +36,14 @@ export const EXERCISES: Exercise[] = [
       "Run model.attention on both sentences, add the weights of ▁suit and case in the row of ▁it for every head, and take the largest absolute difference.",
     isCorrect: near(0.01, 0.005),
     solution: 0.01,
+  },
+  {
+    id: "09.ablation",
+    prompt:
+      "Ablate each of the 8 heads in turn (its output replaced by zeros) on the trophy sentence. Which head's ablation moves the sentence embedding most (largest 1 − cosine)? Answer as [layer, head].",
+    hint:
+      'Look at the table of the row of "it" in the trophy sentence: which head gives the nouns most weight? Then ask whether a head that only looks at neighbours could matter as much.',
+    isCorrect: near([1, 1], 0),
+    solution: [1, 1],
   },
 ];
