@@ -39,15 +39,21 @@ export const MIN_CHARTS: Readonly<Record<string, number>> = {
 };
 
 /**
- * The chapters that train or load a GPT and take a minute or more each
- * (measured: one stock nbclient run of each is 60–120 s here). The notebook
+ * The chapters that take a minute or more each: 07 (its controls train 18
+ * small models: 56 s of CPU, 146 s wall at load 6.7) and the GPT chapters
+ * 10–12 (60–120 s each here, at load 4–7). The notebook
  * test runs them once instead of `ATTENTION_PASSES` times, and the browser
  * test does one Restart & Run All plus one Run All without restart (same
  * outputs, same tensor count) instead of three runs and a re-run of every
  * cell, which keeps CI well inside its time. `ATTENTION_PASSES` set
  * explicitly applies to them too.
  */
-export const SLOW_NOTEBOOKS: ReadonlySet<string> = new Set(["10", "11", "12"]);
+export const SLOW_NOTEBOOKS: ReadonlySet<string> = new Set([
+  "07",
+  "10",
+  "11",
+  "12",
+]);
 
 /**
  * Checks that `jupyter nbconvert` and nbclient can be run.
