@@ -149,7 +149,7 @@ Deno.test("the smoke benchmark runs and prints the table", async () => {
   const load = /1-minute load average during the run: (.*)/.exec(stdout);
   if (load === null) throw new Error("the report records no load average");
   if (load[1].includes("loaded")) {
-    assertStringIncludes(stdout, "| loaded ");
+    assertStringIncludes(stdout, " loaded |");
     assertStringIncludes(stdout, "No CLI ratio: the machine was loaded");
   }
 });

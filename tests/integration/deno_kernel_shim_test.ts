@@ -384,7 +384,14 @@ Deno.test("without jupyter-client (no `jupyter kernelspec`), installKernel names
         `catch (error) { console.log((error as Error).message); }\n`,
     );
     const result = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--no-config", script],
+      // the reader's configuration, as deno task setup runs tools/kernel.ts
+      args: [
+        "run",
+        "--allow-all",
+        "--config",
+        new URL("../../deno.json", import.meta.url).pathname,
+        script,
+      ],
       env: { PATH: bin, NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",
