@@ -76,3 +76,33 @@ export function listSome(items: readonly string[], max = 12): string {
   const more = items.length - shown.length;
   return shown.join(", ") + (more > 0 ? `, … and ${more} more` : "");
 }
+
+/**
+ * Checks that an options argument is an object (or left out), so that
+ * `f(x, null)` answers in one sentence instead of "Cannot read properties".
+ *
+ * @param options The argument.
+ * @param name Its name in the message; default `"options"`.
+ * @returns The options, `{}` when left out.
+ * @throws {TypeError} For null, a number, a string, an array, a Symbol, ….
+ *
+ * @example
+ * ```ts
+ * import { checkOptions } from "./_describe.ts";
+ * if (Object.keys(checkOptions(undefined)).length !== 0) throw new Error();
+ * ```
+ */
+export function checkOptions<T extends object>(
+  options: T | undefined,
+  name = "options",
+): T {
+  if (options === undefined) return {} as T;
+  if (
+    typeof options !== "object" || options === null || Array.isArray(options)
+  ) {
+    throw new TypeError(
+      `${name} must be an object (or left out), got ${describe(options)}`,
+    );
+  }
+  return options;
+}

@@ -17,12 +17,14 @@ import {
   scaledDotProductAttention,
 } from "../../core/attention.ts";
 import {
+  checkSchema,
   type ForwardResult,
   Model,
   type ModelDefinition,
   type ParameterSpec,
   type ParameterValues,
 } from "../../core/model.ts";
+import { describe } from "../../core/_describe.ts";
 import { CROSS_ENTROPY } from "../../train/losses.ts";
 import { type Batch, train } from "../../train/trainer.ts";
 import {
@@ -127,6 +129,7 @@ export function taskInitialValues(
   schema: readonly ParameterSpec[],
   seed: number,
 ): ParameterValues {
+  checkSchema(schema); // sizes within the limits table, before allocating
   return Object.fromEntries(schema.map((spec, k) => {
     const init = spec.init;
     const values = init.kind === "normal"
@@ -345,17 +348,17 @@ export function resolveTaskConfig(
   whole("seed", 1, 2 ** 21); // the seeds of the parameters stay below 2³¹
   if (!(c.learningRate > 0 && c.learningRate <= 10)) {
     throw new RangeError(
-      `learningRate must be in (0, 10], got ${String(c.learningRate)}`,
+      `learningRate must be in (0, 10], got ${describe(c.learningRate)}`,
     );
   }
   if (c.attention !== "learned" && c.attention !== "uniform") {
     throw new RangeError(
-      `attention must be "learned" or "uniform", got ${String(c.attention)}`,
+      `attention must be "learned" or "uniform", got ${describe(c.attention)}`,
     );
   }
   if (c.readout !== "word" && c.readout !== "role") {
     throw new RangeError(
-      `readout must be "word" or "role", got ${String(c.readout)}`,
+      `readout must be "word" or "role", got ${describe(c.readout)}`,
     );
   }
   return c;
@@ -485,7 +488,7 @@ export async function trainTask(
   const every = options.evaluateEvery ?? 10;
   if (!Number.isInteger(every) || every < 1) {
     throw new RangeError(
-      `evaluateEvery must be a whole number ≥ 1, got ${String(every)}`,
+      `evaluateEvery must be a whole number ≥ 1, got ${describe(every)}`,
     );
   }
   const model = new TaskModel(corpus.vocabulary.length, options.config);
