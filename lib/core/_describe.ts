@@ -18,6 +18,17 @@
  */
 export function describe(value: unknown): string {
   let text: string;
+  // A tensor (duck-typed: this file imports no tfjs) by its shape: its
+  // string form would read every number, and a disposed one throws.
+  const tensor = value as { isDisposed?: unknown; shape?: unknown };
+  if (
+    typeof value === "object" && value !== null &&
+    typeof tensor.isDisposed === "boolean" && Array.isArray(tensor.shape)
+  ) {
+    return tensor.isDisposed
+      ? "a disposed tensor"
+      : `a tensor of shape [${tensor.shape}]`;
+  }
   if (typeof value === "string") text = JSON.stringify(value);
   else if (typeof value === "number") text = String(value);
   else if (Array.isArray(value)) {

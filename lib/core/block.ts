@@ -503,7 +503,14 @@ export interface BlockDefinitionOptions extends TransformerBlockOptions {
 export function blockDefinition(
   options: BlockDefinitionOptions,
 ): ModelDefinition<TensorOrArray> {
-  const { dModel, layers = 1, ...blockOptions } = options ?? {};
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `options must be an object {dModel, numHeads?, dFF?, layers?, …}, got ${
+        describe(options)
+      }`,
+    );
+  }
+  const { dModel, layers = 1, ...blockOptions } = options;
   const dFF = options?.dFF ?? 4 * dModel;
   const schema = blockSchema(dModel, dFF, layers);
   const numHeads = blockOptions.numHeads ?? 1;

@@ -9,7 +9,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { describe, shorten } from "./_describe.ts";
+import { checkOptions, describe, shorten } from "./_describe.ts";
 import { MAX_PARAMETERS, MAX_SEED } from "./limits.ts";
 import { normalDraw, seedStream } from "./random.ts";
 
@@ -248,11 +248,14 @@ export class Model<Input, Options = undefined> {
         }`,
       );
     }
-    if (typeof options !== "object" || options === null) {
+    if (typeof definition.name !== "string") {
       throw new TypeError(
-        `options must be an object, got ${describe(options)}`,
+        `the definition's name must be a string, got ${
+          describe(definition.name)
+        }`,
       );
     }
+    checkOptions(options);
     this.definition = definition;
     this.parameterCount = checkSchema(definition.schema);
     const values = options.values === undefined

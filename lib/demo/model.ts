@@ -30,6 +30,7 @@ import {
   sizeMask,
 } from "./loss.ts";
 import {
+  checkEmbeddingSize,
   checkParameters,
   PARAMETER_SCHEMA,
   type ParameterName,
@@ -128,6 +129,7 @@ export function demoSchema(
   vocabSize: number,
   dModel: number,
 ): CoreParameterSpec[] {
+  checkEmbeddingSize(vocabSize, dModel);
   const bound = 1 / Math.sqrt(dModel);
   return PARAMETER_SCHEMA.map((spec) => ({
     name: spec.name,
@@ -559,12 +561,18 @@ function checkInput(
   vocabSize: number,
 ): void {
   if (!Array.isArray(tokenIds) || tokenIds.length === 0) {
-    throw new RangeError("the sentence has no tokens");
+    throw new (Array.isArray(tokenIds) ? RangeError : TypeError)(
+      `tokenIds must be a non-empty list of token ids (the sentence has no tokens), got ${
+        describe(tokenIds)
+      }`,
+    );
   }
   for (const id of tokenIds) {
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
       throw new RangeError(
-        `token id ${id} is outside the vocabulary (0…${vocabSize - 1})`,
+        `token id ${describe(id)} is outside the vocabulary (0…${
+          vocabSize - 1
+        })`,
       );
     }
   }
@@ -573,7 +581,7 @@ function checkInput(
     focusPosition >= tokenIds.length
   ) {
     throw new RangeError(
-      `focus position ${focusPosition} is outside the sentence (0…${
+      `focus position ${describe(focusPosition)} is outside the sentence (0…${
         tokenIds.length - 1
       })`,
     );
