@@ -9,6 +9,7 @@ import {
   CHAR_WIDTH,
   type ChartElement,
   type ChartOptions,
+  checkList,
   extent,
   formatNumber,
   frame,
@@ -87,6 +88,7 @@ export function lineChart(
   records: LinePoint[],
   options: LineChartOptions = {},
 ): ChartElement {
+  checkList(records, "records", "lineChart");
   if (records.length === 0) {
     throw new RangeError(
       "lineChart: records is empty; give at least one point",
@@ -278,6 +280,7 @@ export function lossCurve(
   history: LossPoint[],
   options: LossCurveOptions = {},
 ): ChartElement {
+  checkList(history, "history", "lossCurve");
   const bySteps = history.length > 0 && "step" in history[0];
   return lineChart(
     history.map((h) => ({ x: "step" in h ? h.step : h.epoch, y: h.loss })),

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type ChartElement, SVG_NS } from "./common.ts";
+import { type ChartElement, checkList, SVG_NS } from "./common.ts";
 
 /** A displayable HTML snippet, in the shape Deno's Jupyter kernel displays. */
 export interface HtmlDisplay {
@@ -34,6 +34,7 @@ export interface HtmlDisplay {
  * ```
  */
 export function chartRow(charts: ChartElement[]): HtmlDisplay {
+  checkList(charts, "charts", "chartRow");
   if (charts.length === 0) {
     throw new RangeError("chartRow: charts is empty; give at least one chart");
   }

@@ -10,6 +10,8 @@ import {
   CHAR_WIDTH,
   type ChartElement,
   type ChartOptions,
+  checkExperimentArgument,
+  checkList,
   extent,
   formatNumber,
   frame,
@@ -70,6 +72,7 @@ export function weightTrajectories(
   records: TrajectoryPoint[],
   options: WeightTrajectoriesOptions = {},
 ): ChartElement {
+  checkList(records, "records", "weightTrajectories");
   if (records.length === 0) {
     throw new RangeError(
       "weightTrajectories: records is empty; give at least one point",
@@ -230,6 +233,7 @@ export function trajectoryPoints(
   result: { weightHistory: number[][]; finalWeights: number[] },
   options: TrajectoryPointsOptions = {},
 ): TrajectoryPoint[] {
+  checkExperimentArgument(experiment, "trajectoryPoints");
   const labels = tokenLabels(experiment.tokens);
   const positions = options.positions ?? labels.map((_, i) => i);
   return [...result.weightHistory, result.finalWeights].flatMap((

@@ -135,6 +135,26 @@ export function liveView<State>(
   frame: (state: State) => HtmlDisplay,
   options: LiveViewOptions = {},
 ): LiveView<State> {
+  if (typeof frame !== "function") {
+    throw new TypeError(
+      `frame must be a function from the state to a display, got ${
+        describe(frame)
+      }`,
+    );
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  if (options.display !== undefined && typeof options.display !== "function") {
+    throw new TypeError(
+      `display must be a function, got ${describe(options.display)}`,
+    );
+  }
+  if (options.display === undefined && !("jupyter" in Deno)) {
+    throw new TypeError(
+      "display: outside a Jupyter notebook there is no Deno.jupyter.display; pass options.display",
+    );
+  }
   const display: DisplayFunction = options.display ??
     ((value, opts) => Deno.jupyter.display(value, opts));
   const framesPerSecond = options.framesPerSecond ?? 4;

@@ -409,7 +409,17 @@ export function evaluateTask(
   vocabulary: string[],
   sentences: TaskSentence[],
 ): TaskEvaluation {
-  const batch = encode(vocabulary, sentences.map((s) => s.words));
+  if (!(model instanceof TaskModel)) {
+    throw new TypeError(`model must be a TaskModel, got ${describe(model)}`);
+  }
+  if (!Array.isArray(sentences)) {
+    throw new TypeError(
+      `sentences must be a list of corpus sentences, got ${
+        describe(sentences)
+      }`,
+    );
+  }
+  const batch = encode(vocabulary, sentences.map((s) => s?.words));
   const labels = taskLabels(vocabulary, sentences, model.config.readout);
   const { logits, weights } = model.forward(batch);
   const best = logits.argMax(1); // [B, classes] → [B]
