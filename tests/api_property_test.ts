@@ -664,7 +664,19 @@ Deno.test(`bad values in every argument and option answer in one short sentence 
       }
       const named = field ?? base.params[position];
       // The other arguments' tensors are the caller's: free them after.
-      const outcome = await attempt(name, base, args, named);
+      // A bad field may be named by itself or by its object ("experiment").
+      const outcome = await attempt(
+        name,
+        field === undefined ? base : {
+          ...base,
+          aliases: {
+            ...base.aliases,
+            [field]: [base.params[position], ...(base.aliases?.[field] ?? [])],
+          },
+        },
+        args,
+        named,
+      );
       release(args.filter((a) => a instanceof tf.Tensor || isWeights(a)));
       const after = tf.memory().numTensors;
       calls++;

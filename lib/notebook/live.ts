@@ -12,7 +12,7 @@ import type { ChartElement } from "../charts/common.ts";
 import { lossTitle } from "../charts/experiment.ts";
 import { lossCurve, lossHistory } from "../charts/lines.ts";
 import { chartRow, type HtmlDisplay } from "../charts/svg.ts";
-import { describe } from "../core/_describe.ts";
+import { checkOptions, describe } from "../core/_describe.ts";
 import { sizeLossFloor } from "../demo/loss.ts";
 import type { Experiment } from "../demo/experiment.ts";
 import {
@@ -150,7 +150,7 @@ export function liveView<State>(
       `display must be a function, got ${describe(options.display)}`,
     );
   }
-  if (options.display === undefined && !("jupyter" in Deno)) {
+  if (options.display === undefined && !inJupyter()) {
     throw new TypeError(
       "display: outside a Jupyter notebook there is no Deno.jupyter.display; pass options.display",
     );
@@ -230,7 +230,9 @@ export async function trainLive(
   experiment: Experiment,
   options: TrainLiveOptions = {},
 ): Promise<TrainResult> {
-  const { display, framesPerSecond, minSeconds, ...training } = options;
+  const { display, framesPerSecond, minSeconds, ...training } = checkOptions(
+    options,
+  );
   const lossName = options.loss?.name ?? "size";
   const view = liveView(
     (state: TrainingFrameState) => trainingFrame(experiment, state),
@@ -318,4 +320,13 @@ export function trainingFrame(
     }),
   ];
   return chartRow(charts);
+}
+
+// Whether Deno.jupyter exists: outside `deno jupyter` reading it throws.
+function inJupyter(): boolean {
+  try {
+    return typeof Deno.jupyter?.display === "function";
+  } catch {
+    return false;
+  }
 }
