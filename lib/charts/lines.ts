@@ -4,6 +4,7 @@
  * @module
  */
 
+import { describe } from "../core/_describe.ts";
 import * as Plot from "@observablehq/plot";
 import {
   CHAR_WIDTH,
@@ -307,6 +308,16 @@ export function lossCurve(
 export function lossHistory(
   result: { history: { epoch: number; loss: number }[]; finalLoss: number },
 ): { epoch: number; loss: number }[] {
+  if (
+    typeof result !== "object" || result === null ||
+    !Array.isArray(result.history) || !Number.isFinite(result.finalLoss)
+  ) {
+    throw new TypeError(
+      `lossHistory: result must be a training result {history, finalLoss (finite)}, got ${
+        describe(result)
+      }`,
+    );
+  }
   return [
     ...result.history,
     { epoch: result.history.length, loss: result.finalLoss },

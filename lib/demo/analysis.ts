@@ -60,6 +60,17 @@ export function analyzeAttention(
   }
   const { tokens, sizePositions } = experiment;
   if (
+    !sizePositions.every((p) =>
+      Number.isInteger(p) && p >= 0 && p < tokens.length
+    )
+  ) {
+    throw new RangeError(
+      `experiment.sizePositions must be positions in the sentence (0…${
+        tokens.length - 1
+      }), got ${describe(sizePositions)}`,
+    );
+  }
+  if (
     typeof weights !== "object" || weights === null ||
     typeof weights.length !== "number"
   ) {

@@ -129,6 +129,13 @@ export function demoSchema(
   vocabSize: number,
   dModel: number,
 ): CoreParameterSpec[] {
+  for (const [name, value] of [["vocabSize", vocabSize], ["dModel", dModel]]) {
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      throw new RangeError(
+        `${name} must be a whole number ≥ 1, got ${describe(value)}`,
+      );
+    }
+  }
   checkEmbeddingSize(vocabSize, dModel);
   const bound = 1 / Math.sqrt(dModel);
   return PARAMETER_SCHEMA.map((spec) => ({
@@ -248,6 +255,17 @@ export function attentionDefinition(
 export function focusRowLoss(
   loss: RowLoss,
 ): Loss<unknown> & { readonly row: RowLoss } {
+  if (
+    typeof loss !== "object" || loss === null ||
+    typeof loss.name !== "string" || typeof loss.tensor !== "function" ||
+    (loss.evaluate !== undefined && typeof loss.evaluate !== "function")
+  ) {
+    throw new TypeError(
+      `loss must be a row loss {name, tensor(tf, weights)} such as createSizeLoss(...), got ${
+        describe(loss)
+      }`,
+    );
+  }
   return {
     name: loss.name,
     row: loss,

@@ -501,6 +501,7 @@ export async function trainTask(
       `evaluateEvery must be a whole number ≥ 1, got ${describe(every)}`,
     );
   }
+  checkCorpus(corpus);
   const model = new TaskModel(corpus.vocabulary.length, options.config);
   const { steps, learningRate, readout, batchSize, seed } = model.config;
   const all = encode(corpus.vocabulary, corpus.train.map((s) => s.words));
@@ -582,4 +583,21 @@ export async function trainTask(
     throw error;
   }
   return { model, history };
+}
+
+// A corpus from buildCorpus: a vocabulary and two lists of sentences,
+// checked before any variable exists, so a wrong one leaks nothing.
+function checkCorpus(corpus: Corpus): void {
+  if (
+    typeof corpus !== "object" || corpus === null ||
+    !Array.isArray(corpus.vocabulary) || !Array.isArray(corpus.train) ||
+    !Array.isArray(corpus.test) ||
+    !corpus.train.every((s) => Array.isArray(s?.words))
+  ) {
+    throw new TypeError(
+      `corpus must come from buildCorpus ({vocabulary, train, test}), got ${
+        describe(corpus)
+      }`,
+    );
+  }
 }
