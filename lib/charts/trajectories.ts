@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkOptions, describe } from "../core/_describe.ts";
 import * as Plot from "@observablehq/plot";
 import type { Experiment } from "../demo/experiment.ts";
 import {
@@ -73,6 +74,7 @@ export function weightTrajectories(
   options: WeightTrajectoriesOptions = {},
 ): ChartElement {
   checkList(records, "records", "weightTrajectories");
+  checkOptions(options);
   if (records.length === 0) {
     throw new RangeError(
       "weightTrajectories: records is empty; give at least one point",
@@ -234,6 +236,17 @@ export function trajectoryPoints(
   options: TrajectoryPointsOptions = {},
 ): TrajectoryPoint[] {
   checkExperimentArgument(experiment, "trajectoryPoints");
+  checkOptions(options);
+  if (
+    typeof result !== "object" || result === null ||
+    !Array.isArray(result.weightHistory) || !Array.isArray(result.finalWeights)
+  ) {
+    throw new TypeError(
+      `trajectoryPoints: result must be a training result {weightHistory, finalWeights}, got ${
+        describe(result)
+      }`,
+    );
+  }
   const labels = tokenLabels(experiment.tokens);
   const positions = options.positions ?? labels.map((_, i) => i);
   return [...result.weightHistory, result.finalWeights].flatMap((

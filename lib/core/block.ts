@@ -11,7 +11,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { describe } from "./_describe.ts";
+import { checkOptions, describe } from "./_describe.ts";
 import { floatTensor } from "./_tensors.ts";
 import { checkTensorSize } from "./limits.ts";
 import type { ModelDefinition, ParameterSpec } from "./model.ts";
@@ -588,6 +588,7 @@ export function transformerBlock(
   weights: BlockWeights,
   options: TransformerBlockOptions = {},
 ): AttentionResult {
+  checkOptions(options);
   const attentionOptions = {
     numHeads: options.numHeads,
     causal: options.causal,

@@ -203,6 +203,20 @@ export function formatEpoch(epoch: number, loss: number): string {
  * ```
  */
 export function formatAnalysis(analysis: AttentionAnalysis): string {
+  if (
+    typeof analysis !== "object" || analysis === null ||
+    !Array.isArray(analysis.ranking) ||
+    !analysis.ranking.every((r) =>
+      typeof r?.token === "string" && typeof r.weight === "number"
+    ) ||
+    typeof analysis.combinedSizeWeight !== "number"
+  ) {
+    throw new TypeError(
+      `analysis must come from analyzeAttention ({ranking, combinedSizeWeight, …}), got ${
+        describe(analysis)
+      }`,
+    );
+  }
   return [
     "Attention Pattern Analysis:",
     "Token Importance Ranking:",

@@ -69,6 +69,12 @@ export function sizeLoss(
   weights: tf.Tensor1D,
   sizePositions: number[],
 ): SizeLossParts {
+  if (!(weights instanceof tf.Tensor) || weights.rank !== 1) {
+    throw new TypeError(
+      `weights must be a [seqLen] tensor, got ${describe(weights)}`,
+    );
+  }
+  if (weights.isDisposed) throw new TypeError("weights is a disposed tensor");
   return sizeLossParts(tf, weights, sizeMask(weights.shape[0], sizePositions));
 }
 
