@@ -61,6 +61,7 @@ export {
 export {
   type AttentionConfig,
   DEFAULT_CONFIG,
+  learningRateWarning,
   resolveConfig,
 } from "./demo/config.ts";
 export { buildVocabulary, tokenize } from "./demo/tokenizer.ts";
@@ -82,6 +83,8 @@ export {
   analyzeAttention,
   formatAnalysis,
   formatEpoch,
+  progressLines,
+  type ProgressLinesOptions,
 } from "./demo/analysis.ts";
 
 // Charts: plain records in, an SVG or HTML figure out.

@@ -12,6 +12,7 @@ import {
   CHAR_WIDTH,
   type ChartElement,
   type ChartOptions,
+  checkExperimentArgument,
   DEFAULT_WIDTH,
   extent,
   formatNumber,
@@ -283,6 +284,7 @@ export function weightBars(
   experiment: Experiment,
   weights: ArrayLike<number>,
 ): BarRecord[] {
+  checkExperimentArgument(experiment, "weightBars");
   const labels = tokenLabels(experiment.tokens);
   return labels.map((label, position) => ({
     label,

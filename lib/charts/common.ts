@@ -7,6 +7,7 @@
 
 import * as Plot from "@observablehq/plot";
 import { DOMParser } from "linkedom";
+import { describe } from "../core/_describe.ts";
 
 /**
  * The document Plot draws into. Deno has no DOM, so the charts are built in a
@@ -100,6 +101,7 @@ export const CHAR_WIDTH = 6; // rough width of one character at Plot's 10px font
  * ```
  */
 export function tokenLabels(tokens: string[]): string[] {
+  checkList(tokens, "tokens", "tokenLabels");
   return tokens.map((token, i) => `${i} ${token}`);
 }
 
@@ -330,4 +332,47 @@ export function spacedSubset(byPriority: number[], gap: number): Set<number> {
     if (clear) chosen.add(i);
   }
   return chosen;
+}
+
+/**
+ * Checks a chart builder's list argument, so a wrong value gets one sentence
+ * instead of "records.map is not a function".
+ *
+ * @param value The argument.
+ * @param name Its name.
+ * @param caller The builder, for the message.
+ * @throws {TypeError} When `value` is not an array.
+ */
+export function checkList(value: unknown, name: string, caller: string): void {
+  if (!Array.isArray(value)) {
+    throw new TypeError(
+      `${caller}: ${name} must be a list, got ${describe(value)}`,
+    );
+  }
+}
+
+/**
+ * Checks the experiment a chart builder is given: what `prepareExperiment`
+ * returns (tokens, size positions, config).
+ *
+ * @param experiment The argument.
+ * @param caller The builder, for the message.
+ * @throws {TypeError} When it is not an experiment.
+ */
+export function checkExperimentArgument(
+  experiment: unknown,
+  caller: string,
+): void {
+  const e = experiment as Record<string, unknown> | null;
+  if (
+    typeof e !== "object" || e === null || !Array.isArray(e.tokens) ||
+    !Array.isArray(e.sizePositions) || typeof e.config !== "object" ||
+    e.config === null
+  ) {
+    throw new TypeError(
+      `${caller}: experiment must come from prepareExperiment, got ${
+        describe(experiment)
+      }`,
+    );
+  }
 }

@@ -11,7 +11,12 @@ import type { Parameters } from "../demo/parameters.ts";
 import type { Experiment } from "../demo/experiment.ts";
 import { attentionLines } from "./attention_lines.ts";
 import { attentionBars, fewestBars, weightBars } from "./bars.ts";
-import { type ChartElement, extent, tokenLabels } from "./common.ts";
+import {
+  type ChartElement,
+  checkExperimentArgument,
+  extent,
+  tokenLabels,
+} from "./common.ts";
 import { colorDomain, heatmap, matrixCells } from "./heatmap.ts";
 import { lossCurve, lossHistory } from "./lines.ts";
 import { trajectoryPoints, weightTrajectories } from "./trajectories.ts";
@@ -103,6 +108,7 @@ export function experimentCharts(
   result: ExperimentRecords,
   options: ExperimentChartsOptions = {},
 ): Record<string, ChartElement> {
+  checkExperimentArgument(experiment, "experimentCharts");
   const wanted = new Set<string>(options.charts ?? EXPERIMENT_CHARTS);
   for (const name of wanted) {
     if (!(EXPERIMENT_CHARTS as readonly string[]).includes(name)) {

@@ -12,6 +12,8 @@ import {
   CHAR_WIDTH,
   type ChartElement,
   type ChartOptions,
+  checkExperimentArgument,
+  checkList,
   extent,
   formatNumber,
   frame,
@@ -75,6 +77,7 @@ export function queryKeyGeometry(
   points: VectorPoint[],
   options: QueryKeyGeometryOptions = {},
 ): ChartElement {
+  checkList(points, "points", "queryKeyGeometry");
   for (const [i, p] of points.entries()) {
     if (
       !Number.isFinite(p.x) || !Number.isFinite(p.y) ||
@@ -294,6 +297,8 @@ export function geometryPoints(
   experiment: Experiment,
   snapshots: ParameterSnapshot[],
 ): VectorPoint[] {
+  checkExperimentArgument(experiment, "geometryPoints");
+  checkList(snapshots, "snapshots", "geometryPoints");
   const { dModel } = experiment.config;
   if (dModel !== 2) {
     throw new RangeError(

@@ -5,11 +5,13 @@
  * @module
  */
 
+import { describe } from "../core/_describe.ts";
 import * as Plot from "@observablehq/plot";
 import {
   CHAR_WIDTH,
   type ChartElement,
   type ChartOptions,
+  checkList,
   colorLegend,
   DEFAULT_WIDTH,
   extent,
@@ -57,6 +59,17 @@ export function matrixCells(
   matrix: number[][],
   options: MatrixCellsOptions,
 ): HeatCell[] {
+  if (
+    typeof options !== "object" || options === null ||
+    !Array.isArray(options.rows) || !Array.isArray(options.columns)
+  ) {
+    throw new TypeError(
+      `matrixCells: options must be {rows, columns} (label lists), got ${
+        describe(options)
+      }`,
+    );
+  }
+  checkList(matrix, "matrix", "matrixCells");
   const { rows, columns } = options;
   if (matrix.length !== rows.length) {
     throw new RangeError(

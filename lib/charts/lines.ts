@@ -4,11 +4,13 @@
  * @module
  */
 
+import { describe } from "../core/_describe.ts";
 import * as Plot from "@observablehq/plot";
 import {
   CHAR_WIDTH,
   type ChartElement,
   type ChartOptions,
+  checkList,
   extent,
   formatNumber,
   frame,
@@ -87,6 +89,7 @@ export function lineChart(
   records: LinePoint[],
   options: LineChartOptions = {},
 ): ChartElement {
+  checkList(records, "records", "lineChart");
   if (records.length === 0) {
     throw new RangeError(
       "lineChart: records is empty; give at least one point",
@@ -278,6 +281,7 @@ export function lossCurve(
   history: LossPoint[],
   options: LossCurveOptions = {},
 ): ChartElement {
+  checkList(history, "history", "lossCurve");
   const bySteps = history.length > 0 && "step" in history[0];
   return lineChart(
     history.map((h) => ({ x: "step" in h ? h.step : h.epoch, y: h.loss })),
@@ -304,6 +308,16 @@ export function lossCurve(
 export function lossHistory(
   result: { history: { epoch: number; loss: number }[]; finalLoss: number },
 ): { epoch: number; loss: number }[] {
+  if (
+    typeof result !== "object" || result === null ||
+    !Array.isArray(result.history) || !Number.isFinite(result.finalLoss)
+  ) {
+    throw new TypeError(
+      `lossHistory: result must be a training result {history, finalLoss (finite)}, got ${
+        describe(result)
+      }`,
+    );
+  }
   return [
     ...result.history,
     { epoch: result.history.length, loss: result.finalLoss },

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type ChartElement, SVG_NS } from "./common.ts";
+import { describe } from "../core/_describe.ts";
+import { type ChartElement, checkList, SVG_NS } from "./common.ts";
 
 /** A displayable HTML snippet, in the shape Deno's Jupyter kernel displays. */
 export interface HtmlDisplay {
@@ -34,6 +35,7 @@ export interface HtmlDisplay {
  * ```
  */
 export function chartRow(charts: ChartElement[]): HtmlDisplay {
+  checkList(charts, "charts", "chartRow");
   if (charts.length === 0) {
     throw new RangeError("chartRow: charts is empty; give at least one chart");
   }
@@ -70,6 +72,16 @@ export function chartRow(charts: ChartElement[]): HtmlDisplay {
  */
 export function toSvgString(chartElement: ChartElement): string {
   const element = chartElement as DomElement;
+  if (
+    typeof element !== "object" || element === null ||
+    typeof element.tagName !== "string"
+  ) {
+    throw new TypeError(
+      `toSvgString: chartElement must be a chart (an <svg> or <figure> element), got ${
+        describe(chartElement)
+      }`,
+    );
+  }
   const tag = element.tagName.toLowerCase();
   if (tag === "svg") {
     const svg = element.cloneNode(true);

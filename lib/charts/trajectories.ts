@@ -4,12 +4,15 @@
  * @module
  */
 
+import { checkOptions, describe } from "../core/_describe.ts";
 import * as Plot from "@observablehq/plot";
 import type { Experiment } from "../demo/experiment.ts";
 import {
   CHAR_WIDTH,
   type ChartElement,
   type ChartOptions,
+  checkExperimentArgument,
+  checkList,
   extent,
   formatNumber,
   frame,
@@ -70,6 +73,8 @@ export function weightTrajectories(
   records: TrajectoryPoint[],
   options: WeightTrajectoriesOptions = {},
 ): ChartElement {
+  checkList(records, "records", "weightTrajectories");
+  checkOptions(options);
   if (records.length === 0) {
     throw new RangeError(
       "weightTrajectories: records is empty; give at least one point",
@@ -230,6 +235,18 @@ export function trajectoryPoints(
   result: { weightHistory: number[][]; finalWeights: number[] },
   options: TrajectoryPointsOptions = {},
 ): TrajectoryPoint[] {
+  checkExperimentArgument(experiment, "trajectoryPoints");
+  checkOptions(options);
+  if (
+    typeof result !== "object" || result === null ||
+    !Array.isArray(result.weightHistory) || !Array.isArray(result.finalWeights)
+  ) {
+    throw new TypeError(
+      `trajectoryPoints: result must be a training result {weightHistory, finalWeights}, got ${
+        describe(result)
+      }`,
+    );
+  }
   const labels = tokenLabels(experiment.tokens);
   const positions = options.positions ?? labels.map((_, i) => i);
   return [...result.weightHistory, result.finalWeights].flatMap((

@@ -18,6 +18,17 @@
  */
 export function describe(value: unknown): string {
   let text: string;
+  // A tensor (duck-typed: this file imports no tfjs) by its shape: its
+  // string form would read every number, and a disposed one throws.
+  const tensor = value as { isDisposed?: unknown; shape?: unknown };
+  if (
+    typeof value === "object" && value !== null &&
+    typeof tensor.isDisposed === "boolean" && Array.isArray(tensor.shape)
+  ) {
+    return tensor.isDisposed
+      ? "a disposed tensor"
+      : `a tensor of shape [${tensor.shape}]`;
+  }
   if (typeof value === "string") text = JSON.stringify(value);
   else if (typeof value === "number") text = String(value);
   else if (Array.isArray(value)) {
@@ -75,4 +86,34 @@ export function listSome(items: readonly string[], max = 12): string {
   );
   const more = items.length - shown.length;
   return shown.join(", ") + (more > 0 ? `, … and ${more} more` : "");
+}
+
+/**
+ * Checks that an options argument is an object (or left out), so that
+ * `f(x, null)` answers in one sentence instead of "Cannot read properties".
+ *
+ * @param options The argument.
+ * @param name Its name in the message; default `"options"`.
+ * @returns The options, `{}` when left out.
+ * @throws {TypeError} For null, a number, a string, an array, a Symbol, ….
+ *
+ * @example
+ * ```ts
+ * import { checkOptions } from "./_describe.ts";
+ * if (Object.keys(checkOptions(undefined)).length !== 0) throw new Error();
+ * ```
+ */
+export function checkOptions<T extends object>(
+  options: T | undefined,
+  name = "options",
+): T {
+  if (options === undefined) return {} as T;
+  if (
+    typeof options !== "object" || options === null || Array.isArray(options)
+  ) {
+    throw new TypeError(
+      `${name} must be an object (or left out), got ${describe(options)}`,
+    );
+  }
+  return options;
 }

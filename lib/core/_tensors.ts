@@ -39,11 +39,19 @@ export function floatTensor(
   } else if (typeof value === "number" || Array.isArray(value)) {
     const shape = rectangularShape(value, name);
     const flat = [value].flat(Infinity) as number[];
+    // Math.fround: 1e39 is finite in float64 but Infinity in float32.
     const bad = flat.find((v) =>
-      Number.isNaN(v) || (!options.allowInfinite && !Number.isFinite(v))
+      Number.isNaN(v) ||
+      (!options.allowInfinite && !Number.isFinite(Math.fround(v)))
     );
     if (bad !== undefined) {
-      throw new RangeError(`${name} holds a NaN or infinite number`);
+      throw new RangeError(
+        `${name} holds a NaN or infinite number${
+          Number.isFinite(bad)
+            ? ` (${bad} is infinite in float32, whose largest is 3.4e38)`
+            : ""
+        }`,
+      );
     }
     tensor = tf.tensor(flat, shape, "float32");
   } else {

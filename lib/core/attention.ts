@@ -11,6 +11,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { floatTensor, kindOf } from "./_tensors.ts";
+import { checkOptions, describe } from "./_describe.ts";
 import { checkAttentionCells } from "./limits.ts";
 
 // tfjs prints a "use the Node.js backend" banner on first use unless
@@ -65,6 +66,7 @@ export function scaledDotProductAttention(
   v: TensorOrArray,
   options: ScaledDotProductAttentionOptions = {},
 ): AttentionResult {
+  checkOptions(options);
   return tf.tidy(() => {
     const queries = floatTensor(q, "q");
     const keys = floatTensor(k, "k");
@@ -108,7 +110,7 @@ export function scaledDotProductAttention(
 export function causalMask(seqLen: number): tf.Tensor2D {
   if (!Number.isInteger(seqLen) || seqLen < 1) {
     throw new RangeError(
-      `seqLen must be a whole number ≥ 1, got ${String(seqLen)}`,
+      `seqLen must be a whole number ≥ 1, got ${describe(seqLen)}`,
     );
   }
   checkAttentionCells(seqLen * seqLen, `a causal mask [${seqLen}, ${seqLen}]`);
@@ -260,12 +262,21 @@ export function embeddingLookup(
       `table must be a [vocabSize, dModel] tensor, got ${kindOf(table)}`,
     );
   }
+  if (table.isDisposed) throw new TypeError("table is a disposed tensor");
+  if (ids instanceof tf.Tensor && ids.isDisposed) {
+    throw new TypeError("ids is a disposed tensor");
+  }
+  if (!Array.isArray(ids) && !(ids instanceof tf.Tensor && ids.rank === 1)) {
+    throw new TypeError(
+      `ids must be a list of token ids or a [n] tensor, got ${kindOf(ids)}`,
+    );
+  }
   const vocabSize = table.shape[0];
   const idList = Array.isArray(ids) ? ids : Array.from(ids.dataSync());
   for (const id of idList) {
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
       throw new RangeError(
-        `id ${String(id)} is outside the table (0…${vocabSize - 1})`,
+        `id ${describe(id)} is outside the table (0…${vocabSize - 1})`,
       );
     }
   }

@@ -11,7 +11,9 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { checkOptions, describe } from "./_describe.ts";
 import { floatTensor } from "./_tensors.ts";
+import { checkTensorSize } from "./limits.ts";
 import type { ModelDefinition, ParameterSpec } from "./model.ts";
 import {
   type AttentionResult,
@@ -59,9 +61,13 @@ export function sinusoidalPositions(
 ): tf.Tensor2D {
   wholeNumber(seqLen, "seqLen");
   wholeNumber(dModel, "dModel");
+  checkTensorSize({ seqLen, dModel });
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
   const base = options.base ?? 10000;
   if (!Number.isFinite(base) || base <= 1) {
-    throw new RangeError(`base must be a number > 1, got ${String(base)}`);
+    throw new RangeError(`base must be a number > 1, got ${describe(base)}`);
   }
   const values = new Float32Array(seqLen * dModel);
   for (let pos = 0; pos < seqLen; pos++) {
@@ -113,15 +119,19 @@ export function learnedPositionTable(
 ): tf.Tensor2D {
   wholeNumber(maxLen, "maxLen");
   wholeNumber(dModel, "dModel");
+  checkTensorSize({ maxLen, dModel });
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
   const seed = options.seed ?? 1;
   const std = options.std ?? 0.02;
   if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 32 - 1) {
     throw new RangeError(
-      `seed must be a whole number from 1 to 2³² − 1, got ${String(seed)}`,
+      `seed must be a whole number from 1 to 2³² − 1, got ${describe(seed)}`,
     );
   }
   if (!Number.isFinite(std) || std <= 0) {
-    throw new RangeError(`std must be a number > 0, got ${String(std)}`);
+    throw new RangeError(`std must be a number > 0, got ${describe(std)}`);
   }
   return tf.randomNormal([maxLen, dModel], 0, std, "float32", seed); // [maxLen, dModel]
 }
@@ -361,6 +371,8 @@ export function blockWeightShapes(
 ): Record<keyof BlockWeights, number[]> {
   wholeNumber(dModel, "dModel");
   wholeNumber(dFF, "dFF");
+  // The largest weights are [dFF, dModel].
+  checkTensorSize({ dModel, dFF });
   return Object.fromEntries(
     BLOCK_SCHEMA.map((spec) => [spec.name, spec.shape(dModel, dFF)]),
   ) as Record<keyof BlockWeights, number[]>;
@@ -398,10 +410,13 @@ export function initBlockWeights(
   options: InitBlockWeightsOptions = {},
 ): BlockWeights {
   const shapes = blockWeightShapes(dModel, dFF);
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 32 - 1 - 12) {
     throw new RangeError(
-      `seed must be a whole number from 1 to 2³² − 13, got ${String(seed)}`,
+      `seed must be a whole number from 1 to 2³² − 13, got ${describe(seed)}`,
     );
   }
   const weights = {} as Record<keyof BlockWeights, number[] | number[][]>;
@@ -488,7 +503,14 @@ export interface BlockDefinitionOptions extends TransformerBlockOptions {
 export function blockDefinition(
   options: BlockDefinitionOptions,
 ): ModelDefinition<TensorOrArray> {
-  const { dModel, layers = 1, ...blockOptions } = options ?? {};
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `options must be an object {dModel, numHeads?, dFF?, layers?, …}, got ${
+        describe(options)
+      }`,
+    );
+  }
+  const { dModel, layers = 1, ...blockOptions } = options;
   const dFF = options?.dFF ?? 4 * dModel;
   const schema = blockSchema(dModel, dFF, layers);
   const numHeads = blockOptions.numHeads ?? 1;
@@ -566,6 +588,7 @@ export function transformerBlock(
   weights: BlockWeights,
   options: TransformerBlockOptions = {},
 ): AttentionResult {
+  checkOptions(options);
   const attentionOptions = {
     numHeads: options.numHeads,
     causal: options.causal,
@@ -615,8 +638,8 @@ export function transformerBlock(
 
 function wholeNumber(value: number, name: string): void {
   if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `${name} must be a whole number ≥ 1, got ${String(value)}`,
+    throw new (typeof value === "number" ? RangeError : TypeError)(
+      `${name} must be a whole number ≥ 1, got ${describe(value)}`,
     );
   }
 }

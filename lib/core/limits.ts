@@ -45,3 +45,35 @@ export function checkAttentionCells(cells: number, what: string): void {
     );
   }
 }
+
+/**
+ * The most numbers one tensor or array the library builds from a size may
+ * hold (a position table, a block's weights, a mask): as many as a whole
+ * model ({@linkcode MAX_PARAMETERS}).
+ */
+export const MAX_TENSOR_NUMBERS = MAX_PARAMETERS;
+
+/**
+ * Checks, before allocating, that sizes multiply to at most
+ * {@linkcode MAX_TENSOR_NUMBERS} numbers.
+ *
+ * @param sizes The sizes by name, e.g. `{ seqLen, dModel }` (already whole numbers).
+ * @throws {RangeError} Naming the sizes and the limit.
+ *
+ * @example
+ * ```ts
+ * import { checkTensorSize } from "./limits.ts";
+ * checkTensorSize({ seqLen: 128, dModel: 64 }); // fine
+ * ```
+ */
+export function checkTensorSize(sizes: Record<string, number>): void {
+  const count = Object.values(sizes).reduce((a, b) => a * b, 1);
+  if (!(count <= MAX_TENSOR_NUMBERS)) {
+    const names = Object.entries(sizes).map(([k, v]) => `${k} ${v}`);
+    throw new RangeError(
+      `${
+        names.join(" × ")
+      } would need ${count} numbers, more than the limit of ${MAX_TENSOR_NUMBERS}; use smaller sizes`,
+    );
+  }
+}

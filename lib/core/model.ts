@@ -9,7 +9,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { describe } from "./_describe.ts";
+import { checkOptions, describe, shorten } from "./_describe.ts";
 import { MAX_PARAMETERS, MAX_SEED } from "./limits.ts";
 import { normalDraw, seedStream } from "./random.ts";
 
@@ -248,11 +248,14 @@ export class Model<Input, Options = undefined> {
         }`,
       );
     }
-    if (typeof options !== "object" || options === null) {
+    if (typeof definition.name !== "string") {
       throw new TypeError(
-        `options must be an object, got ${describe(options)}`,
+        `the definition's name must be a string, got ${
+          describe(definition.name)
+        }`,
       );
     }
+    checkOptions(options);
     this.definition = definition;
     this.parameterCount = checkSchema(definition.schema);
     const values = options.values === undefined
@@ -277,13 +280,29 @@ export class Model<Input, Options = undefined> {
    */
   forward(input: Input, options?: Options): ForwardResult {
     this.#checkAlive();
-    return tf.tidy(() =>
-      this.definition.forward(
-        this.#params,
-        input,
-        options,
-      ) as unknown as tf.TensorContainer
-    ) as unknown as ForwardResult;
+    checkInput(input, "input");
+    try {
+      return tf.tidy(() =>
+        this.definition.forward(
+          this.#params,
+          input,
+          options,
+        ) as unknown as tf.TensorContainer
+      ) as unknown as ForwardResult;
+    } catch (error) {
+      // A definition's own checks speak for themselves; anything else (a
+      // tfjs shape error, a property of a wrong value) becomes one sentence.
+      if (error instanceof TypeError || error instanceof RangeError) {
+        if (!/Cannot (read|convert)|is not a function/.test(error.message)) {
+          throw error;
+        }
+      }
+      throw new RangeError(
+        `the model "${this.definition.name}" cannot run on this input (${
+          describe(input)
+        }): ${shorten(String((error as Error)?.message), 120)}`,
+      );
+    }
   }
 
   /** The current values by name, as tensors the model owns (do not dispose). */
@@ -338,6 +357,30 @@ export class Model<Input, Options = undefined> {
       throw new TypeError(
         `the model "${this.definition.name}" was disposed; create a new one`,
       );
+    }
+  }
+}
+
+/**
+ * Checks what a forward, a loss or a trainer is given at the top level:
+ * present, and no disposed tensor (tfjs would answer with its internals).
+ *
+ * @param value The input, or a record of inputs.
+ * @param name Its name in messages.
+ * @throws {TypeError} For null, undefined or a disposed tensor.
+ */
+export function checkInput(value: unknown, name: string): void {
+  if (value === null || value === undefined || typeof value === "symbol") {
+    throw new TypeError(`${name} must be given, got ${describe(value)}`);
+  }
+  const items = value instanceof tf.Tensor
+    ? [value]
+    : typeof value === "object" && !Array.isArray(value)
+    ? Object.values(value as object)
+    : [];
+  for (const item of items) {
+    if (item instanceof tf.Tensor && item.isDisposed) {
+      throw new TypeError(`${name} is (or holds) a disposed tensor`);
     }
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../core/_describe.ts";
+import { checkOptions, describe } from "../core/_describe.ts";
 import type { Experiment } from "./experiment.ts";
 
 /** One position's attention weight. */
@@ -47,11 +47,51 @@ export function analyzeAttention(
   experiment: Experiment,
   weights: ArrayLike<number>,
 ): AttentionAnalysis {
+  if (
+    typeof experiment !== "object" || experiment === null ||
+    !Array.isArray(experiment.tokens) ||
+    !Array.isArray(experiment.sizePositions)
+  ) {
+    throw new TypeError(
+      `experiment must come from prepareExperiment, got ${
+        describe(experiment)
+      }`,
+    );
+  }
   const { tokens, sizePositions } = experiment;
+  if (
+    !sizePositions.every((p) =>
+      Number.isInteger(p) && p >= 0 && p < tokens.length
+    )
+  ) {
+    throw new RangeError(
+      `experiment.sizePositions must be positions in the sentence (0…${
+        tokens.length - 1
+      }), got ${describe(sizePositions)}`,
+    );
+  }
+  if (
+    typeof weights !== "object" || weights === null ||
+    typeof weights.length !== "number"
+  ) {
+    throw new TypeError(
+      `weights must be a list of numbers, one per token, got ${
+        describe(weights)
+      }`,
+    );
+  }
   if (weights.length !== tokens.length) {
     throw new RangeError(
       `expected ${tokens.length} weights (one per token), got ${weights.length}`,
     );
+  }
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i];
+    if (typeof w !== "number" || !(w >= 0 && w <= 1)) {
+      throw new RangeError(
+        `weights must be numbers from 0 to 1; weight ${i} is ${describe(w)}`,
+      );
+    }
   }
   const records = tokens.map((token, position) => ({
     token,
@@ -66,6 +106,65 @@ export function analyzeAttention(
     0,
   );
   return { weights: records, ranking, combinedSizeWeight };
+}
+
+/** Options for {@linkcode progressLines}. */
+export interface ProgressLinesOptions {
+  /** A line every this many epochs: 20, as the original demo prints. */
+  every?: number;
+  /** At most this many lines (evenly spaced, plus a note saying so): 20, a screenful. */
+  most?: number;
+}
+
+/**
+ * The original demo's progress report of a finished run, one
+ * {@linkcode formatEpoch} line every 20 epochs, thinned for long runs: at
+ * most `most` lines, evenly spaced from the first to the last, then a line
+ * saying how many were left out (100,000 epochs would print 5,000 lines).
+ *
+ * @param history The loss of every epoch, as `trainExperiment` returns it.
+ * @param options How often and how many lines.
+ * @returns The lines to print.
+ * @throws {TypeError} When `history` is not a list of {epoch, loss}.
+ * @throws {RangeError} When `every` or `most` is not a whole number ≥ 1.
+ *
+ * @example
+ * ```ts
+ * import { progressLines } from "./analysis.ts";
+ * const history = Array.from({ length: 100000 }, (_, epoch) => ({ epoch, loss: 1 }));
+ * const lines = progressLines(history);
+ * if (lines.length !== 21 || !lines[20].includes("20 of 5000")) throw new Error(lines[20]);
+ * ```
+ */
+export function progressLines(
+  history: readonly { epoch: number; loss: number }[],
+  options: ProgressLinesOptions = {},
+): string[] {
+  if (!Array.isArray(history)) {
+    throw new TypeError(
+      `history must be a list of {epoch, loss}, got ${describe(history)}`,
+    );
+  }
+  const { every = 20, most = 20 } = checkOptions(options);
+  for (const [name, value] of [["every", every], ["most", most]] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(
+        `${name} must be a whole number ≥ 1, got ${describe(value)}`,
+      );
+    }
+  }
+  const due = history.filter((record) => record?.epoch % every === 0);
+  const shown = due.length <= most ? due : Array.from(
+    { length: most },
+    (_, i) => due[Math.round(i * (due.length - 1) / (most - 1 || 1))],
+  );
+  const lines = shown.map(({ epoch, loss }) => formatEpoch(epoch, loss));
+  if (shown.length < due.length) {
+    lines.push(
+      `(${shown.length} of ${due.length} progress lines shown, evenly spaced; the history holds every epoch)`,
+    );
+  }
+  return lines;
 }
 
 /**
@@ -104,6 +203,20 @@ export function formatEpoch(epoch: number, loss: number): string {
  * ```
  */
 export function formatAnalysis(analysis: AttentionAnalysis): string {
+  if (
+    typeof analysis !== "object" || analysis === null ||
+    !Array.isArray(analysis.ranking) ||
+    !analysis.ranking.every((r) =>
+      typeof r?.token === "string" && typeof r.weight === "number"
+    ) ||
+    typeof analysis.combinedSizeWeight !== "number"
+  ) {
+    throw new TypeError(
+      `analysis must come from analyzeAttention ({ranking, combinedSizeWeight, …}), got ${
+        describe(analysis)
+      }`,
+    );
+  }
   return [
     "Attention Pattern Analysis:",
     "Token Importance Ranking:",

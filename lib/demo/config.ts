@@ -182,6 +182,11 @@ export const LEARNING_RATE_WARNING = 0.1;
  * ```
  */
 export function learningRateWarning(learningRate: number): string | undefined {
+  if (typeof learningRate !== "number") {
+    throw new TypeError(
+      `learningRate must be a number, got ${describe(learningRate)}`,
+    );
+  }
   if (!(learningRate > LEARNING_RATE_WARNING)) return undefined;
   return `learning rate ${learningRate} is above ${LEARNING_RATE_WARNING}: steps this large often saturate the softmax and leave the focus word stuck at the worst loss (measured here and in PyTorch); 0.001 to 0.03 learn reliably`;
 }

@@ -61,11 +61,7 @@ export function prepareExperiment(
       } has no words: write a sentence such as "${DEFAULT_EXAMPLE}"`,
     );
   }
-  if (tokens.length * config.epochs > MAX_WEIGHT_HISTORY) {
-    throw new RangeError(
-      `${tokens.length} tokens × ${config.epochs} epochs is too much to record: training keeps the focus word's weights for every epoch, at most ${MAX_WEIGHT_HISTORY} numbers; use fewer epochs or a shorter text`,
-    );
-  }
+  checkWeightHistory(tokens.length, config.epochs);
   const vocabulary = buildVocabulary(tokens);
   checkEmbeddingSize(vocabulary.words.length, config.dModel);
   const focusWord = singleWord("focus word", config.focusWord);
@@ -118,6 +114,24 @@ export function prepareExperiment(
 // Training records seqLen weights per epoch (TrainResult.weightHistory);
 // this bound keeps that history within a few hundred MB.
 const MAX_WEIGHT_HISTORY = 20_000_000;
+
+/**
+ * Checks that training can record the focus word's weights of every epoch
+ * (`seqLen × epochs` numbers, at most 20,000,000)
+ * (the attention matrix is checked where it is built); `prepareExperiment` and `trainExperiment`
+ * (for a hand-built experiment) both call it.
+ *
+ * @param seqLen Tokens in the sentence.
+ * @param epochs Epochs to train.
+ * @throws {RangeError} Naming both numbers and the limit.
+ */
+export function checkWeightHistory(seqLen: number, epochs: number): void {
+  if (seqLen * epochs > MAX_WEIGHT_HISTORY) {
+    throw new RangeError(
+      `${seqLen} tokens × ${epochs} epochs is too much to record: training keeps the focus word's weights for every epoch, at most ${MAX_WEIGHT_HISTORY} numbers; use fewer epochs or a shorter text`,
+    );
+  }
+}
 
 const DEFAULT_EXAMPLE = "The pink elephant tried to get into the car";
 

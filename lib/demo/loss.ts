@@ -9,6 +9,10 @@
 
 import type * as tf from "@tensorflow/tfjs";
 import { describe } from "../core/_describe.ts";
+import { MAX_TENSOR_NUMBERS } from "../core/limits.ts";
+
+// The longest sentence a mask may be built for: the limits table's size of one array.
+const MAX_SENTENCE_TOKENS = MAX_TENSOR_NUMBERS;
 
 /** The tfjs namespace, as `import * as tf from "@tensorflow/tfjs"` gives it. */
 export type Tfjs = typeof tf;
@@ -180,11 +184,27 @@ export function sizeLossFloor(numSizePositions: number): number {
  * ```
  */
 export function sizeMask(seqLen: number, sizePositions: number[]): number[] {
+  if (!Number.isInteger(seqLen) || seqLen < 1 || seqLen > MAX_SENTENCE_TOKENS) {
+    throw new RangeError(
+      `seqLen must be a whole number from 1 to ${MAX_SENTENCE_TOKENS}, got ${
+        describe(seqLen)
+      }`,
+    );
+  }
+  if (!Array.isArray(sizePositions)) {
+    throw new TypeError(
+      `sizePositions must be a list of positions, got ${
+        describe(sizePositions)
+      }`,
+    );
+  }
   const mask = new Array<number>(seqLen).fill(0);
   for (const p of sizePositions) {
     if (!Number.isInteger(p) || p < 0 || p >= seqLen) {
       throw new RangeError(
-        `size position ${p} is outside the sentence (0…${seqLen - 1})`,
+        `size position ${describe(p)} is outside the sentence (0…${
+          seqLen - 1
+        })`,
       );
     }
     mask[p] = 1;

@@ -30,6 +30,7 @@ import {
   sizeMask,
 } from "./loss.ts";
 import {
+  checkEmbeddingSize,
   checkParameters,
   PARAMETER_SCHEMA,
   type ParameterName,
@@ -68,6 +69,12 @@ export function sizeLoss(
   weights: tf.Tensor1D,
   sizePositions: number[],
 ): SizeLossParts {
+  if (!(weights instanceof tf.Tensor) || weights.rank !== 1) {
+    throw new TypeError(
+      `weights must be a [seqLen] tensor, got ${describe(weights)}`,
+    );
+  }
+  if (weights.isDisposed) throw new TypeError("weights is a disposed tensor");
   return sizeLossParts(tf, weights, sizeMask(weights.shape[0], sizePositions));
 }
 
@@ -128,6 +135,14 @@ export function demoSchema(
   vocabSize: number,
   dModel: number,
 ): CoreParameterSpec[] {
+  for (const [name, value] of [["vocabSize", vocabSize], ["dModel", dModel]]) {
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      throw new RangeError(
+        `${name} must be a whole number ≥ 1, got ${describe(value)}`,
+      );
+    }
+  }
+  checkEmbeddingSize(vocabSize, dModel);
   const bound = 1 / Math.sqrt(dModel);
   return PARAMETER_SCHEMA.map((spec) => ({
     name: spec.name,
@@ -246,6 +261,17 @@ export function attentionDefinition(
 export function focusRowLoss(
   loss: RowLoss,
 ): Loss<unknown> & { readonly row: RowLoss } {
+  if (
+    typeof loss !== "object" || loss === null ||
+    typeof loss.name !== "string" || typeof loss.tensor !== "function" ||
+    (loss.evaluate !== undefined && typeof loss.evaluate !== "function")
+  ) {
+    throw new TypeError(
+      `loss must be a row loss {name, tensor(tf, weights)} such as createSizeLoss(...), got ${
+        describe(loss)
+      }`,
+    );
+  }
   return {
     name: loss.name,
     row: loss,
@@ -559,12 +585,18 @@ function checkInput(
   vocabSize: number,
 ): void {
   if (!Array.isArray(tokenIds) || tokenIds.length === 0) {
-    throw new RangeError("the sentence has no tokens");
+    throw new (Array.isArray(tokenIds) ? RangeError : TypeError)(
+      `tokenIds must be a non-empty list of token ids (the sentence has no tokens), got ${
+        describe(tokenIds)
+      }`,
+    );
   }
   for (const id of tokenIds) {
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
       throw new RangeError(
-        `token id ${id} is outside the vocabulary (0…${vocabSize - 1})`,
+        `token id ${describe(id)} is outside the vocabulary (0…${
+          vocabSize - 1
+        })`,
       );
     }
   }
@@ -573,7 +605,7 @@ function checkInput(
     focusPosition >= tokenIds.length
   ) {
     throw new RangeError(
-      `focus position ${focusPosition} is outside the sentence (0…${
+      `focus position ${describe(focusPosition)} is outside the sentence (0…${
         tokenIds.length - 1
       })`,
     );

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe } from "../core/_describe.ts";
+import { checkOptions, describe } from "../core/_describe.ts";
 import { MAX_SEED } from "../core/limits.ts";
 import { normalDraw, seedStream } from "../core/random.ts";
 
@@ -142,7 +142,7 @@ export function initParameters(
   dModel: number,
   options: InitOptions = {},
 ): Parameters {
-  const seed = options.seed ?? 0;
+  const seed = checkOptions(options).seed ?? 0;
   for (
     const [name, value] of [["vocabSize", vocabSize], [
       "dModel",

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../core/_describe.ts";
+import { checkOptions, describe } from "../core/_describe.ts";
 
 // A word starts with a letter or digit and goes on with letters, combining
 // marks, digits and the zero-width (non-)joiners some scripts write inside
@@ -54,8 +54,13 @@ export function tokenize(
       `tokenize needs the sentence as a string, got ${describe(sentence)}`,
     );
   }
+  const segment = checkOptions(options).segment ?? true;
+  if (typeof segment !== "boolean") {
+    throw new TypeError(
+      `segment must be true or false, got ${describe(segment)}`,
+    );
+  }
   const text = sentence.normalize("NFC").replaceAll("’", "'");
-  const segment = options.segment ?? true;
   return splitWords(
     text,
     segment && SPACELESS.test(text) && !SPACED.test(text),
@@ -111,6 +116,13 @@ export interface Vocabulary {
  * ```
  */
 export function buildVocabulary(tokens: string[]): Vocabulary {
+  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === "string")) {
+    throw new TypeError(
+      `tokens must be a list of strings (see tokenize), got ${
+        describe(tokens)
+      }`,
+    );
+  }
   const ids = new Map<string, number>();
   for (const token of tokens) {
     if (!ids.has(token)) ids.set(token, ids.size);

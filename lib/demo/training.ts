@@ -10,7 +10,7 @@
 
 import { describe } from "../core/_describe.ts";
 import { type AttentionConfig, resolveConfig } from "./config.ts";
-import type { Experiment } from "./experiment.ts";
+import { checkWeightHistory, type Experiment } from "./experiment.ts";
 import { HandwrittenAttention, handwrittenUnsupported } from "./handwritten.ts";
 import { createSizeLoss, type RowLoss, sizeMask } from "./loss.ts";
 import {
@@ -108,6 +108,15 @@ export async function trainExperiment(
   experiment: Experiment,
   options: TrainExperimentOptions = {},
 ): Promise<TrainResult> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  if (options.loss !== undefined) checkRowLoss(options.loss);
+  if (options.onEpoch !== undefined && typeof options.onEpoch !== "function") {
+    throw new TypeError(
+      `onEpoch must be a function, got ${describe(options.onEpoch)}`,
+    );
+  }
   // The size positions matter only to the default size loss.
   const config = checkExperiment(experiment, options.loss === undefined);
   const { vocabulary, tokenIds, focusPosition } = experiment;
@@ -168,6 +177,22 @@ export async function trainExperiment(
   };
 }
 
+// A row loss must be {name, tensor(tf, weights), evaluate?}; checked before
+// any tensor exists, so a wrong one leaks nothing.
+function checkRowLoss(loss: RowLoss): void {
+  if (
+    typeof loss !== "object" || loss === null ||
+    typeof loss.name !== "string" || typeof loss.tensor !== "function" ||
+    (loss.evaluate !== undefined && typeof loss.evaluate !== "function")
+  ) {
+    throw new TypeError(
+      `loss must be a row loss {name, tensor(tf, weights), evaluate?} such as createSizeLoss(...), got ${
+        describe(loss)
+      }`,
+    );
+  }
+}
+
 // What an engine returns: the rest of a TrainResult.
 type Trained = Omit<TrainResult, "engine" | "lossName" | "initialParameters">;
 
@@ -193,6 +218,11 @@ async function runHandwritten(
   const weightHistory: number[][] = [];
   for (let epoch = 0; epoch < config.epochs; epoch++) {
     const { loss, weights } = kernel.step(config.learningRate);
+    if (!Number.isFinite(loss)) {
+      throw new RangeError(
+        `training stopped at epoch ${epoch}: the ${problem.loss.name} is ${loss}; lower the learning rate or check the loss`,
+      );
+    }
     history.push({ epoch, loss });
     weightHistory.push(weights);
     const pending = options.onEpoch?.({ epoch, loss, weights });
@@ -231,6 +261,8 @@ function checkExperiment(
   const { tokenIds, focusPosition, sizePositions } = experiment;
   const vocabSize = experiment.vocabulary.words.length;
   checkEmbeddingSize(vocabSize, config.dModel);
+  checkWeightHistory(tokenIds.length, config.epochs);
+
   for (const id of tokenIds) {
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
       throw new RangeError(

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { describe } from "../core/_describe.ts";
+import { describe, listSome } from "../core/_describe.ts";
 import type { Exercise } from "./exercises/_kit.ts";
 import { EXERCISES as CHAPTER_01 } from "./exercises/01.ts";
 import { EXERCISES as CHAPTER_02 } from "./exercises/02.ts";
@@ -64,8 +64,8 @@ export function check(id: string, answer: unknown): CheckResult {
   if (!exercise) {
     const known = [...EXERCISES.keys()];
     throw new RangeError(
-      `no exercise ${describe(String(id))}; known: ${
-        known.length ? known.join(", ") : "none"
+      `no exercise ${describe(id)}; known: ${
+        known.length ? listSome(known, 8) : "none"
       }`,
     );
   }

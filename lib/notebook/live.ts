@@ -12,7 +12,7 @@ import type { ChartElement } from "../charts/common.ts";
 import { lossTitle } from "../charts/experiment.ts";
 import { lossCurve, lossHistory } from "../charts/lines.ts";
 import { chartRow, type HtmlDisplay } from "../charts/svg.ts";
-import { describe } from "../core/_describe.ts";
+import { checkOptions, describe } from "../core/_describe.ts";
 import { sizeLossFloor } from "../demo/loss.ts";
 import type { Experiment } from "../demo/experiment.ts";
 import {
@@ -138,6 +138,26 @@ export function liveView<State>(
   frame: (state: State) => HtmlDisplay,
   options: LiveViewOptions = {},
 ): LiveView<State> {
+  if (typeof frame !== "function") {
+    throw new TypeError(
+      `frame must be a function from the state to a display, got ${
+        describe(frame)
+      }`,
+    );
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  if (options.display !== undefined && typeof options.display !== "function") {
+    throw new TypeError(
+      `display must be a function, got ${describe(options.display)}`,
+    );
+  }
+  if (options.display === undefined && !inJupyter()) {
+    throw new TypeError(
+      "display: outside a Jupyter notebook there is no Deno.jupyter.display; pass options.display",
+    );
+  }
   const display: DisplayFunction = options.display ??
     ((value, opts) => Deno.jupyter.display(value, opts));
   const framesPerSecond = options.framesPerSecond ?? 4;
@@ -213,7 +233,9 @@ export async function trainLive(
   experiment: Experiment,
   options: TrainLiveOptions = {},
 ): Promise<TrainResult> {
-  const { display, framesPerSecond, minSeconds, ...training } = options;
+  const { display, framesPerSecond, minSeconds, ...training } = checkOptions(
+    options,
+  );
   const lossName = options.loss?.name ?? "size";
   const view = liveView(
     (state: TrainingFrameState) => trainingFrame(experiment, state),
@@ -301,4 +323,13 @@ export function trainingFrame(
     }),
   ];
   return chartRow(charts);
+}
+
+// Whether Deno.jupyter exists: outside `deno jupyter` reading it throws.
+function inJupyter(): boolean {
+  try {
+    return typeof Deno.jupyter?.display === "function";
+  } catch {
+    return false;
+  }
 }

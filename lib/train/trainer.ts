@@ -263,7 +263,10 @@ function checkArguments<Input, Target, Options>(
       }`,
     );
   }
-  if (typeof options !== "object" || options === null) {
+  if (
+    typeof options !== "object" || options === null ||
+    Array.isArray(options) || options instanceof tf.Tensor
+  ) {
     throw new TypeError(
       `options must be an object with at least steps, got ${describe(options)}`,
     );

@@ -55,12 +55,26 @@ interface Parameters {
   sizeWords: string[];
 }
 
-/** Notebook 09's parameters with a character outside the model's vocabulary. */
-const PRETRAINED_BAD = {
-  source: 'const yourSentence = "I ❤ elephants";\nconst yourFocusWord = "it";',
-  expected:
-    'Please fix the parameters: tokenizeSubwords: the model\'s vocabulary has no piece for "❤"',
-};
+/** Notebook 09's parameters with mistakes: each must print what to fix. */
+const PRETRAINED_BAD = [
+  {
+    name: "a character the model cannot read",
+    source:
+      'const yourSentence = "I ❤ elephants";\nconst yourFocusWord = "it";',
+    expected:
+      'Please fix the parameters: tokenizeSubwords: the model\'s vocabulary has no piece for "❤"',
+  },
+  {
+    name: "a focus word that is null",
+    source: 'const yourSentence = "it was big";\nconst yourFocusWord = null;',
+    expected: "Please fix the parameters: yourFocusWord must be a string",
+  },
+  {
+    name: "a focus word that is a number",
+    source: 'const yourSentence = "it was big";\nconst yourFocusWord = 42;',
+    expected: "Please fix the parameters: yourFocusWord must be a string",
+  },
+];
 
 /** Notebook 06 with a sentence of our own: it must train and report. */
 const GOOD: Parameters = {
@@ -102,6 +116,15 @@ const BAD: { name: string; parameters: Parameters; expected: string }[] = [
       sizeWords: [],
     },
     expected: "no size words",
+  },
+  {
+    name: "a sentence of 200,000 exclamation marks",
+    parameters: {
+      sentence: "!".repeat(200000),
+      focusWord: "it",
+      sizeWords: ["big"],
+    },
+    expected: "has no words",
   },
 ];
 
@@ -238,10 +261,12 @@ Deno.test("notebooks run top to bottom with the real Deno kernel", async (t) => 
   }
   const pretrained = paths.find((path) => fileName(path).startsWith("09_"));
   if (pretrained !== undefined) {
-    jobs.set("09 parameters", [
-      pretrained,
-      injectParameters(await readNotebook(pretrained), PRETRAINED_BAD.source),
-    ]);
+    for (const [i, bad] of PRETRAINED_BAD.entries()) {
+      jobs.set(`09 parameters ${i}`, [
+        pretrained,
+        injectParameters(await readNotebook(pretrained), bad.source),
+      ]);
+    }
   }
   for (let pass = 2; pass <= PASSES; pass++) {
     for (const path of paths) {
@@ -369,6 +394,10 @@ Deno.test("notebooks run top to bottom with the real Deno kernel", async (t) => 
               1,
               `not one line: ${message}`,
             );
+            assert(
+              message.length < 300,
+              `a ${message.length}-character message: ${message.slice(0, 300)}`,
+            );
             const text = allText(notebook);
             assert(
               !text.includes("    at "),
@@ -379,23 +408,19 @@ Deno.test("notebooks run top to bottom with the real Deno kernel", async (t) => 
       }
     }
     if (pretrained !== undefined) {
-      await t.step(
-        "09 with a character the model cannot read prints what to fix",
-        async () => {
-          const notebook = await executed("09 parameters");
+      for (const [i, bad] of PRETRAINED_BAD.entries()) {
+        await t.step(`09 with ${bad.name} prints what to fix`, async () => {
+          const notebook = await executed(`09 parameters ${i}`);
           assertClean(notebook);
           assertAllExecuted(notebook);
           const text = allText(notebook);
-          assert(
-            text.includes(PRETRAINED_BAD.expected),
-            `no output says ${PRETRAINED_BAD.expected}`,
-          );
+          assert(text.includes(bad.expected), `no output says ${bad.expected}`);
           assert(
             !text.includes("    at "),
             `a stack trace was printed:\n${text}`,
           );
-        },
-      );
+        });
+      }
     }
   } finally {
     await delivered;

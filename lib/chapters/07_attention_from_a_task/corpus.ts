@@ -6,6 +6,7 @@
  * @module
  */
 
+import { describe } from "../../core/_describe.ts";
 import { shuffle } from "../../core/random.ts";
 
 /** One template: the words, with `{thing}`, `{container}` and `{adjective}` slots. */
@@ -294,6 +295,21 @@ export function encode(
   vocabulary: string[],
   sentences: string[][],
 ): EncodedBatch {
+  if (
+    !Array.isArray(vocabulary) ||
+    !vocabulary.every((w) => typeof w === "string")
+  ) {
+    throw new TypeError(
+      `encode: vocabulary must be a list of words, got ${describe(vocabulary)}`,
+    );
+  }
+  if (!Array.isArray(sentences) || !sentences.every(Array.isArray)) {
+    throw new TypeError(
+      `encode: sentences must be a list of word lists, got ${
+        describe(sentences)
+      }`,
+    );
+  }
   if (sentences.length === 0) {
     throw new RangeError("encode: no sentences; give at least one");
   }

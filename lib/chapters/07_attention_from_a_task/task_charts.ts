@@ -12,6 +12,7 @@ import {
   type ChartElement,
   HIGHLIGHT_COLOR,
 } from "../../charts/common.ts";
+import { describe } from "../../core/_describe.ts";
 import { toSvgString } from "../../charts/svg.ts";
 import type { Corpus } from "./corpus.ts";
 import { type HtmlDisplay } from "../../charts/svg.ts";
@@ -69,6 +70,13 @@ export function focusAttention(
   rows: FocusRow[],
   options: FocusAttentionOptions = {},
 ): ChartElement {
+  if (!Array.isArray(rows)) {
+    throw new TypeError(
+      `focusAttention: rows must be a list of {label, words, weights}, got ${
+        describe(rows)
+      }`,
+    );
+  }
   if (rows.length === 0) {
     throw new RangeError("focusAttention: rows is empty; give at least one");
   }

@@ -17,12 +17,14 @@ import {
   scaledDotProductAttention,
 } from "../../core/attention.ts";
 import {
+  checkSchema,
   type ForwardResult,
   Model,
   type ModelDefinition,
   type ParameterSpec,
   type ParameterValues,
 } from "../../core/model.ts";
+import { describe } from "../../core/_describe.ts";
 import { CROSS_ENTROPY } from "../../train/losses.ts";
 import { type Batch, train } from "../../train/trainer.ts";
 import {
@@ -127,6 +129,7 @@ export function taskInitialValues(
   schema: readonly ParameterSpec[],
   seed: number,
 ): ParameterValues {
+  checkSchema(schema); // sizes within the limits table, before allocating
   return Object.fromEntries(schema.map((spec, k) => {
     const init = spec.init;
     const values = init.kind === "normal"
@@ -379,17 +382,17 @@ export function resolveTaskConfig(
   whole("seed", 1, 2 ** 21); // the seeds of the parameters stay below 2³¹
   if (!(c.learningRate > 0 && c.learningRate <= 10)) {
     throw new RangeError(
-      `learningRate must be in (0, 10], got ${String(c.learningRate)}`,
+      `learningRate must be in (0, 10], got ${describe(c.learningRate)}`,
     );
   }
   if (c.attention !== "learned" && c.attention !== "uniform") {
     throw new RangeError(
-      `attention must be "learned" or "uniform", got ${String(c.attention)}`,
+      `attention must be "learned" or "uniform", got ${describe(c.attention)}`,
     );
   }
   if (c.readout !== "word" && c.readout !== "role") {
     throw new RangeError(
-      `readout must be "word" or "role", got ${String(c.readout)}`,
+      `readout must be "word" or "role", got ${describe(c.readout)}`,
     );
   }
   return c;
@@ -440,7 +443,17 @@ export function evaluateTask(
   vocabulary: string[],
   sentences: TaskSentence[],
 ): TaskEvaluation {
-  const batch = encode(vocabulary, sentences.map((s) => s.words));
+  if (!(model instanceof TaskModel)) {
+    throw new TypeError(`model must be a TaskModel, got ${describe(model)}`);
+  }
+  if (!Array.isArray(sentences)) {
+    throw new TypeError(
+      `sentences must be a list of corpus sentences, got ${
+        describe(sentences)
+      }`,
+    );
+  }
+  const batch = encode(vocabulary, sentences.map((s) => s?.words));
   const labels = taskLabels(vocabulary, sentences, model.config.readout);
   const { logits, weights } = model.forward(batch);
   const best = logits.argMax(1); // [B, classes] → [B]
@@ -519,9 +532,10 @@ export async function trainTask(
   const every = options.evaluateEvery ?? 10;
   if (!Number.isInteger(every) || every < 1) {
     throw new RangeError(
-      `evaluateEvery must be a whole number ≥ 1, got ${String(every)}`,
+      `evaluateEvery must be a whole number ≥ 1, got ${describe(every)}`,
     );
   }
+  checkCorpus(corpus);
   const model = new TaskModel(corpus.vocabulary.length, options.config);
   const { steps, learningRate, readout, batchSize, seed } = model.config;
   const all = encode(corpus.vocabulary, corpus.train.map((s) => s.words));
@@ -603,4 +617,21 @@ export async function trainTask(
     throw error;
   }
   return { model, history };
+}
+
+// A corpus from buildCorpus: a vocabulary and two lists of sentences,
+// checked before any variable exists, so a wrong one leaks nothing.
+function checkCorpus(corpus: Corpus): void {
+  if (
+    typeof corpus !== "object" || corpus === null ||
+    !Array.isArray(corpus.vocabulary) || !Array.isArray(corpus.train) ||
+    !Array.isArray(corpus.test) ||
+    !corpus.train.every((s) => Array.isArray(s?.words))
+  ) {
+    throw new TypeError(
+      `corpus must come from buildCorpus ({vocabulary, train, test}), got ${
+        describe(corpus)
+      }`,
+    );
+  }
 }

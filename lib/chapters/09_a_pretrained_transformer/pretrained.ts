@@ -194,6 +194,11 @@ export interface SubwordWord {
  * ```
  */
 export function subwordWords(pieces: string[]): SubwordWord[] {
+  if (!Array.isArray(pieces) || !pieces.every((p) => typeof p === "string")) {
+    throw new TypeError(
+      `subwordWords: pieces must be a list of strings, got ${describe(pieces)}`,
+    );
+  }
   const words: SubwordWord[] = [];
   for (const [position, piece] of pieces.entries()) {
     const current = words.at(-1);
