@@ -390,6 +390,12 @@ const BASES: Record<string, Base> = {
     args: () => [{ seed: 1 }],
     call: (...a) => chapter7.buildCorpus(a[0] as never),
   },
+  "chapter7.makeSentence": {
+    params: ["template", "pair", "adjective"],
+    args: () => [0, ["book", "box"], "big"],
+    call: (...a) =>
+      chapter7.makeSentence(a[0] as never, a[1] as never, a[2] as never),
+  },
   "chapter7.encode": {
     params: ["vocabulary", "sentences"],
     args: () => [["<unk>", "it", "is"], [["it", "is"]]],

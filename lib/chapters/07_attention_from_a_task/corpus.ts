@@ -221,15 +221,25 @@ export function makeSentence(
   pair: [string, string],
   adjective: string,
 ): TaskSentence {
-  const spec = TEMPLATES[template];
+  const spec = Number.isInteger(template) ? TEMPLATES[template] : undefined;
   if (spec === undefined) {
     throw new RangeError(
-      `template must be 0…${TEMPLATES.length - 1}, got ${template}`,
+      `template must be 0…${TEMPLATES.length - 1}, got ${describe(template)}`,
     );
   }
   if (!ADJECTIVES.includes(adjective)) {
     throw new RangeError(
-      `adjective must be one of ${ADJECTIVES.join(", ")}, got "${adjective}"`,
+      `adjective must be one of ${ADJECTIVES.join(", ")}, got ${
+        describe(adjective)
+      }`,
+    );
+  }
+  if (
+    !Array.isArray(pair) || pair.length !== 2 ||
+    !pair.every((noun) => typeof noun === "string")
+  ) {
+    throw new TypeError(
+      `pair must be [thing, container], two words, got ${describe(pair)}`,
     );
   }
   const [thing, container] = pair;
