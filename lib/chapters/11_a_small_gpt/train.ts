@@ -343,7 +343,7 @@ export async function runTraining(
     options.onEvaluation?.(evaluation);
   };
   try {
-    if (!log.evaluations.some((e) => e.step === startStep)) evaluate(startStep);
+    if (startStep === 0) evaluate(0);
     const history = await train(
       model,
       nextTokenLoss(),
