@@ -63,6 +63,25 @@ Deno.test("the KV cache gives the logits of a whole forward pass, position by po
   model.dispose();
 });
 
+Deno.test("a prefill of the whole context gives the cache of appending it character by character", () => {
+  const model = randomGpt(3);
+  const ids = [7, 0, 3, 3, 9, 1, 10];
+  const one = new KvCache(model, CONFIG);
+  let stepwise: Float32Array = new Float32Array();
+  for (const id of ids) stepwise = one.append(id);
+  const all = new KvCache(model, CONFIG);
+  const prefilled = all.prefill(ids);
+  assertEquals(all.length, ids.length);
+  prefilled.forEach((x, i) => assertAlmostEquals(x, stepwise[i], 1e-4));
+  // And the next character sees the same cache either way.
+  const a = one.append(4), b = all.append(4);
+  a.forEach((x, i) => assertAlmostEquals(x, b[i], 1e-4));
+  assertThrows(() => all.prefill([]), RangeError, "1 to 12 characters");
+  one.dispose();
+  all.dispose();
+  model.dispose();
+});
+
 Deno.test("greedy decoding with and without the cache gives the same tokens, across context refills", () => {
   for (const seed of [1, 2, 3]) {
     const model = randomGpt(seed);

@@ -33,6 +33,7 @@ export const MIN_CHARTS: Readonly<Record<string, number>> = {
   "07": 6,
   "08": 6,
   "09": 5,
+  "11": 4,
   A1: 0,
 };
 

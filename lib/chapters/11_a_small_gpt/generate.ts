@@ -11,7 +11,8 @@
  * cache holds were computed at their old positions, so a cache cannot
  * follow. Both decoders here therefore share one rule: when the context is
  * full, keep its last half and go on. Without a cache that is one shorter
- * forward pass; with one, the cache is refilled from the kept half.
+ * forward pass; with one, the cache is refilled from the kept half in one pass (a
+ * "prefill").
  * @module
  */
 
@@ -137,16 +138,23 @@ export class KvCache {
   }
 
   /**
-   * Empties the cache and runs a context through it.
+   * Empties the cache and runs a whole context through every layer at once
+   * (the "prefill"): each layer's keys and values of every position are
+   * kept, and the logits after the last character are returned.
    *
-   * @param context Token ids, at most `blockSize`.
+   * @param context Token ids, 1 to `blockSize` of them.
    * @returns The logits after the last one, `[vocabSize]`.
+   * @throws {RangeError} For an empty context or one longer than the block.
    */
   prefill(context: number[]): Float32Array {
+    const T = context.length;
+    if (T < 1 || T > this.#config.blockSize) {
+      throw new RangeError(
+        `a context must have 1 to ${this.#config.blockSize} characters, got ${T}`,
+      );
+    }
     this.#clear();
-    let logits: Float32Array = new Float32Array();
-    for (const id of context) logits = this.append(id);
-    return logits;
+    return this.#run(context, 0);
   }
 
   /**
@@ -157,44 +165,68 @@ export class KvCache {
    * @throws {RangeError} When the cache already holds `blockSize` characters.
    */
   append(id: number): Float32Array {
-    const { blockSize, numLayers, numHeads, dModel } = this.#config;
     const position = this.length;
-    if (position >= blockSize) {
+    if (position >= this.#config.blockSize) {
       throw new RangeError(
-        `the cache is full (${blockSize} positions); prefill it with a shorter context`,
+        `the cache is full (${this.#config.blockSize} positions); prefill it with a shorter context`,
       );
     }
+    return this.#run([id], position);
+  }
+
+  /**
+   * Runs `ids` (at positions `from`, `from + 1`, …) through every layer:
+   * their queries meet the cached keys and their own (causally), and their
+   * keys and values join the cache. Returns the logits after the last.
+   */
+  #run(ids: number[], from: number): Float32Array {
+    const { numLayers, numHeads, dModel } = this.#config;
+    const n = ids.length; // new rows
+    const t = from + n; // positions in the cache afterwards
     const dK = dModel / numHeads;
     const p = this.#model.params;
     const [logits, keys, values] = tf.tidy(() => {
-      const row = (name: string, i: number) =>
-        tf.slice(p[name], [i, 0], [1, dModel]) as tf.Tensor2D; // [1, dModel]
-      let x = tf.add(
-        row("transformer.wte.weight", id),
-        row("transformer.wpe.weight", position),
-      ) as tf.Tensor2D; // [1, dModel]
+      const tokens = tf.gather(p["transformer.wte.weight"], ids); // [n, dModel]
+      const positions = tf.slice(p["transformer.wpe.weight"], [from, 0], [
+        n,
+        dModel,
+      ]); // [n, dModel]
+      let x = tf.add(tokens, positions) as tf.Tensor2D; // [n, dModel]
+      // New row i (position from + i) may see cached positions 0…from + i.
+      const mask = tf.tensor2d(
+        Array.from(
+          { length: n },
+          (_, i) =>
+            Array.from({ length: t }, (_, j) => j <= from + i ? 0 : -Infinity),
+        ),
+      ); // [n, t]
       const keys: tf.Tensor3D[] = [];
       const values: tf.Tensor3D[] = [];
+      const heads = (part: tf.Tensor) =>
+        part.reshape([n, numHeads, dK]).transpose([1, 0, 2]) as tf.Tensor3D; // [n, dModel] → [h, n, dK]
       for (let l = 0; l < numLayers; l++) {
         const w = (name: string) =>
           p[`transformer.h.${l}.${name}`] as tf.Tensor2D & tf.Tensor1D;
-        const normed = fastLayerNorm(x, w("ln_1.weight"), w("ln_1.bias")); // [1, dModel]
+        const normed = fastLayerNorm(x, w("ln_1.weight"), w("ln_1.bias")); // [n, dModel]
         const qkv = linear(
           normed,
           w("attn.c_attn.weight"),
           w("attn.c_attn.bias"),
-        ); // [1, 3·dModel]
-        const [q, k, v] = tf.split(qkv, 3, 1).map((part) =>
-          part.reshape([numHeads, 1, dK]) as tf.Tensor3D
-        ); // [h, 1, dK] each
-        const K = this.#keys[l] ? tf.concat([this.#keys[l], k], 1) : k; // [h, t+1, dK]
-        const V = this.#values[l] ? tf.concat([this.#values[l], v], 1) : v; // [h, t+1, dK]
+        ); // [n, 3·dModel]
+        const [q, k, v] = tf.split(qkv, 3, 1).map(heads); // [h, n, dK] each
+        const K = this.#keys[l] ? tf.concat([this.#keys[l], k], 1) : k; // [h, t, dK]
+        const V = this.#values[l] ? tf.concat([this.#values[l], v], 1) : v; // [h, t, dK]
         keys.push(K as tf.Tensor3D);
         values.push(V as tf.Tensor3D);
-        // The new query attends to every cached position and itself: no mask needed.
-        const scores = tf.mul(tf.matMul(q, K, false, true), 1 / Math.sqrt(dK)); // [h, 1, dK] · [h, dK, t+1] → [h, 1, t+1]
-        const heads = tf.matMul(tf.softmax(scores), V); // [h, 1, t+1] · [h, t+1, dK] → [h, 1, dK]
-        const merged = heads.reshape([1, dModel]) as tf.Tensor2D; // heads side by side: [1, dModel]
+        const scores = tf.add(
+          tf.mul(tf.matMul(q, K, false, true), 1 / Math.sqrt(dK)),
+          mask,
+        ); // [h, n, dK] · [h, dK, t] → [h, n, t]
+        const mixed = tf.matMul(tf.softmax(scores), V); // [h, n, t] · [h, t, dK] → [h, n, dK]
+        const merged = mixed.transpose([1, 0, 2]).reshape([
+          n,
+          dModel,
+        ]) as tf.Tensor2D; // heads side by side: [n, dModel]
         x = tf.add(
           x,
           linear(merged, w("attn.c_proj.weight"), w("attn.c_proj.bias")),
@@ -202,14 +234,15 @@ export class KvCache {
         const normed2 = fastLayerNorm(x, w("ln_2.weight"), w("ln_2.bias"));
         const hidden = gelu(
           linear(normed2, w("mlp.c_fc.weight"), w("mlp.c_fc.bias")),
-        ); // [1, 4·dModel]
+        ); // [n, 4·dModel]
         x = tf.add(
           x,
           linear(hidden, w("mlp.c_proj.weight"), w("mlp.c_proj.bias")),
         ) as tf.Tensor2D;
       }
+      const last = tf.slice(x, [n - 1, 0], [1, dModel]) as tf.Tensor2D; // [1, dModel]
       const normed = fastLayerNorm(
-        x,
+        last,
         p["transformer.ln_f.weight"] as tf.Tensor1D,
         p["transformer.ln_f.bias"] as tf.Tensor1D,
       );

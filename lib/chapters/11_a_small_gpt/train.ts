@@ -239,8 +239,12 @@ export interface RunOptions {
   resume?: { checkpoint: Checkpoint; log: TrainingLog };
   /** Stops between two steps; the run then checkpoints and returns. */
   signal?: AbortSignal;
-  /** After every step. */
-  onStep?: (step: number, loss: number, learningRate: number) => void;
+  /** After every step (awaited: a notebook may draw a frame). */
+  onStep?: (
+    step: number,
+    loss: number,
+    learningRate: number,
+  ) => void | Promise<void>;
   /** After every evaluation. */
   onEvaluation?: (evaluation: Evaluation) => void;
   /** Every `checkpointEvery` steps, at the end and when stopped: save it. */
@@ -366,7 +370,7 @@ export async function runTraining(
           const step = startStep + record.step; // the step just taken
           const done = step + 1; // updates so far
           log.losses[step] = record.loss;
-          options.onStep?.(step, record.loss, schedule(step));
+          await options.onStep?.(step, record.loss, schedule(step));
           if (done % settings.evaluateEvery === 0 || done === settings.steps) {
             evaluate(done);
           }
