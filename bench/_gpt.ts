@@ -3,7 +3,11 @@
 // counter, and the PyTorch twin (bench/torch_gpt.py) from the same weights.
 
 import * as tf from "@tensorflow/tfjs";
-import { type BackendName, useBackend } from "../lib/core/backend.ts";
+import {
+  type BackendChoice,
+  type BackendName,
+  useBackend,
+} from "../lib/core/backend.ts";
 import {
   gpt,
   type GptConfig,
@@ -79,6 +83,8 @@ export interface GptRun {
   msPerStep: number[];
   /** tf.memory().numTensors after every step. */
   numTensors: number[];
+  /** The process's resident memory after every step, bytes (wasm's heap only grows, so this holds each step's peak there). */
+  rss: number[];
 }
 
 /** Options for {@linkcode trainGpt}. */
@@ -86,7 +92,8 @@ export interface TrainGptOptions {
   config: GptConfig;
   batch: number;
   steps: number;
-  backend: BackendName;
+  /** A backend, or "auto" for the fastest that starts. */
+  backend: BackendChoice;
   ops?: GptOps;
   /** Starting weights (default: the schema's seeded initialisation, seed 1). */
   values?: ParameterValues;
@@ -115,6 +122,7 @@ export async function trainGpt(options: TrainGptOptions): Promise<GptRun> {
     losses: [],
     msPerStep: [],
     numTensors: [],
+    rss: [],
   };
   let start = performance.now();
   try {
@@ -127,6 +135,7 @@ export async function trainGpt(options: TrainGptOptions): Promise<GptRun> {
         run.losses.push(record.loss);
         run.msPerStep.push(now - start);
         run.numTensors.push(tf.memory().numTensors);
+        run.rss.push(Deno.memoryUsage().rss);
         start = performance.now();
       },
     });
@@ -150,31 +159,36 @@ export async function kernelsPerStep(
   const model = new Model(gpt(config), { seed: options.seed ?? 1 });
   try {
     // One step first, so one-off work (Adam's packing) is not counted.
-    const step = () =>
-      train(model, nextTokenLoss(ops), () => batch, {
+    const step = async () => {
+      await train(model, nextTokenLoss(ops), () => batch, {
         steps: 1,
         adam: options.adam ?? GPT_ADAM,
         forwardOptions: { ops },
       });
+    };
     await step();
-    const withAdamSetup = await tf.profile(step);
-    const setup = await tf.profile(() => {
+    // tf.profile reuses one record: copy the names before profiling again.
+    const names = async (f: () => Promise<void>) =>
+      (await tf.profile(f)).kernels.map((k) => k.name);
+    const withAdamSetup = await names(step);
+    const setup = await names(async () => {
       // Adam's constructor and dispose alone, to subtract.
-      return train(model, nextTokenLoss(ops), () => batch, {
+      await train(model, nextTokenLoss(ops), () => batch, {
         steps: 0,
         adam: options.adam ?? GPT_ADAM,
         forwardOptions: { ops },
       });
     });
     const byName: Record<string, number> = {};
-    const count = (kernels: { name: string }[], sign: number) => {
-      for (const { name } of kernels) {
-        if (name === "") continue; // a customGrad wrapper, not a kernel
+    const count = (kernels: string[], sign: number) => {
+      for (const name of kernels) {
+        // customGrad wrappers appear under their scope's name: not kernels
+        if (!tf.getKernel(name, tf.getBackend())) continue;
         byName[name] = (byName[name] ?? 0) + sign;
       }
     };
-    count(withAdamSetup.kernels, 1);
-    count(setup.kernels, -1);
+    count(withAdamSetup, 1);
+    count(setup, -1);
     for (const name of Object.keys(byName)) {
       if (byName[name] === 0) delete byName[name];
     }

@@ -31,6 +31,23 @@ type T = tf.Tensor;
 type Save = tf.GradSaveFunc;
 
 /**
+ * Saves tensors for the backward pass, except variables: tfjs saves a copy
+ * of each (one Identity kernel, a full copy on wasm), but a variable is
+ * never tidied away, so the backward pass can read it directly.
+ * @returns A function giving the saved tensors back, in the same order.
+ */
+function saveForBackward(
+  save: Save,
+  tensors: tf.Tensor[],
+): (saved: tf.Tensor[]) => tf.Tensor[] {
+  save(tensors.filter((t) => !(t instanceof tf.Variable)));
+  return (saved) => {
+    let k = 0;
+    return tensors.map((t) => t instanceof tf.Variable ? t : saved[k++]);
+  };
+}
+
+/**
  * `a · bᵀ` for 2-D matrices. On wasm a 2-D `matMul` with a transpose flag
  * misses XNNPACK and runs 10–20× slower than transposing first; on cpu the
  * flag is as fast and saves a kernel.
@@ -39,6 +56,16 @@ function matMulBT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.getBackend() === "wasm"
     ? tf.matMul(a, tf.transpose(b))
     : tf.matMul(a, b, false, true);
+}
+
+/**
+ * The sum of each column of a 2-D matrix, `[N, d] → [d]`. On wasm a sum
+ * over rows transposes the matrix first; `ones · m` runs on XNNPACK instead.
+ */
+function columnSums(m: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() !== "wasm") return tf.sum(m, 0);
+  const rows = m.shape[0];
+  return tf.matMul(tf.ones([1, rows]), m).reshape([m.shape[1]!]); // [1, N] · [N, d] → [d]
 }
 
 /** `aᵀ · b` for 2-D matrices, with the same care as {@linkcode matMulBT}. */
@@ -51,22 +78,28 @@ function matMulAT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 // ---------------------------------------------------------------- linear
 
 const linearWithBias = customOp((x: T, weight: T, bias: T, save: Save) => {
-  save([x, weight]);
+  const restore = saveForBackward(save, [x, weight]);
   return {
     value: tf.add(matMulBT(x, weight), bias), // [N, in] · [in, out] + [out] → [N, out]
-    gradFunc: (dy, [xs, w]) => [
-      tf.matMul(dy, w), // dx: [N, out] · [out, in] → [N, in]
-      matMulAT(dy, xs), // dW: [out, N] · [N, in] → [out, in]
-      tf.sum(dy, 0), // db: [out]
-    ],
+    gradFunc: (dy, saved) => {
+      const [xs, w] = restore(saved);
+      return [
+        tf.matMul(dy, w), // dx: [N, out] · [out, in] → [N, in]
+        matMulAT(dy, xs), // dW: [out, N] · [N, in] → [out, in]
+        columnSums(dy), // db: [out]
+      ];
+    },
   };
 });
 
 const linearNoBias = customOp((x: T, weight: T, save: Save) => {
-  save([x, weight]);
+  const restore = saveForBackward(save, [x, weight]);
   return {
     value: matMulBT(x, weight), // [N, in] · [in, out] → [N, out]
-    gradFunc: (dy, [xs, w]) => [tf.matMul(dy, w), matMulAT(dy, xs)],
+    gradFunc: (dy, saved) => {
+      const [xs, w] = restore(saved);
+      return [tf.matMul(dy, w), matMulAT(dy, xs)];
+    },
   };
 });
 
@@ -114,24 +147,20 @@ export function linear(
 const GELU_C = Math.sqrt(2 / Math.PI); // √(2/π)
 const GELU_A = 0.044715;
 
+// 0.5·x·(1 + tanh u) = x·σ(2u): the same function with a sigmoid, which
+// wasm runs through XNNPACK about ten times faster than its tanh.
 const geluOp = customOp((x: T, save: Save) => {
-  const inner = tf.mul(
-    tf.mul(x, tf.add(tf.mul(tf.square(x), GELU_A), 1)),
-    GELU_C,
-  ); // u = √(2/π)·(x + 0.044715·x³)
-  const t = tf.tanh(inner);
-  save([x, t]);
+  const x2 = tf.square(x);
+  const twoU = tf.mul(x, tf.add(tf.mul(x2, 2 * GELU_C * GELU_A), 2 * GELU_C)); // 2u = 2·√(2/π)·(x + 0.044715·x³)
+  const s = tf.sigmoid(twoU); // σ(2u) = (1 + tanh u) / 2
+  save([x, x2, s]);
   return {
-    value: tf.mul(tf.mul(x, 0.5), tf.add(t, 1)), // 0.5·x·(1 + tanh u)
-    gradFunc: (dy, [xs, ts]) => {
-      // d/dx = 0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)
-      const du = tf.mul(tf.add(tf.mul(tf.square(xs), 3 * GELU_A), 1), GELU_C);
-      const sech2 = tf.sub(1, tf.square(ts));
-      const grad = tf.mul(
-        tf.add(tf.add(ts, 1), tf.mul(tf.mul(xs, sech2), du)),
-        0.5,
-      );
-      return [tf.mul(dy, grad)];
+    value: tf.mul(x, s), // x·σ(2u)
+    gradFunc: (dy, [xs, x2s, ss]) => {
+      // d/dx x·σ(2u) = σ + x·σ·(1 − σ)·d(2u)/dx, d(2u)/dx = 2·√(2/π)·(1 + 3·0.044715·x²)
+      const dTwoU = tf.add(tf.mul(x2s, 6 * GELU_C * GELU_A), 2 * GELU_C);
+      const slope = tf.mul(tf.mul(ss, tf.sub(1, ss)), tf.mul(xs, dTwoU));
+      return [tf.mul(dy, tf.add(ss, slope))];
     },
   };
 });
@@ -139,7 +168,8 @@ const geluOp = customOp((x: T, save: Save) => {
 /**
  * GELU in the tanh approximation of GPT-2 (PyTorch's
  * `nn.GELU(approximate="tanh")`):
- * `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, elementwise.
+ * `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, elementwise, computed as
+ * the equal `x·σ(2·√(2/π)·(x + 0.044715·x³))`.
  *
  * @param x Any shape.
  * @returns The same shape.
@@ -184,10 +214,11 @@ function layerNormOp(epsilon: number): CustomOp {
     const variance = tf.mean(tf.square(centred), -1, true); // [N, 1], population
     const rstd = tf.rsqrt(tf.add(variance, epsilon)); // 1/√(var + ε), [N, 1]
     const xHat = tf.mul(centred, rstd); // [N, d], rows mean 0 variance 1
-    save([xHat, rstd, gain]);
+    const restore = saveForBackward(save, [xHat, rstd, gain]);
     return {
       value: tf.add(tf.mul(xHat, gain), shift), // γ·x̂ + β, [N, d]
-      gradFunc: (dy, [xh, r, g]) => {
+      gradFunc: (dy, saved) => {
+        const [xh, r, g] = restore(saved);
         // dx = rstd · (g − mean(g) − x̂ · mean(g ⊙ x̂)), g = dy ⊙ γ
         const dxHat = tf.mul(dy, g); // [N, d]
         const meanD = tf.mean(dxHat, -1, true); // [N, 1]
@@ -199,8 +230,8 @@ function layerNormOp(epsilon: number): CustomOp {
         const rows = [-1, d];
         return [
           dx,
-          tf.sum(tf.mul(dy, xh).reshape(rows), 0), // dγ: [d]
-          tf.sum(dy.reshape(rows), 0), // dβ: [d]
+          columnSums(tf.mul(dy, xh).reshape(rows)), // dγ: [d]
+          columnSums(dy.reshape(rows)), // dβ: [d]
         ];
       },
     };
@@ -279,8 +310,15 @@ function attentionOp(
     const dK = dModel / numHeads;
     const heads = (t: tf.Tensor) =>
       t.reshape([batch, seqLen, numHeads, dK]).transpose([0, 2, 1, 3]); // [B·T, dModel] → [B, h, T, dK]
-    const [qRows, k, v] = tf.split(qkv, 3, 1).map(heads); // [B, h, T, dK] each
-    const q = tf.mul(qRows, 1 / Math.sqrt(dK)); // the 1/√dK scale, on the smaller tensor
+    // One transpose puts Q, K and V one after the other in memory, so the
+    // split copies three contiguous blocks (wasm copies the columns of qkv
+    // slowly, and transposes of rank 5 too).
+    const [qHeads, k, v] = tf.split(
+      qkv.reshape([batch * seqLen, 3, dModel]).transpose([1, 0, 2]), // [B·T, 3·dModel] → [3, B·T, dModel]
+      3,
+      0,
+    ).map(heads); // [B, h, T, dK] each
+    const q = tf.mul(qHeads, 1 / Math.sqrt(dK)); // the 1/√dK scale, on the smaller tensor
     const mask = tf.tensor2d(maskValues(seqLen), [seqLen, seqLen]); // [T, T]
     const scores = tf.add(tf.matMul(q, k, false, true), mask); // [B, h, T, dK] · [B, h, dK, T] → [B, h, T, T]
     const p = tf.softmax(scores); // [B, h, T, T], rows sum to 1, 0 above the diagonal
@@ -300,9 +338,11 @@ function attentionOp(
         ); // [B, h, T, T]
         const dQ = tf.mul(tf.matMul(dS, ks), 1 / Math.sqrt(dK)); // [B, h, T, dK]
         const dK_ = tf.matMul(dS, qs, true, false); // dSᵀ · q: [B, h, T, dK]
+        const rows = (t: tf.Tensor) =>
+          t.transpose([0, 2, 1, 3]).reshape([batch * seqLen, dModel]); // [B, h, T, dK] → [B, T, h, dK] → [B·T, dModel]
         return [
-          tf.stack([dQ, dK_, dV], 3) // [B, h, T, 3, dK]
-            .transpose([0, 2, 3, 1, 4]) // → [B, T, 3, h, dK]
+          tf.stack([dQ, dK_, dV].map(rows)) // [3, B·T, dModel]
+            .transpose([1, 0, 2]) // → [B·T, 3, dModel]
             .reshape([batch * seqLen, 3 * dModel]), // → [B·T, 3·dModel]
         ];
       },
@@ -327,7 +367,7 @@ function attentionOp(
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { causalSelfAttention } from "./fast_ops.ts";
- * const qkv = tf.ones([3, 6]); // B 1, T 3, dModel 2
+ * const qkv = tf.ones([3, 6]) as tf.Tensor2D; // B 1, T 3, dModel 2
  * const { output, weights } = causalSelfAttention(qkv, { batch: 1, seqLen: 3, numHeads: 2 });
  * if (weights.arraySync()[0][0][1][0] !== 0.5) throw new Error();
  * tf.dispose([qkv, output, weights]);

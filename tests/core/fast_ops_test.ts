@@ -138,7 +138,16 @@ for (const backend of BACKENDS) {
             2e-3,
           );
         }
-        tf.dispose([x, w, b]);
+        // a variable weight is read directly in the backward pass, not saved
+        const variable = tf.variable(w);
+        assertSame(
+          (x, w, b) =>
+            linear(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D),
+          (x, w, b) => tf.add(tf.matMul(x, w, false, true), b),
+          [x, variable, b],
+          1e-5,
+        );
+        tf.dispose([x, w, b, variable]);
       },
     );
 

@@ -66,6 +66,18 @@ Deno.test("Adam follows PyTorch's AdamW rule, step by step (float64 loop)", () =
   assertClose(runTfjs(true), expected, 1e-6);
 });
 
+Deno.test("Adam follows the same rule on the wasm backend", async () => {
+  const { useBackend } = await import("../../lib/core/backend.ts");
+  await useBackend("wasm");
+  try {
+    const expected = referenceAdamW(PARAMS, [true, false], GRADS, OPTIONS);
+    assertClose(runTfjs(false), expected, 1e-6);
+    assertClose(runTfjs(true), expected, 1e-6);
+  } finally {
+    await useBackend("cpu");
+  }
+});
+
 Deno.test("Adam decays matrices only, by default", () => {
   const w = tf.variable(tf.ones([2, 2]));
   const b = tf.variable(tf.ones([2]));
