@@ -32,6 +32,10 @@ import { runTorchScript } from "./_reference.ts";
 await useBackend("auto");
 
 const TWIN = "bench/torch_gpt_char.py";
+const python = (await Deno.permissions.query({
+  name: "run",
+  command: "/usr/bin/python3",
+})).state === "granted";
 
 Deno.test("nanoGptSchedule warms up linearly, then decays by a cosine to the minimum", () => {
   const lr = nanoGptSchedule({
@@ -130,106 +134,119 @@ Deno.test("a checkpoint keeps nanoGPT's names, the vocabulary and the config, an
   );
 });
 
-Deno.test("a checkpoint read by numpy and PyTorch gives the library's loss", async () => {
-  const text =
-    "the union is strong. the state of the union is strong and growing. "
-      .repeat(8);
-  const vocabulary = Vocabulary.fromText(text);
-  const config = resolveGptConfig({
-    vocabSize: vocabulary.size,
-    blockSize: 16,
-    numLayers: 2,
-    numHeads: 2,
-    dModel: 16,
-  });
-  const values = initValues(gptSchema(config), 9);
-  // Larger weights than the initialisation, so the loss is not just log(V).
-  for (const v of Object.values(values)) {
-    for (let i = 0; i < v.length; i++) v[i] *= 6;
-  }
-  const path = await Deno.makeTempFile({ suffix: ".safetensors" });
-  Deno.writeFileSync(
-    path,
-    encodeCheckpoint({ config, vocabulary, values, step: 0, info: {} }),
-  );
-  const model = new Model(gpt(config), { values });
-  const sample = fixedSample(vocabulary.encode(text + "§"), {
-    windows: 30,
-    blockSize: 16,
-  });
-  const ours = sampleLoss(model, sample, { chunk: 7 });
-  model.dispose();
-  const theirs = await runTorchScript<{ loss: number; characters: number }>(
-    TWIN,
-    {
-      mode: "evaluate",
-      checkpoint: path,
-      text: text + "§",
+Deno.test({
+  name: "a checkpoint read by numpy and PyTorch gives the library's loss",
+  ignore: !python, // the unit tier runs without --allow-run
+  fn: async () => {
+    const text =
+      "the union is strong. the state of the union is strong and growing. "
+        .repeat(8);
+    const vocabulary = Vocabulary.fromText(text);
+    const config = resolveGptConfig({
+      vocabSize: vocabulary.size,
+      blockSize: 16,
+      numLayers: 2,
+      numHeads: 2,
+      dModel: 16,
+    });
+    const values = initValues(gptSchema(config), 9);
+    // Larger weights than the initialisation, so the loss is not just log(V).
+    for (const v of Object.values(values)) {
+      for (let i = 0; i < v.length; i++) v[i] *= 6;
+    }
+    const path = await Deno.makeTempFile({ suffix: ".safetensors" });
+    Deno.writeFileSync(
+      path,
+      encodeCheckpoint({ config, vocabulary, values, step: 0, info: {} }),
+    );
+    const model = new Model(gpt(config), { values });
+    const sample = fixedSample(vocabulary.encode(text + "§"), {
       windows: 30,
-    },
-  );
-  assertEquals(theirs.characters, 30 * 16);
-  assert(Math.abs(ours - Math.log(vocabulary.size)) > 0.1, `loss ${ours}`);
-  assertAlmostEquals(ours, theirs.loss, 1e-4);
-  Deno.removeSync(path);
+      blockSize: 16,
+    });
+    const ours = sampleLoss(model, sample, { chunk: 7 });
+    model.dispose();
+    const theirs = await runTorchScript<{ loss: number; characters: number }>(
+      TWIN,
+      {
+        mode: "evaluate",
+        checkpoint: path,
+        text: text + "§",
+        windows: 30,
+      },
+    );
+    assertEquals(theirs.characters, 30 * 16);
+    assert(Math.abs(ours - Math.log(vocabulary.size)) > 0.1, `loss ${ours}`);
+    assertAlmostEquals(ours, theirs.loss, 1e-4);
+    Deno.removeSync(path);
+  },
 });
 
-Deno.test("runTraining matches the PyTorch twin step by step from the same weights (nanoGPT's CPU config)", async () => {
-  const split = splitByYear();
-  const vocabulary = Vocabulary.fromText(split.train);
-  const ids = vocabulary.encode(split.train);
-  const settings = {
-    steps: 5,
-    warmupSteps: 2,
-    evaluateEvery: 100,
-    evaluateWindows: 2,
-    checkpointEvery: 100,
-  };
-  const run = await runTraining(
-    { train: ids, validation: ids.subarray(0, 1000), vocabulary },
-    { settings },
-  );
-  const full = resolveTraining(settings);
-  const config = resolveGptConfig({
-    ...full.model,
-    vocabSize: vocabulary.size,
-  });
-  const schedule = nanoGptSchedule(full);
-  const theirs = await runTorchScript<{ losses: number[] }>(TWIN, {
-    mode: "train",
-    config,
-    adam: {
-      beta1: 0.9,
-      beta2: full.beta2,
-      epsilon: 1e-8,
-      weightDecay: full.weightDecay,
-    },
-    values: Object.fromEntries(
-      Object.entries(initValues(gptSchema(config), full.seed)).map((
-        [k, v],
-      ) => [k, Array.from(v)]),
-    ),
-    batches: Array.from(
-      { length: 5 },
-      (_, k) =>
-        randomBatch(ids, k, { blockSize: 64, batchSize: 12, seed: full.seed }),
-    ),
-    rates: Array.from({ length: 5 }, (_, k) => schedule(k)),
-  });
-  assertEquals(run.stopped, "finished");
-  assertEquals(run.log.losses.length, 5);
-  assert(
-    run.log.losses[4] < run.log.losses[0] - 0.05,
-    `losses ${run.log.losses}`,
-  );
-  run.log.losses.forEach((loss, k) =>
-    assertAlmostEquals(
-      loss,
-      theirs.losses[k],
-      1e-4,
-      `step ${k}: ${loss} vs ${theirs.losses[k]}`,
-    )
-  );
+Deno.test({
+  name:
+    "runTraining matches the PyTorch twin step by step from the same weights (nanoGPT's CPU config)",
+  ignore: !python, // the unit tier runs without --allow-run
+  fn: async () => {
+    const split = splitByYear();
+    const vocabulary = Vocabulary.fromText(split.train);
+    const ids = vocabulary.encode(split.train);
+    const settings = {
+      steps: 5,
+      warmupSteps: 2,
+      evaluateEvery: 100,
+      evaluateWindows: 2,
+      checkpointEvery: 100,
+    };
+    const run = await runTraining(
+      { train: ids, validation: ids.subarray(0, 1000), vocabulary },
+      { settings },
+    );
+    const full = resolveTraining(settings);
+    const config = resolveGptConfig({
+      ...full.model,
+      vocabSize: vocabulary.size,
+    });
+    const schedule = nanoGptSchedule(full);
+    const theirs = await runTorchScript<{ losses: number[] }>(TWIN, {
+      mode: "train",
+      config,
+      adam: {
+        beta1: 0.9,
+        beta2: full.beta2,
+        epsilon: 1e-8,
+        weightDecay: full.weightDecay,
+      },
+      values: Object.fromEntries(
+        Object.entries(initValues(gptSchema(config), full.seed)).map((
+          [k, v],
+        ) => [k, Array.from(v)]),
+      ),
+      batches: Array.from(
+        { length: 5 },
+        (_, k) =>
+          randomBatch(ids, k, {
+            blockSize: 64,
+            batchSize: 12,
+            seed: full.seed,
+          }),
+      ),
+      rates: Array.from({ length: 5 }, (_, k) => schedule(k)),
+    });
+    assertEquals(run.stopped, "finished");
+    assertEquals(run.log.losses.length, 5);
+    assert(
+      run.log.losses[4] < run.log.losses[0] - 0.05,
+      `losses ${run.log.losses}`,
+    );
+    run.log.losses.forEach((loss, k) =>
+      assertAlmostEquals(
+        loss,
+        theirs.losses[k],
+        1e-4,
+        `step ${k}: ${loss} vs ${theirs.losses[k]}`,
+      )
+    );
+  },
 });
 
 // A small corpus and model, for what needs many runs.
