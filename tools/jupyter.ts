@@ -35,6 +35,7 @@ export const MIN_CHARTS: Readonly<Record<string, number>> = {
   "08": 6,
   "09": 5,
   "10": 3,
+  "11": 4,
   A1: 0,
 };
 

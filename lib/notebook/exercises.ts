@@ -21,6 +21,7 @@ import { EXERCISES as CHAPTER_07 } from "./exercises/07.ts";
 import { EXERCISES as CHAPTER_08 } from "./exercises/08.ts";
 import { EXERCISES as CHAPTER_09 } from "./exercises/09.ts";
 import { EXERCISES as CHAPTER_10 } from "./exercises/10.ts";
+import { EXERCISES as CHAPTER_11 } from "./exercises/11.ts";
 
 export { type Exercise, near, sameText } from "./exercises/_kit.ts";
 
@@ -37,6 +38,7 @@ export const EXERCISES: ReadonlyMap<string, Exercise> = collect([
   CHAPTER_08,
   CHAPTER_09,
   CHAPTER_10,
+  CHAPTER_11,
 ]);
 
 /** What {@linkcode check} returns: the verdict, shown as the cell's output. */
