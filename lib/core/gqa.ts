@@ -82,8 +82,8 @@ export function groupedQueryAttention(
         number,
         number,
       ];
-      return t.reshape([b, g, 1, tk, d])
-        .tile([1, 1, h / g, 1, 1]) // [B, g, h/g, Tk, d]: each group's head copied for its queries
+      return t.reshape([b * g, 1, tk * d]) // rank 3: tfjs differentiates tile up to rank 4
+        .tile([1, h / g, 1]) // [B·g, h/g, Tk·d]: each group's head copied for its queries
         .reshape([b, h, tk, d]); // [B, h, Tk, d]
     };
     const { output, weights } = scaledDotProductAttention(

@@ -195,3 +195,20 @@ Deno.test("bad input gets one sentence", () => {
   );
   tf.dispose([q, k, flat]);
 });
+
+Deno.test("GQA's gradient is the sum over the query heads of each group", () => {
+  const q = tf.randomNormal([1, H, T, DK], 0, 1, "float32", 11);
+  const v = tf.randomNormal([1, 2, T, DK], 0, 1, "float32", 12);
+  const f = (k: tf.Tensor) => groupedQueryAttention(q, k, v).output.sum();
+  const copies = (k: tf.Tensor) =>
+    tf.concat(tf.split(k, 2, 1).flatMap((head) => [head, head]), 1);
+  const g = (k: tf.Tensor) =>
+    groupedQueryAttention(q, copies(k), copies(v)).output.sum();
+  const k = tf.randomNormal([1, 2, T, DK], 0, 1, "float32", 13);
+  const [a, b] = [tf.grad(f)(k), tf.grad(g)(k)];
+  const gap = Math.max(
+    ...Array.from(a.dataSync()).map((x, i) => Math.abs(x - b.dataSync()[i])),
+  );
+  assert(gap <= 1e-6, `gap ${gap}`);
+  tf.dispose([q, v, k, a, b]);
+});
