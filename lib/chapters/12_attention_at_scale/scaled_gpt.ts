@@ -1,11 +1,12 @@
 /**
- * Chapter 12's GPT: lib/core/gpt.ts's model (nanoGPT's names and layouts,
- * plain tfjs ops) with three of the changes real LLMs make to attention,
+ * Chapter 12's GPT: lib/core/gpt.ts's model (nanoGPT's names and layouts) with three of the changes real LLMs make to attention,
  * each a setting: grouped-query attention (`numKvHeads < numHeads`), rotary
  * positions instead of a learned table (`positions: "rope"`), and a sliding
  * window with sinks (per forward call). With `numKvHeads = numHeads`,
  * learned positions and no window, it computes what gpt.ts computes from the
- * same weights, so chapter 11's checkpoint loads into it unchanged.
+ * same weights, so chapter 11's checkpoint loads into it unchanged. It runs
+ * on fast_ops.ts's linear, LayerNorm and GELU (hand-written gradients, no
+ * transpose flags, which are slow on wasm) around the core's attention ops.
  *
  * Shape names as gpt.ts: `B` batch, `T` length, `dModel`, `h` query heads,
  * `g` key/value heads, `dK = dModel / h`, `N = B·T` rows.
@@ -15,8 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe } from "../../core/_describe.ts";
 import { causalMask, embeddingLookup } from "../../core/attention.ts";
-import { layerNorm } from "../../core/block.ts";
-import { plainGelu } from "../../core/fast_ops.ts";
+import { fastLayerNorm, gelu, linear } from "../../core/fast_ops.ts";
 import {
   type GptConfig,
   gptSchema,
@@ -207,11 +207,9 @@ function forward(
   const [batch, seqLen] = checkTokens(ids, c);
   const { dModel, numHeads: h, numKvHeads: g } = c;
   const dK = dModel / h;
-  const linear = (x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor) => {
-    const y = tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true); // [N, in] · [in, out] → [N, out]
-    return b ? tf.add(y, b) : y;
-  };
-  let x: tf.Tensor = embeddingLookup(
+  const w = (name: string) => p[name] as tf.Tensor2D;
+  const b = (name: string) => p[name] as tf.Tensor1D;
+  let x: tf.Tensor2D = embeddingLookup(
     p["transformer.wte.weight"] as tf.Tensor2D,
     ids.flat(),
   ); // [N, dModel]
@@ -221,19 +219,25 @@ function forward(
       dModel,
     ]); // [T, dModel]
     x = tf.add(x.reshape([batch, seqLen, dModel]), table)
-      .reshape([batch * seqLen, dModel]); // [N, dModel]
+      .reshape([batch * seqLen, dModel]) as tf.Tensor2D; // [N, dModel]
   }
   const mask = options.window === undefined
     ? causalMask(seqLen)
     : slidingWindowMask(seqLen, options.window, { sinks: options.sinks ?? 0 }); // [T, T]
   const attention: tf.Tensor[] = [];
   for (let i = 0; i < c.numLayers; i++) {
-    const w = (name: string) => p[`transformer.h.${i}.${name}`];
-    const normed1 = layerNorm(x, {
-      weight: w("ln_1.weight"),
-      bias: w("ln_1.bias"),
-    }); // [N, dModel]
-    const qkv = linear(normed1, w("attn.c_attn.weight"), w("attn.c_attn.bias")); // [N, dModel + 2·g·dK]
+    const h_ = `transformer.h.${i}`;
+    // x + c_proj(attention(c_attn(ln_1(x)))), fast_ops.ts's ops (no transpose flags on wasm)
+    const normed1 = fastLayerNorm(
+      x,
+      b(`${h_}.ln_1.weight`),
+      b(`${h_}.ln_1.bias`),
+    ); // [N, dModel]
+    const qkv = linear(
+      normed1,
+      w(`${h_}.attn.c_attn.weight`),
+      b(`${h_}.attn.c_attn.bias`),
+    ); // [N, dModel + 2·g·dK]
     const [qRows, kRows, vRows] = tf.split(qkv, [dModel, g * dK, g * dK], 1);
     const heads = (rows: tf.Tensor, n: number) =>
       rows.reshape([batch, seqLen, n, dK]).transpose([0, 2, 1, 3]); // [B, n, T, dK]
@@ -245,28 +249,36 @@ function forward(
     }
     const result = groupedQueryAttention(q, k, heads(vRows, g), { mask }); // [B, h, T, dK], [B, h, T, T]
     attention.push(result.weights);
-    const merged = result.output.transpose([0, 2, 1, 3]).reshape([
-      batch * seqLen,
-      dModel,
-    ]); // [N, dModel]
+    const merged = result.output.transpose([0, 2, 1, 3])
+      .reshape([batch * seqLen, dModel]) as tf.Tensor2D; // [N, dModel]
     x = tf.add(
       x,
-      linear(merged, w("attn.c_proj.weight"), w("attn.c_proj.bias")),
+      linear(
+        merged,
+        w(`${h_}.attn.c_proj.weight`),
+        b(`${h_}.attn.c_proj.bias`),
+      ),
     );
-    const normed2 = layerNorm(x, {
-      weight: w("ln_2.weight"),
-      bias: w("ln_2.bias"),
-    });
-    const hidden = plainGelu(
-      linear(normed2, w("mlp.c_fc.weight"), w("mlp.c_fc.bias")),
+    // x + c_proj(gelu(c_fc(ln_2(x))))
+    const normed2 = fastLayerNorm(
+      x,
+      b(`${h_}.ln_2.weight`),
+      b(`${h_}.ln_2.bias`),
+    );
+    const hidden = gelu(
+      linear(normed2, w(`${h_}.mlp.c_fc.weight`), b(`${h_}.mlp.c_fc.bias`)),
     ); // [N, 4·dModel]
-    x = tf.add(x, linear(hidden, w("mlp.c_proj.weight"), w("mlp.c_proj.bias"))); // [N, dModel]
+    x = tf.add(
+      x,
+      linear(hidden, w(`${h_}.mlp.c_proj.weight`), b(`${h_}.mlp.c_proj.bias`)),
+    ); // [N, dModel]
   }
-  const normed = layerNorm(x, {
-    weight: p["transformer.ln_f.weight"],
-    bias: p["transformer.ln_f.bias"],
-  });
-  const logits = linear(normed, p["transformer.wte.weight"]); // tied head: [N, vocabSize]
+  const normed = fastLayerNorm(
+    x,
+    b("transformer.ln_f.weight"),
+    b("transformer.ln_f.bias"),
+  );
+  const logits = linear(normed, w("transformer.wte.weight")); // tied head: [N, dModel] · [dModel, vocabSize] → [N, vocabSize]
   return { output: logits.reshape([batch, seqLen, c.vocabSize]), attention };
 }
 
