@@ -34,6 +34,7 @@ export const MIN_CHARTS: Readonly<Record<string, number>> = {
   "07": 6,
   "08": 6,
   "09": 5,
+  "11": 4,
   "12": 6,
   A1: 0,
 };

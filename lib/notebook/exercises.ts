@@ -20,6 +20,7 @@ import { EXERCISES as CHAPTER_06 } from "./exercises/06.ts";
 import { EXERCISES as CHAPTER_07 } from "./exercises/07.ts";
 import { EXERCISES as CHAPTER_08 } from "./exercises/08.ts";
 import { EXERCISES as CHAPTER_09 } from "./exercises/09.ts";
+import { EXERCISES as CHAPTER_11 } from "./exercises/11.ts";
 import { EXERCISES as CHAPTER_12 } from "./exercises/12.ts";
 
 export { type Exercise, near, sameText } from "./exercises/_kit.ts";
@@ -36,6 +37,7 @@ export const EXERCISES: ReadonlyMap<string, Exercise> = collect([
   CHAPTER_07,
   CHAPTER_08,
   CHAPTER_09,
+  CHAPTER_11,
   CHAPTER_12,
 ]);
 

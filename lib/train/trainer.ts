@@ -61,6 +61,12 @@ export interface TrainOptions<Input, Options = undefined> {
   steps: number;
   /** Adam's settings (PyTorch's defaults). */
   adam?: AdamOptions;
+  /**
+   * The learning rate of each step (a schedule, e.g. nanoGPT's warmup and
+   * cosine decay), in place of `adam.learningRate`. Default: none, the
+   * constant rate.
+   */
+  schedule?: (step: number) => number;
   /** Run `evaluate` every this many steps (before the update) and after the last. Default 0: only after the last. */
   evaluateEvery?: number;
   /** Measures the model, e.g. held-out loss and accuracy; called without gradients. */
@@ -140,6 +146,18 @@ export async function train<Input, Target, Options = undefined>(
   );
   const adam = new Adam(variables, options.adam, decay);
   const history: StepRecord[] = [];
+  const rate = (step: number): number | undefined => {
+    if (!options.schedule) return undefined;
+    const lr = options.schedule(step);
+    if (!(typeof lr === "number" && lr > 0 && lr <= 10)) {
+      throw new RangeError(
+        `schedule(${step}) must be a learning rate in (0, 10], got ${
+          describe(lr)
+        }`,
+      );
+    }
+    return lr;
+  };
   let stopped: TrainHistory["stopped"] = "finished";
   let lastYield = Date.now();
   const evaluate = () =>
@@ -172,7 +190,7 @@ export async function train<Input, Target, Options = undefined>(
         const gradients = variables.map((v) =>
           grads[v.name] ?? tf.zerosLike(v)
         );
-        adam.step(gradients);
+        adam.step(gradients, rate(step));
       });
       history.push(record);
       if (options.onStep) {
@@ -250,6 +268,15 @@ function checkArguments<Input, Target, Options>(
   ) {
     throw new TypeError(
       `evaluate must be a function, got ${describe(options.evaluate)}`,
+    );
+  }
+  if (
+    options.schedule !== undefined && typeof options.schedule !== "function"
+  ) {
+    throw new TypeError(
+      `schedule must be a function from a step to a learning rate, got ${
+        describe(options.schedule)
+      }`,
     );
   }
   if (options.onStep !== undefined && typeof options.onStep !== "function") {

@@ -150,3 +150,33 @@ Deno.test("train refuses bad arguments in one sentence", async () => {
     "disposed model",
   );
 });
+
+Deno.test("train takes each step's learning rate from a schedule", async () => {
+  // loss = 2·w has a constant gradient, so every Adam step moves w by
+  // exactly that step's rate (m̂ / √v̂ = 1).
+  const model = new Model({
+    name: "slope",
+    schema: [{ name: "w", shape: [1], init: { kind: "zeros" } }],
+    forward: (p) => ({ output: tf.mul(p.w, 2), attention: [] }),
+  });
+  const slope: Loss<null> = {
+    name: "slope",
+    compute: (r) => r.output.sum() as tf.Scalar,
+  };
+  const rates = [0.1, 0.2, 0.05];
+  await train(model, slope, () => ({ input: null, target: null }), {
+    steps: 3,
+    schedule: (step) => rates[step],
+  });
+  assertAlmostEquals(model.values().w[0], -0.35, 1e-6);
+  await assertRejects(
+    () =>
+      train(model, slope, () => ({ input: null, target: null }), {
+        steps: 1,
+        schedule: () => NaN,
+      }),
+    RangeError,
+    "schedule(0) must be a learning rate",
+  );
+  model.dispose();
+});
