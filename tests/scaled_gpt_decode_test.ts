@@ -109,3 +109,22 @@ Deno.test("bad input gets one sentence", () => {
   cache.dispose();
   model.dispose();
 });
+
+Deno.test("a prefill in one pass equals appending the context token by token", () => {
+  for (const config of CONFIGS) {
+    const model = new Model(scaledGpt(config), { seed: 9 });
+    const [a, b] = [new KvCache(model, config), new KvCache(model, config)];
+    const ids = [5, 3, 5, 8, 9, 7];
+    const byOne = ids.map((id) => a.append(id)).at(-1)!;
+    const inOne = b.prefill(ids);
+    assert(Math.max(...byOne.map((x, i) => Math.abs(x - inOne[i]))) <= 1e-5);
+    assertEquals(b.length, 6);
+    assertEquals(b.bytes, a.bytes);
+    // and the next token continues alike
+    const [na, nb] = [a.append(2), b.append(2)];
+    assert(Math.max(...na.map((x, i) => Math.abs(x - nb[i]))) <= 1e-5);
+    a.dispose();
+    b.dispose();
+    model.dispose();
+  }
+});

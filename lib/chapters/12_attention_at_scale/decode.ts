@@ -6,7 +6,8 @@
  *
  * The context rule (as chapter 11's decoders): a learned position table has
  * `blockSize` rows, so when the context is full both decoders keep its last
- * half and go on; with a cache, the cache is rebuilt from the kept half.
+ * half and go on; with a cache, the cache is rebuilt from the kept half in
+ * one forward pass (a "prefill", as for the prompt).
  * @module
  */
 
@@ -163,6 +164,42 @@ export class KvCache {
     return Float32Array.from(out);
   }
 
+  /**
+   * Empties the cache and fills it with a whole context in one forward pass
+   * (the keys and values every layer computes for it).
+   *
+   * @param ids The context, 1 to `blockSize` token ids.
+   * @returns The last token's next-token logits, `[vocabSize]`.
+   * @throws {RangeError} For an empty or too long context, or a bad id.
+   */
+  prefill(ids: readonly number[]): Float32Array {
+    if (
+      !Array.isArray(ids) || ids.length < 1 ||
+      ids.length > this.config.blockSize
+    ) {
+      throw new RangeError(
+        `a prefill takes 1 to blockSize ${this.config.blockSize} token ids, got ${
+          describe(ids)
+        }`,
+      );
+    }
+    this.reset();
+    const keysValues = { keys: [] as tf.Tensor[], values: [] as tf.Tensor[] };
+    const { output, attention } = this.#model.forward([[...ids]], {
+      keysValues,
+    });
+    const last = tf.tidy(() =>
+      output.slice([0, ids.length - 1, 0], [1, 1, this.config.vocabSize])
+        .reshape([-1])
+    );
+    const logits = Float32Array.from(last.dataSync());
+    tf.dispose([output, ...attention, last]);
+    this.#keys = keysValues.keys;
+    this.#values = keysValues.values;
+    this.#length = ids.length;
+    return logits;
+  }
+
   /** Empties the cache. */
   reset(): void {
     tf.dispose([...this.#keys, ...this.#values]);
@@ -235,9 +272,7 @@ export function greedyDecode(
   const tokens: number[] = [];
   let refills = 0;
   try {
-    let logits = cache
-      ? prompt.map((id) => cache.append(id)).at(-1)!
-      : undefined;
+    let logits = cache ? cache.prefill(prompt) : undefined;
     for (let step = 0; step < steps; step++) {
       if (!cache) {
         const { output, attention } = model.forward([context]);
@@ -257,8 +292,7 @@ export function greedyDecode(
         context = context.slice(context.length - Math.floor(c.blockSize / 2)); // keep the last half
         refills++;
         if (cache) {
-          cache.reset();
-          logits = context.map((id) => cache.append(id)).at(-1)!;
+          logits = cache.prefill(context); // one pass over the kept half
         }
       } else if (cache) logits = cache.append(next);
     }

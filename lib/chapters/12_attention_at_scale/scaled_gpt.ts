@@ -52,6 +52,12 @@ export interface ScaledGptForwardOptions {
   window?: number;
   /** With a window: the first this many keys stay visible (attention sinks). Default 0. */
   sinks?: number;
+  /**
+   * Receives each layer's keys (after RoPE) and values, `[B, g, T, dK]`,
+   * kept past the forward's `tf.tidy` for the caller, who disposes them: a
+   * KV cache filled in one pass (decode.ts's prefill).
+   */
+  keysValues?: { keys: tf.Tensor[]; values: tf.Tensor[] };
 }
 
 /**
@@ -247,7 +253,12 @@ function forward(
       q = applyRope(q);
       k = applyRope(k);
     }
-    const result = groupedQueryAttention(q, k, heads(vRows, g), { mask }); // [B, h, T, dK], [B, h, T, T]
+    const v = heads(vRows, g);
+    if (options.keysValues) {
+      options.keysValues.keys.push(tf.keep(k.clone()));
+      options.keysValues.values.push(tf.keep(v.clone()));
+    }
+    const result = groupedQueryAttention(q, k, v, { mask }); // [B, h, T, dK], [B, h, T, T]
     attention.push(result.weights);
     const merged = result.output.transpose([0, 2, 1, 3])
       .reshape([batch * seqLen, dModel]) as tf.Tensor2D; // [N, dModel]
