@@ -62,6 +62,36 @@ export {
 } from "./core/attention.ts";
 export * from "./core/block.ts";
 export {
+  type BufferRecord,
+  type LoopAttentionOptions,
+  type LoopAttentionResult,
+  type Matrix,
+  matrix,
+  maxAbsDifference,
+  onlineSoftmax,
+  onlineSoftmaxStats,
+  plainAttention,
+  type Precision,
+  type SoftmaxStats,
+  tiledAttention,
+  type TiledAttentionOptions,
+  twoPassSoftmax,
+} from "./core/tiled_attention.ts";
+export {
+  groupedQueryAttention,
+  type GroupedQueryAttentionOptions,
+  kvCacheBytesPerToken,
+  type KvCacheShape,
+  meanPoolHeads,
+} from "./core/gqa.ts";
+export {
+  applyRope,
+  ROPE_BASE,
+  type RopeOptions,
+  ropeRotate,
+} from "./core/rope.ts";
+export { slidingWindowMask, type SlidingWindowOptions } from "./core/window.ts";
+export {
   type AttentionGradients,
   AttentionModel,
   type AttentionSteps,
