@@ -228,6 +228,8 @@ export interface TrainingLog {
     loadEnd?: string;
     /** Whether Adam started afresh (a resumed segment: its moments are not kept). */
     freshAdam: boolean;
+    /** The planned steps and peak rate this stretch's schedule used (a resume may change them). */
+    schedule?: { steps: number; learningRate: number; minLearningRate: number };
   }[];
 }
 
@@ -312,6 +314,11 @@ export async function runTraining(
     backend: tf.getBackend(),
     loadStart: readLoad(),
     freshAdam: true,
+    schedule: {
+      steps: settings.steps,
+      learningRate: settings.learningRate,
+      minLearningRate: settings.minLearningRate,
+    },
   };
   log.segments.push(segment);
   const started = performance.now();
