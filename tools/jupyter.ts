@@ -36,6 +36,7 @@ export const MIN_CHARTS: Readonly<Record<string, number>> = {
   "09": 5,
   "10": 3,
   "11": 4,
+  "12": 6,
   A1: 0,
 };
 
@@ -418,11 +419,84 @@ export function normalizeNotebook(notebook: Notebook): Notebook {
 }
 
 /**
+ * The tag of a code cell whose outputs are measurements (wall-clock times,
+ * tokens per second, the load average beside them): they change from run to
+ * run, so {@linkcode differingCells} and the browser test compare such a
+ * cell's outputs by kind and shape, not digit for digit
+ * ({@linkcode comparableOutput}). Every other cell is compared exactly. A
+ * notebook tags only the cells that print a measurement, and prints the
+ * deterministic results (equalities, counts) in untagged cells.
+ */
+export const MEASURED_TAG = "measured";
+
+/**
+ * Whether a cell carries the {@linkcode MEASURED_TAG}.
+ *
+ * @param cell A cell.
+ * @returns True for a measured cell.
+ */
+export function isMeasured(cell: Cell): boolean {
+  return cell.metadata?.tags?.includes(MEASURED_TAG) ?? false;
+}
+
+/**
+ * A measurement's text with its digits hidden: every number becomes `#`,
+ * and runs of spaces or of table rules (`─`, whose widths follow the numbers')
+ * shrink to one, so `"12.5 ms (load 3.1)"` and `"9.0 ms (load 10.4)"` read
+ * the same while `"12.5 ms"` and `"12.5 s"` do not.
+ *
+ * @param text Printed text.
+ * @returns The text's shape.
+ *
+ * @example
+ * ```ts
+ * import { maskMeasurements } from "./jupyter.ts";
+ * if (maskMeasurements("T 256: 1.25e-3 s") !== "T #: # s") throw new Error();
+ * ```
+ */
+export function maskMeasurements(text: string): string {
+  return text
+    .replace(/[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?/gi, "#")
+    .replace(/ {2,}/g, " ")
+    .replace(/─+/g, "─");
+}
+
+/**
+ * One output as the comparison sees it: the whole output (as JSON) in a
+ * normal cell; in a {@linkcode isMeasured} cell, its kind (stream name, or
+ * output type and MIME types) and its printed text through
+ * {@linkcode maskMeasurements} (a chart of timings counts by its MIME type:
+ * its ticks move with the numbers).
+ *
+ * @param output The output.
+ * @param measured Whether its cell is measured.
+ * @returns A string; two outputs match when their strings are equal.
+ */
+export function comparableOutput(output: Output, measured: boolean): string {
+  const exact = JSON.stringify(output).replace(
+    /Deno \d+\.\d+\.\d+\S* ·/,
+    "Deno · ",
+  );
+  if (!measured) return exact;
+  if (output.output_type === "stream") {
+    return `stream ${output.name}: ${maskMeasurements(joined(output.text))}`;
+  }
+  const types = Object.keys(output.data ?? {}).sort();
+  const plain = types.includes("image/svg+xml") ||
+      joined(output.data?.["text/html"]).includes("<svg")
+    ? ""
+    : maskMeasurements(joined(output.data?.["text/plain"]));
+  return `${output.output_type} [${types.join(", ")}]: ${plain}`;
+}
+
+/**
  * The code cells whose outputs differ between two runs of one notebook, after
  * {@linkcode normalizeNotebook}, each named with how it differs. The setup
  * line's Deno version is left out of the comparison (it is checked apart).
- * An output lost, or filed under another cell, shows as a difference in both
- * cells.
+ * Cells tagged {@linkcode MEASURED_TAG} are compared by
+ * {@linkcode comparableOutput}: same outputs, same kinds, same text but for
+ * the numbers. An output lost, or filed under another cell, shows as a
+ * difference in both cells.
  *
  * @param run The executed notebook.
  * @param reference The notebook to compare with, e.g. the committed file.
@@ -438,10 +512,9 @@ export function differingCells(run: Notebook, reference: Notebook): string[] {
   const differences: string[] = [];
   for (const [index, cell] of a.cells.entries()) {
     if (cell.cell_type !== "code") continue;
+    const measured = isMeasured(cell) || isMeasured(b.cells[index]);
     const [got, want] = [cell, b.cells[index]].map((c) =>
-      (c.outputs ?? []).map((output) =>
-        JSON.stringify(output).replace(/Deno \d+\.\d+\.\d+\S* ·/, "Deno · ")
-      )
+      (c.outputs ?? []).map((output) => comparableOutput(output, measured))
     );
     const [x, y] = [got.join("\n"), want.join("\n")];
     if (x === y) continue;

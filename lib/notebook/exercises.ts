@@ -22,6 +22,7 @@ import { EXERCISES as CHAPTER_08 } from "./exercises/08.ts";
 import { EXERCISES as CHAPTER_09 } from "./exercises/09.ts";
 import { EXERCISES as CHAPTER_10 } from "./exercises/10.ts";
 import { EXERCISES as CHAPTER_11 } from "./exercises/11.ts";
+import { EXERCISES as CHAPTER_12 } from "./exercises/12.ts";
 
 export { type Exercise, near, sameText } from "./exercises/_kit.ts";
 
@@ -39,6 +40,7 @@ export const EXERCISES: ReadonlyMap<string, Exercise> = collect([
   CHAPTER_09,
   CHAPTER_10,
   CHAPTER_11,
+  CHAPTER_12,
 ]);
 
 /** What {@linkcode check} returns: the verdict, shown as the cell's output. */
