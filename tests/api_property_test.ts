@@ -14,20 +14,12 @@ import { assert, assertEquals } from "@std/assert";
 import * as lib from "../lib/mod.ts";
 import * as chapter7 from "../lib/chapters/07_attention_from_a_task/mod.ts";
 import * as chapter9 from "../lib/chapters/09_a_pretrained_transformer/pretrained.ts";
+import { mulberry32 } from "../lib/core/random.ts";
 
 const SEED = Number(Deno.env.get("API_PROPERTY_SEED") ?? 20261204);
 
-// mulberry32, as in hardening_test.ts
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the library's one mulberry32 picks the cases
+const generator = mulberry32;
 
 function disposedTensor(): tf.Tensor {
   const t = tf.tensor2d([[1, 2], [3, 4]]);

@@ -148,3 +148,48 @@ function singleWord(role: string, text: string): string {
   }
   return words[0];
 }
+
+/**
+ * Checks a sentence for the demo's model: token ids inside the vocabulary and
+ * a focus position inside the sentence (the model and `trainExperiment` both
+ * check this way).
+ *
+ * @param tokenIds The sentence as token ids, `[seqLen]`.
+ * @param focusPosition The focus word's position.
+ * @param vocabSize The number of embedding rows.
+ * @throws {TypeError} When `tokenIds` is not a list.
+ * @throws {RangeError} For an empty sentence, an id outside the vocabulary or
+ *   a focus position outside the sentence.
+ */
+export function checkSentenceIds(
+  tokenIds: number[],
+  focusPosition: number,
+  vocabSize: number,
+): void {
+  if (!Array.isArray(tokenIds) || tokenIds.length === 0) {
+    throw new (Array.isArray(tokenIds) ? RangeError : TypeError)(
+      `tokenIds must be a non-empty list of token ids (the sentence has no tokens), got ${
+        describe(tokenIds)
+      }`,
+    );
+  }
+  for (const id of tokenIds) {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+      throw new RangeError(
+        `token id ${describe(id)} is outside the vocabulary (0…${
+          vocabSize - 1
+        })`,
+      );
+    }
+  }
+  if (
+    !Number.isInteger(focusPosition) || focusPosition < 0 ||
+    focusPosition >= tokenIds.length
+  ) {
+    throw new RangeError(
+      `focus position ${describe(focusPosition)} is outside the sentence (0…${
+        tokenIds.length - 1
+      })`,
+    );
+  }
+}

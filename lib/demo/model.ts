@@ -23,6 +23,7 @@ import {
 } from "../core/model.ts";
 import type { Loss } from "../train/trainer.ts";
 import { checkAttentionCells } from "./config.ts";
+import { checkSentenceIds } from "./experiment.ts";
 import {
   type RowLoss,
   type SizeLossParts,
@@ -192,7 +193,7 @@ export function attentionDefinition(
     schema,
     forward: (p, input, options = {}) => {
       const { tokenIds, focusPosition } = input;
-      checkInput(tokenIds, focusPosition, vocabSize);
+      checkSentenceIds(tokenIds, focusPosition, vocabSize);
       const seqLen = tokenIds.length;
       // x · W + b: [n, dModel] · [dModel, dModel] + [dModel] → [n, dModel]
       const project = (x: tf.Tensor2D, which: "query" | "key" | "value") =>
@@ -395,7 +396,7 @@ export class AttentionModel {
    *   whose `[seqLen, seqLen]` matrix exceeds `MAX_ATTENTION_CELLS`.
    */
   forward(tokenIds: number[], focusPosition: number): AttentionSteps {
-    checkInput(tokenIds, focusPosition, this.vocabSize);
+    checkSentenceIds(tokenIds, focusPosition, this.vocabSize);
     checkAttentionCells(
       tokenIds.length ** 2,
       `the attention matrix [${tokenIds.length}, ${tokenIds.length}]`,
@@ -521,7 +522,7 @@ export class AttentionModel {
         }`,
       );
     }
-    checkInput(tokenIds, focusPosition, this.vocabSize);
+    checkSentenceIds(tokenIds, focusPosition, this.vocabSize);
     // A loss that rejects the row throws here, where tidy frees everything
     // (a throw inside tfjs's gradient machinery can leave a tensor behind).
     tf.tidy(() => {
@@ -575,39 +576,5 @@ export class AttentionModel {
   #project(x: tf.Tensor2D, which: "query" | "key" | "value"): tf.Tensor2D {
     const weight = this.variable[`${which}Weight`] as tf.Tensor2D;
     return tf.add(tf.matMul(x, weight), this.variable[`${which}Bias`]);
-  }
-}
-
-// Token ids inside the vocabulary, a focus position inside the sentence.
-function checkInput(
-  tokenIds: number[],
-  focusPosition: number,
-  vocabSize: number,
-): void {
-  if (!Array.isArray(tokenIds) || tokenIds.length === 0) {
-    throw new (Array.isArray(tokenIds) ? RangeError : TypeError)(
-      `tokenIds must be a non-empty list of token ids (the sentence has no tokens), got ${
-        describe(tokenIds)
-      }`,
-    );
-  }
-  for (const id of tokenIds) {
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-      throw new RangeError(
-        `token id ${describe(id)} is outside the vocabulary (0…${
-          vocabSize - 1
-        })`,
-      );
-    }
-  }
-  if (
-    !Number.isInteger(focusPosition) || focusPosition < 0 ||
-    focusPosition >= tokenIds.length
-  ) {
-    throw new RangeError(
-      `focus position ${describe(focusPosition)} is outside the sentence (0…${
-        tokenIds.length - 1
-      })`,
-    );
   }
 }

@@ -10,7 +10,11 @@
 
 import { describe } from "../core/_describe.ts";
 import { type AttentionConfig, resolveConfig } from "./config.ts";
-import { checkWeightHistory, type Experiment } from "./experiment.ts";
+import {
+  checkSentenceIds,
+  checkWeightHistory,
+  type Experiment,
+} from "./experiment.ts";
 import { HandwrittenAttention, handwrittenUnsupported } from "./handwritten.ts";
 import { createSizeLoss, type RowLoss, sizeMask } from "./loss.ts";
 import {
@@ -263,25 +267,7 @@ function checkExperiment(
   checkEmbeddingSize(vocabSize, config.dModel);
   checkWeightHistory(tokenIds.length, config.epochs);
 
-  for (const id of tokenIds) {
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-      throw new RangeError(
-        `token id ${describe(id)} is outside the vocabulary (0…${
-          vocabSize - 1
-        })`,
-      );
-    }
-  }
-  if (
-    !Number.isInteger(focusPosition) || focusPosition < 0 ||
-    focusPosition >= tokenIds.length
-  ) {
-    throw new RangeError(
-      `focus position ${describe(focusPosition)} is outside the sentence (0…${
-        tokenIds.length - 1
-      })`,
-    );
-  }
+  checkSentenceIds(tokenIds, focusPosition, vocabSize);
   if (sizeLoss) {
     if (!Array.isArray(sizePositions)) {
       throw new TypeError(

@@ -214,19 +214,19 @@ Deno.test("train takes each step's learning rate from a schedule", async () => {
     schema: [{ name: "w", shape: [1], init: { kind: "zeros" } }],
     forward: (p) => ({ output: tf.mul(p.w, 2), attention: [] }),
   });
-  const slope: Loss<null> = {
+  const slope: Loss<number> = {
     name: "slope",
     compute: (r) => r.output.sum() as tf.Scalar,
   };
   const rates = [0.1, 0.2, 0.05];
-  await train(model, slope, () => ({ input: null, target: null }), {
+  await train(model, slope, () => ({ input: 0, target: 0 }), {
     steps: 3,
     schedule: (step) => rates[step],
   });
   assertAlmostEquals(model.values().w[0], -0.35, 1e-6);
   await assertRejects(
     () =>
-      train(model, slope, () => ({ input: null, target: null }), {
+      train(model, slope, () => ({ input: 0, target: 0 }), {
         steps: 1,
         schedule: () => NaN,
       }),
