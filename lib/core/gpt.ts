@@ -370,15 +370,42 @@ export function nextTokenLoss(ops: GptOps = "fast"): {
 }
 
 function checkTokens(ids: unknown, c: GptConfig): [number, number] {
+  return checkTokenBatch(
+    ids,
+    c.vocabSize,
+    c.blockSize,
+    `blockSize ${c.blockSize}`,
+  );
+}
+
+/**
+ * Checks a batch of token ids for a GPT's forward: a `[B, T]` array of
+ * arrays, rows of one length from 1 to `maxLength`, every id inside the
+ * vocabulary.
+ *
+ * @param ids The batch.
+ * @param vocabSize The number of token ids.
+ * @param maxLength The longest sequence the model takes.
+ * @param limit `maxLength` as the message names it (`"blockSize 64"`).
+ * @returns `[B, T]`.
+ * @throws {TypeError} When `ids` is not an array of arrays.
+ * @throws {RangeError} For a bad length or an id outside the vocabulary.
+ */
+export function checkTokenBatch(
+  ids: unknown,
+  vocabSize: number,
+  maxLength: number,
+  limit: string,
+): [number, number] {
   if (!Array.isArray(ids) || ids.length === 0 || !Array.isArray(ids[0])) {
     throw new TypeError(
       `token ids must be a [B, T] array of arrays, got ${describe(ids)}`,
     );
   }
   const seqLen = ids[0].length;
-  if (seqLen < 1 || seqLen > c.blockSize) {
+  if (seqLen < 1 || seqLen > maxLength) {
     throw new RangeError(
-      `sequence length must be from 1 to blockSize ${c.blockSize}, got ${seqLen}`,
+      `sequence length must be from 1 to ${limit}, got ${seqLen}`,
     );
   }
   for (const row of ids) {
@@ -390,10 +417,10 @@ function checkTokens(ids: unknown, c: GptConfig): [number, number] {
       );
     }
     for (const id of row) {
-      if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
         throw new RangeError(
           `token id ${describe(id)} is outside the vocabulary (0…${
-            c.vocabSize - 1
+            vocabSize - 1
           })`,
         );
       }

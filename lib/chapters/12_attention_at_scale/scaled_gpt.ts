@@ -18,6 +18,7 @@ import { describe } from "../../core/_describe.ts";
 import { causalMask, embeddingLookup } from "../../core/attention.ts";
 import { fastLayerNorm, gelu, linear } from "../../core/fast_ops.ts";
 import {
+  checkTokenBatch,
   type GptConfig,
   gptSchema,
   resolveGptConfig,
@@ -294,39 +295,12 @@ function forward(
 }
 
 function checkTokens(ids: unknown, c: ScaledGptConfig): [number, number] {
-  if (!Array.isArray(ids) || ids.length === 0 || !Array.isArray(ids[0])) {
-    throw new TypeError(
-      `token ids must be a [B, T] array of arrays, got ${describe(ids)}`,
-    );
-  }
-  const seqLen = ids[0].length;
-  const longest = c.positions === "learned" ? c.blockSize : 4096;
-  if (seqLen < 1 || seqLen > longest) {
-    throw new RangeError(
-      `sequence length must be from 1 to ${longest} (${
-        c.positions === "learned"
-          ? "blockSize: the position table's rows"
-          : "the attention limit"
-      }), got ${seqLen}`,
-    );
-  }
-  for (const row of ids) {
-    if (!Array.isArray(row) || row.length !== seqLen) {
-      throw new RangeError(
-        `every sequence must have the same length ${seqLen}; got ${
-          describe(row)
-        }`,
-      );
-    }
-    for (const id of row) {
-      if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) {
-        throw new RangeError(
-          `token id ${describe(id)} is outside the vocabulary (0…${
-            c.vocabSize - 1
-          })`,
-        );
-      }
-    }
-  }
-  return [ids.length, seqLen];
+  return c.positions === "learned"
+    ? checkTokenBatch(
+      ids,
+      c.vocabSize,
+      c.blockSize,
+      `${c.blockSize} (blockSize: the position table's rows)`,
+    )
+    : checkTokenBatch(ids, c.vocabSize, 4096, "4096 (the attention limit)");
 }
