@@ -110,7 +110,12 @@ Deno.test("the live view: fixed axes, frames in place, a final frame without a t
   assert(!/\d s</.test(last), "the final frame shows a time");
   assert(last.includes("induction") && last.includes("first block"));
   assertEquals(
-    firstStepBelow({ loss: "x", stopped: "finished", steps: [] }),
+    firstStepBelow({
+      loss: "x",
+      backend: "cpu",
+      stopped: "finished",
+      steps: [],
+    }),
     undefined,
   );
   const empty = phaseChangeView([], { steps: 10 })

@@ -232,11 +232,11 @@ export function multiHeadAttention(
 /**
  * Looks up rows of an embedding table: `table[ids]`.
  *
- * Same values as `tf.gather(table, ids)`, with a cheaper gradient: tfjs
- * differentiates `gather` with `UnsortedSegmentSum`, which on the cpu backend
- * makes one masked pass over the ids per table row (and the wasm backend has
- * no such kernel). Here the gradient is a scatter-add of the incoming rows,
- * `O(vocabSize·dModel + n·dModel)`.
+ * Same values as `tf.gather(table, ids)`, copied without a kernel, with a
+ * cheaper gradient: tfjs differentiates `gather` with `UnsortedSegmentSum`,
+ * which on the cpu backend makes one masked pass over the ids per table row
+ * (and the wasm backend has no such kernel). Here the gradient is a
+ * scatter-add of the incoming rows, `O(vocabSize·dModel + n·dModel)`.
  *
  * @param table The embedding table, `[vocabSize, dModel]`.
  * @param ids Row numbers, `[n]` whole numbers in `0…vocabSize − 1`.
@@ -286,17 +286,27 @@ export function embeddingLookup(
   });
 }
 
-// gather forward; backward: scatter-add the incoming rows into a zero table.
+// Forward: the rows copied in JavaScript, one new tensor (wasm's GatherV2
+// kernel takes about 1 ms for 512 rows of 64, a copy takes microseconds);
+// backward: scatter-add the incoming rows into a zero table.
 const lookup = tf.customGrad(
   ((table: tf.Tensor, ids: tf.Tensor, save: tf.GradSaveFunc) => {
     save([ids]);
+    const [vocabSize, width] = table.shape;
+    const rows = table.dataSync() as Float32Array; // [vocabSize·dModel]
+    const idValues = ids.dataSync();
+    const out = new Float32Array(idValues.length * width);
+    for (let i = 0; i < idValues.length; i++) {
+      const id = idValues[i];
+      out.set(rows.subarray(id * width, (id + 1) * width), i * width); // row id → row i
+    }
     return {
-      value: tf.gather(table, ids), // [vocabSize, dModel] → [n, dModel]
+      value: tf.tensor2d(out, [idValues.length, width]), // [n, dModel]
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
         tf.scatterND(
           saved[0].expandDims(1), // [n, 1]
           dy, // [n, dModel]
-          table.shape, // rows of repeated ids add up → [vocabSize, dModel]
+          [vocabSize, width], // rows of repeated ids add up → [vocabSize, dModel]
         ),
         tf.zerosLike(saved[0]),
       ],

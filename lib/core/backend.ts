@@ -53,13 +53,26 @@ export async function useBackend(
       }, got ${JSON.stringify(choice)}`,
     );
   }
-  if (choice === "cpu") return await setOrThrow("cpu");
-  const wasm = await startWasm();
-  if (wasm) return "wasm";
-  if (choice === "wasm") {
+  let name: BackendName;
+  if (choice === "cpu") name = await setOrThrow("cpu");
+  else if (await startWasm()) name = "wasm";
+  else if (choice === "wasm") {
     throw new Error("the wasm backend did not start (see tfjs's warning)");
-  }
-  return await setOrThrow("cpu");
+  } else name = await setOrThrow("cpu");
+  chosen = choice;
+  return name;
+}
+
+let chosen: BackendChoice | undefined;
+
+/**
+ * What the last {@linkcode useBackend} call asked for, or `"auto"` when
+ * none did: the trainer's default, so a backend picked by name stays picked.
+ *
+ * @returns `"cpu"`, `"wasm"` or `"auto"`.
+ */
+export function chosenBackend(): BackendChoice {
+  return chosen ?? "auto";
 }
 
 /**
@@ -97,6 +110,7 @@ async function startWasm(): Promise<boolean> {
     // start. Deno's npm cache needs nothing: tfjs finds them on its own.
     const dist = distFolder();
     if (dist) wasmModule.setWasmPaths(dist, true);
+    routeMatMulToXnnpack();
   }
   return await quietly(() => tf.setBackend("wasm"));
 }
@@ -124,4 +138,98 @@ async function quietly(start: () => Promise<boolean>): Promise<boolean> {
   } finally {
     console.warn = warn;
   }
+}
+
+// ------------------------------------------------- wasm's matrix product
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Info = tf.TensorInfo;
+
+/**
+ * tfjs-backend-wasm multiplies with XNNPACK only when both operands are one
+ * matrix and neither is transposed (`batch_mat_mul_impl.cc`); any other
+ * product runs a scalar loop, 10–20× slower. Its `BatchMatMul` kernel is
+ * wrapped here, before the backend starts, so that a transpose flag becomes
+ * an explicit transpose, and a stack of matrices times one matrix becomes
+ * one tall product: every `tf.matMul` of a model, and of autodiff's
+ * gradients (which use the flags), reaches XNNPACK where it can. Products of
+ * two stacks (attention's `Q·Kᵀ` per head) keep the loop: XNNPACK has no
+ * batched product in tfjs.
+ */
+const MIN_XNNPACK_ROWS = 16;
+
+function routeMatMulToXnnpack(): void {
+  const plain = tf.getKernel("BatchMatMul", "wasm");
+  const reshapeKernel = tf.getKernel("Reshape", "wasm");
+  const transposeKernel = tf.getKernel("Transpose", "wasm");
+  if (!plain || !reshapeKernel || !transposeKernel) return;
+  const run = (kernel: tf.KernelConfig, args: KernelArgs) =>
+    kernel.kernelFunc(args) as Info;
+  const product = (args: KernelArgs): Info => {
+    const { inputs, backend, attrs } = args;
+    const a = inputs.a as Info, b = inputs.b as Info;
+    const { transposeA, transposeB } = attrs as unknown as {
+      transposeA: boolean;
+      transposeB: boolean;
+    };
+    const batchOf = (t: Info) =>
+      t.shape.slice(0, -2).reduce((n, d) => n * d, 1);
+    const batchA = batchOf(a);
+    const ra = a.shape.length, rb = b.shape.length;
+    const [m, k] = transposeA
+      ? [a.shape[ra - 1], a.shape[ra - 2]]
+      : [a.shape[ra - 2], a.shape[ra - 1]];
+    // Two stacks, or a transposed stack on the left: the loop it is. So for
+    // fewer than 16 rows, where XNNPACK's packing of b costs more than the
+    // product (one row: 15 µs in the loop, 50–150 µs through XNNPACK).
+    if (
+      batchOf(b) !== 1 || (transposeA && batchA !== 1) ||
+      batchA * m < MIN_XNNPACK_ROWS
+    ) return run(plain, args);
+    const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+    const temporary: Info[] = [];
+    const reshape = (x: Info, shape: number[]) => {
+      const y = run(reshapeKernel, {
+        inputs: { x },
+        backend,
+        attrs: { shape },
+      });
+      temporary.push(y);
+      return y;
+    };
+    const transpose = (x: Info) => {
+      const y = run(transposeKernel, {
+        inputs: { x },
+        backend,
+        attrs: { perm: [1, 0] },
+      });
+      temporary.push(y);
+      return y;
+    };
+    const a2 = transposeA
+      ? transpose(reshape(a, [k, m]))
+      : reshape(a, [batchA * m, k]); // a stack of matrices as one tall one
+    const b2 = transposeB ? transpose(reshape(b, [n, k])) : reshape(b, [k, n]);
+    const out = run(plain, {
+      inputs: { a: a2, b: b2 },
+      backend,
+      attrs: { transposeA: false, transposeB: false },
+    }); // [batchA·m, n]
+    const batchShape = ra >= rb
+      ? a.shape.slice(0, -2)
+      : b.shape.slice(0, -2).map((d, i) =>
+        i < rb - ra ? d : a.shape[i - (rb - ra)]
+      );
+    const shaped = run(reshapeKernel, {
+      inputs: { x: out },
+      backend,
+      attrs: { shape: [...batchShape, m, n] },
+    });
+    temporary.push(out);
+    const owner = backend as { disposeData(dataId: object): void };
+    for (const t of temporary) owner.disposeData(t.dataId);
+    return shaped;
+  };
+  tf.unregisterKernel("BatchMatMul", "wasm");
+  tf.registerKernel({ ...plain, kernelFunc: product as tf.KernelFunc });
 }

@@ -2,8 +2,9 @@
  * Fast versions of the ops a GPT is made of, for training: each is one
  * `tf.customGrad` with a hand-written backward pass, so a training step
  * dispatches fewer, larger kernels than autodiff through the plain ops
- * (attention.ts, block.ts), and none of the kernels the wasm backend runs
- * slowly or lacks (2-D `matMul` with a transpose flag, `UnsortedSegmentSum`).
+ * (attention.ts, block.ts), and none the wasm backend lacks
+ * (`UnsortedSegmentSum`). (Its slow transposed products are rerouted for
+ * every caller in backend.ts.)
  * Each equals its plain version (tests/fast_ops_test.ts).
  *
  * Shape names as in attention.ts: `B` batch, `T` sequence length, `dModel`
@@ -48,17 +49,6 @@ function saveForBackward(
 }
 
 /**
- * `a · bᵀ` for 2-D matrices. On wasm a 2-D `matMul` with a transpose flag
- * misses XNNPACK and runs 10–20× slower than transposing first; on cpu the
- * flag is as fast and saves a kernel.
- */
-function matMulBT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.getBackend() === "wasm"
-    ? tf.matMul(a, tf.transpose(b))
-    : tf.matMul(a, b, false, true);
-}
-
-/**
  * The sum of each column of a 2-D matrix, `[N, d] → [d]`. On wasm a sum
  * over rows transposes the matrix first; `ones · m` runs on XNNPACK instead.
  */
@@ -68,24 +58,17 @@ function columnSums(m: tf.Tensor): tf.Tensor {
   return tf.matMul(tf.ones([1, rows]), m).reshape([m.shape[1]!]); // [1, N] · [N, d] → [d]
 }
 
-/** `aᵀ · b` for 2-D matrices, with the same care as {@linkcode matMulBT}. */
-function matMulAT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.getBackend() === "wasm"
-    ? tf.matMul(tf.transpose(a), b)
-    : tf.matMul(a, b, true, false);
-}
-
 // ---------------------------------------------------------------- linear
 
 const linearWithBias = customOp((x: T, weight: T, bias: T, save: Save) => {
   const restore = saveForBackward(save, [x, weight]);
   return {
-    value: tf.add(matMulBT(x, weight), bias), // [N, in] · [in, out] + [out] → [N, out]
+    value: tf.add(tf.matMul(x, weight, false, true), bias), // [N, in] · [in, out] + [out] → [N, out]
     gradFunc: (dy, saved) => {
       const [xs, w] = restore(saved);
       return [
         tf.matMul(dy, w), // dx: [N, out] · [out, in] → [N, in]
-        matMulAT(dy, xs), // dW: [out, N] · [N, in] → [out, in]
+        tf.matMul(dy, xs, true, false), // dW: [out, N] · [N, in] → [out, in]
         columnSums(dy), // db: [out]
       ];
     },
@@ -95,10 +78,10 @@ const linearWithBias = customOp((x: T, weight: T, bias: T, save: Save) => {
 const linearNoBias = customOp((x: T, weight: T, save: Save) => {
   const restore = saveForBackward(save, [x, weight]);
   return {
-    value: matMulBT(x, weight), // [N, in] · [in, out] → [N, out]
+    value: tf.matMul(x, weight, false, true), // [N, in] · [in, out] → [N, out]
     gradFunc: (dy, saved) => {
       const [xs, w] = restore(saved);
-      return [tf.matMul(dy, w), matMulAT(dy, xs)];
+      return [tf.matMul(dy, w), tf.matMul(dy, xs, true, false)];
     },
   };
 });
@@ -106,7 +89,7 @@ const linearNoBias = customOp((x: T, weight: T, save: Save) => {
 /**
  * A linear layer as PyTorch's `nn.Linear`: `x · Wᵀ + b`, with the weight in
  * PyTorch's `[out, in]` layout. Backward: `dx = dy · W`, `dW = dyᵀ · x`,
- * `db = Σ dy`, each without a transpose flag on wasm.
+ * `db = Σ dy`.
  *
  * @param x Rows, `[N, in]`.
  * @param weight `[out, in]`.

@@ -9,6 +9,12 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { describe } from "../core/_describe.ts";
+import {
+  type BackendChoice,
+  type BackendName,
+  chosenBackend,
+  useBackend,
+} from "../core/backend.ts";
 import { MAX_STEPS } from "../core/limits.ts";
 import type { ForwardResult, Model } from "../core/model.ts";
 import { Adam, type AdamOptions, resolveAdam } from "./adam.ts";
@@ -95,12 +101,21 @@ export interface TrainOptions<Input, Options = undefined> {
    * step reads every attention matrix back. Default false.
    */
   recordAttention?: boolean;
+  /**
+   * The tfjs backend to train on: `"auto"` takes the fastest that starts
+   * (wasm, else cpu; see lib/core/backend.ts), or one by name. Default:
+   * what `useBackend` was last asked for, else `"auto"`. tfjs has one
+   * backend at a time: it stays in use after training.
+   */
+  backend?: BackendChoice;
 }
 
 /** What a training run produced. */
 export interface TrainHistory {
   /** The name of the loss that was minimised. */
   loss: string;
+  /** The tfjs backend it trained on. */
+  backend: BackendName;
   /** One record per update. */
   steps: StepRecord[];
   /** The evaluation after the last update (when `evaluate` was given). */
@@ -157,6 +172,7 @@ export async function train<Input, Target, Options = undefined>(
   options: TrainOptions<Input, Options>,
 ): Promise<TrainHistory> {
   checkArguments(model, loss, data, options);
+  const backend = await useBackend(options.backend ?? chosenBackend());
   const every = options.evaluateEvery ?? 0;
   const variables = [...model.variables.values()];
   const decay = model.definition.schema.map((spec) =>
@@ -225,6 +241,7 @@ export async function train<Input, Target, Options = undefined>(
     const final = options.evaluate ? evaluate() : undefined;
     const out: TrainHistory = {
       loss: loss.name,
+      backend,
       steps: history,
       final,
       stopped,

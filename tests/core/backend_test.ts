@@ -44,3 +44,102 @@ Deno.test("a backend name that is not cpu, wasm or auto gets one sentence", asyn
     'backend must be "auto", "wasm" or "cpu", got "webgl"',
   );
 });
+
+// Products the wrapped wasm kernel reroutes (16 rows or more: transposes made
+// explicit, a stack times one matrix folded into one tall product) and
+// products it leaves to wasm's loop (fewer rows, two stacks, a transposed
+// stack), each against the cpu backend, values and gradients.
+const PRODUCTS: [number[], number[], boolean, boolean][] = [
+  [[20, 3], [3, 17], false, false],
+  [[3, 20], [3, 17], true, false],
+  [[20, 3], [17, 3], false, true],
+  [[3, 20], [17, 3], true, true],
+  [[2, 9, 5], [5, 4], false, false], // 18 rows as one stack
+  [[2, 9, 5], [4, 5], false, true],
+  [[2, 5, 9], [5, 4], true, false], // a transposed stack: the loop
+  [[2, 9, 5], [2, 5, 4], false, false], // two stacks: the loop
+  [[16, 3], [1, 3, 4], false, false], // broadcast batch of one on the right
+  [[2, 2, 16, 3], [1, 4, 3], false, true],
+  [[5, 3], [4, 3], false, true], // five rows: the loop
+];
+
+async function productsOn(backend: "cpu" | "wasm"): Promise<number[][]> {
+  await useBackend(backend);
+  const before = tf.memory().numTensors;
+  const results = PRODUCTS.map(([sa, sb, ta, tb], i) => {
+    const a = tf.randomNormal(sa, 0, 1, "float32", 2 * i + 1);
+    const b = tf.randomNormal(sb, 0, 1, "float32", 2 * i + 2);
+    const y = tf.matMul(a, b, ta, tb);
+    const values = [...y.shape, ...y.dataSync()];
+    // tfjs's own matMul gradient does not broadcast ranks: same ranks only
+    if (sa.length === sb.length) {
+      const grads = tf.grads((x, w) => tf.matMul(x, w, ta, tb).square().sum())(
+        [a, b],
+      );
+      for (const g of grads) values.push(...g.shape, ...g.dataSync());
+      tf.dispose(grads);
+    }
+    tf.dispose([a, b, y]);
+    return values;
+  });
+  assertEquals(tf.memory().numTensors, before, `${backend} leaked tensors`);
+  return results;
+}
+
+Deno.test("on wasm, every matMul (transpose flags, stacks, broadcasts) and its gradient equals the cpu backend's", async () => {
+  const cpu = await productsOn("cpu");
+  const wasm = await productsOn("wasm");
+  await useBackend("cpu");
+  for (const [i, expected] of cpu.entries()) {
+    assertEquals(wasm[i].length, expected.length, `product ${i}`);
+    const worst = Math.max(
+      ...expected.map((v, j) => Math.abs(v - wasm[i][j]) / (1 + Math.abs(v))),
+    );
+    if (!(worst < 1e-5)) {
+      throw new Error(`product ${i} ${JSON.stringify(PRODUCTS[i])}: ${worst}`);
+    }
+  }
+});
+
+Deno.test("train keeps the backend useBackend picked by name, and takes the fastest when none was picked", async () => {
+  const { Model } = await import("../../lib/core/model.ts");
+  const { train } = await import("../../lib/train/trainer.ts");
+  const { chosenBackend } = await import("../../lib/core/backend.ts");
+  const definition = {
+    name: "one weight",
+    schema: [{ name: "w", shape: [1, 1], init: { kind: "zeros" as const } }],
+    forward: (p: Record<string, tf.Tensor>) => ({
+      output: tf.reshape(p.w, [1, 1, 1]),
+      attention: [],
+    }),
+  };
+  const loss = {
+    name: "square",
+    compute: (r: { output: tf.Tensor }) =>
+      tf.sum(tf.square(tf.sub(r.output, 1))),
+  };
+  const run = async (backend?: "cpu") => {
+    const model = new Model(definition, { seed: 1 });
+    try {
+      return await train(
+        model,
+        loss as never,
+        () => ({ input: 0, target: undefined }),
+        {
+          steps: 2,
+          backend,
+        },
+      );
+    } finally {
+      model.dispose();
+    }
+  };
+  await useBackend("cpu");
+  assertEquals(chosenBackend(), "cpu");
+  assertEquals((await run()).backend, "cpu");
+  assertEquals(tf.getBackend(), "cpu");
+  await useBackend("auto");
+  assertEquals((await run()).backend, "wasm");
+  assertEquals((await run("cpu")).backend, "cpu");
+  await useBackend("cpu");
+});
