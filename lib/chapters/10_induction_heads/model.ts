@@ -19,7 +19,6 @@ import type {
   ParameterSpec,
 } from "../../core/model.ts";
 import { causalMask, embeddingLookup } from "../../core/attention.ts";
-import { matMul } from "./_matmul.ts";
 
 /** The model's shape. */
 export interface InductionModelConfig {
@@ -258,19 +257,18 @@ function forward(
       const from = (source: Source | undefined) =>
         (last && source === "embeddings" ? x0 : x).reshape([B * T, d]); // [B·T, dModel]
       const project = (source: Source | undefined, part: string) =>
-        split(matMul(from(source), params[`layer${l}.${part}`])); // [B·T, dModel] · [dModel, dModel] → [B, heads, T, dK]
+        split(tf.matMul(from(source), params[`layer${l}.${part}`])); // [B·T, dModel] · [dModel, dModel] → [B, heads, T, dK]
       // scaled dot-product attention, the steps of lib/core/attention.ts's
-      // scaledDotProductAttention with _matmul.ts's products, whose
-      // gradients run about twice as fast on wasm
+      // scaledDotProductAttention
       const q = project(options.queries, "query"); // [B, heads, T, dK]
       const k = project(options.keys, "key"); // [B, heads, T, dK]
       const v = project(options.values, "value"); // [B, heads, T, dK]
       const scores = tf.add(
-        matMul(tf.mul(q, 1 / Math.sqrt(dK)), k.transpose([0, 1, 3, 2])), // [B, heads, T, dK] · [B, heads, dK, T] → [B, heads, T, T]
+        tf.matMul(tf.mul(q, 1 / Math.sqrt(dK)), k.transpose([0, 1, 3, 2])), // [B, heads, T, dK] · [B, heads, dK, T] → [B, heads, T, T]
         mask, // −∞ above the diagonal: no position sees a later one
       );
       const weights = tf.softmax(scores); // [B, heads, T, T], rows sum to 1
-      const attended = { output: matMul(weights, v), weights }; // [B, heads, T, T] · [B, heads, T, dK] → [B, heads, T, dK]
+      const attended = { output: tf.matMul(weights, v), weights }; // [B, heads, T, T] · [B, heads, T, dK] → [B, heads, T, dK]
       let z = attended.output;
       const off = (options.ablate ?? []).filter((h) => h.layer === l);
       if (off.length > 0) {
@@ -281,11 +279,11 @@ function forward(
         z = tf.mul(z, tf.tensor4d(kept, [1, heads, 1, 1])); // the ablated heads' slices → 0
       }
       const concat = z.transpose([0, 2, 1, 3]).reshape([B * T, d]); // [B, heads, T, dK] → [B·T, dModel]
-      const written = matMul(concat, params[`layer${l}.output`]); // [B·T, dModel] · [dModel, dModel] → [B·T, dModel]
+      const written = tf.matMul(concat, params[`layer${l}.output`]); // [B·T, dModel] · [dModel, dModel] → [B·T, dModel]
       x = tf.add(x, written.reshape([B, T, d])); // residual, [B, T, dModel]
       attention.push(attended.weights as tf.Tensor4D);
     }
-    const logits = matMul(x.reshape([B * T, d]), params.readout) // [B·T, dModel] · [dModel, vocabSize] → [B·T, vocabSize]
+    const logits = tf.matMul(x.reshape([B * T, d]), params.readout) // [B·T, dModel] · [dModel, vocabSize] → [B·T, vocabSize]
       .reshape([B, T, c.vocabSize]) as tf.Tensor3D; // → [B, T, vocabSize]
     return { output: logits, attention };
   });
