@@ -234,9 +234,9 @@ export function multiHeadAttention(
  *
  * Same values as `tf.gather(table, ids)`, copied without a kernel, with a
  * cheaper gradient: tfjs differentiates `gather` with `UnsortedSegmentSum`,
- * which on the cpu backend makes one masked pass over the ids per table row
- * (and the wasm backend has no such kernel). Here the gradient is a
- * scatter-add of the incoming rows, `O(vocabSize·dModel + n·dModel)`.
+ * which on the cpu backend makes one masked pass over the ids per table row.
+ * Here the gradient is a scatter-add of the incoming rows,
+ * `O(vocabSize·dModel + n·dModel)`.
  *
  * @param table The embedding table, `[vocabSize, dModel]`.
  * @param ids Row numbers, `[n]` whole numbers in `0…vocabSize − 1`.

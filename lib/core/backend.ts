@@ -111,6 +111,7 @@ async function startWasm(): Promise<boolean> {
     const dist = distFolder();
     if (dist) wasmModule.setWasmPaths(dist, true);
     routeMatMulToXnnpack();
+    addUnsortedSegmentSum();
   }
   return await quietly(() => tf.setBackend("wasm"));
 }
@@ -232,4 +233,50 @@ function routeMatMulToXnnpack(): void {
   };
   tf.unregisterKernel("BatchMatMul", "wasm");
   tf.registerKernel({ ...plain, kernelFunc: product as tf.KernelFunc });
+}
+
+// ------------------------------- the kernel wasm lacks: UnsortedSegmentSum
+
+/**
+ * tfjs differentiates `tf.gather` with `UnsortedSegmentSum`, a kernel the
+ * wasm backend does not have, so any gradient through a gather (a reader's
+ * own loss picking words out of a row, say) would throw there. Here it is,
+ * in JavaScript: `out[ids[i]] += x[i]`, row by row, ids outside
+ * `0…numSegments − 1` dropped (TensorFlow's rule).
+ */
+function addUnsortedSegmentSum(): void {
+  if (tf.getKernel("UnsortedSegmentSum", "wasm")) return;
+  const segmentSum = (args: KernelArgs): Info => {
+    const { inputs, attrs } = args;
+    const backend = args.backend as {
+      readSync(dataId: object): ArrayLike<number>;
+      makeOutput(shape: number[], dtype: tf.DataType): Info;
+      typedArrayFromHeap(t: Info): Float32Array | Int32Array;
+    };
+    const x = inputs.x as Info, ids = inputs.segmentIds as Info;
+    const { numSegments } = attrs as unknown as { numSegments: number };
+    const values = backend.readSync(x.dataId); // a copy
+    const segments = backend.readSync(ids.dataId);
+    const rows = segments.length;
+    const width = rows === 0 ? 0 : values.length / rows;
+    const out = backend.makeOutput(
+      [numSegments, ...x.shape.slice(ids.shape.length)],
+      x.dtype,
+    );
+    const sums = backend.typedArrayFromHeap(out); // a view: no allocation from here on
+    sums.fill(0);
+    for (let i = 0; i < rows; i++) {
+      const id = segments[i];
+      if (id < 0 || id >= numSegments) continue;
+      for (let j = 0; j < width; j++) {
+        sums[id * width + j] += values[i * width + j];
+      }
+    }
+    return out;
+  };
+  tf.registerKernel({
+    kernelName: "UnsortedSegmentSum",
+    backendName: "wasm",
+    kernelFunc: segmentSum as tf.KernelFunc,
+  });
 }

@@ -2,9 +2,9 @@
  * Fast versions of the ops a GPT is made of, for training: each is one
  * `tf.customGrad` with a hand-written backward pass, so a training step
  * dispatches fewer, larger kernels than autodiff through the plain ops
- * (attention.ts, block.ts), and none the wasm backend lacks
- * (`UnsortedSegmentSum`). (Its slow transposed products are rerouted for
- * every caller in backend.ts.)
+ * (attention.ts, block.ts). (What the wasm backend runs slowly or lacks —
+ * transposed products, `UnsortedSegmentSum` — backend.ts mends for every
+ * caller.)
  * Each equals its plain version (tests/fast_ops_test.ts).
  *
  * Shape names as in attention.ts: `B` batch, `T` sequence length, `dModel`
