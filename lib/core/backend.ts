@@ -35,7 +35,8 @@ export const BACKEND_NAMES: readonly BackendName[] = ["wasm", "cpu"];
  * @param choice `"cpu"`, `"wasm"` or `"auto"`.
  * @returns The backend now in use.
  * @throws {RangeError} For any other name.
- * @throws {Error} When `"wasm"` was asked for by name and does not start.
+ * @throws {Error} When `"wasm"` was asked for by name and cannot start (one
+ *   sentence why, e.g. no read access to its .wasm files).
  *
  * @example
  * ```ts
@@ -55,10 +56,12 @@ export async function useBackend(
   }
   let name: BackendName;
   if (choice === "cpu") name = await setOrThrow("cpu");
-  else if (await startWasm()) name = "wasm";
-  else if (choice === "wasm") {
-    throw new Error("the wasm backend did not start (see tfjs's warning)");
-  } else name = await setOrThrow("cpu");
+  else {
+    const whyNot = await startWasm();
+    if (whyNot === undefined) name = "wasm";
+    else if (choice === "wasm") throw new Error(whyNot);
+    else name = await setOrThrow("cpu");
+  }
   chosen = choice;
   return name;
 }
@@ -97,23 +100,44 @@ async function setOrThrow(name: BackendName): Promise<BackendName> {
 
 let wasmModule: typeof import("@tensorflow/tfjs-backend-wasm") | undefined;
 
-async function startWasm(): Promise<boolean> {
-  if (tf.getBackend() === "wasm") return true;
+/** Starts wasm; returns why not when it cannot (undefined when it runs). */
+async function startWasm(): Promise<string | undefined> {
+  if (tf.getBackend() === "wasm") return undefined;
+  // tfjs reads its .wasm files from the package's dist/ folder: without
+  // read access there, its start fails in a promise nobody awaits, which
+  // would end the process. Check first, and before the import registers
+  // the backend (a registered wasm outranks cpu for tfjs's own choice).
+  const dist = distFolder();
+  if (dist && !readable(dist)) {
+    return `the wasm backend needs read access to ${
+      decodeURIComponent(new URL(dist).pathname)
+    } (--allow-read)`;
+  }
   if (!wasmModule) {
     try {
       wasmModule = await import("@tensorflow/tfjs-backend-wasm");
     } catch {
-      return false; // the package is not installed: cpu it is
+      return "the package @tensorflow/tfjs-backend-wasm is not installed";
     }
-    // Where the package lives on disk (a node_modules folder), tell tfjs
-    // where its .wasm files are: setWasmPaths works only before the first
-    // start. Deno's npm cache needs nothing: tfjs finds them on its own.
-    const dist = distFolder();
+    // setWasmPaths works only before the first start.
     if (dist) wasmModule.setWasmPaths(dist, true);
     routeMatMulToXnnpack();
     addUnsortedSegmentSum();
   }
-  return await quietly(() => tf.setBackend("wasm"));
+  return await quietly(() => tf.setBackend("wasm"))
+    ? undefined
+    : "the wasm backend did not start";
+}
+
+function readable(folder: string): boolean {
+  try {
+    return Deno.permissions.querySync({
+      name: "read",
+      path: new URL(folder),
+    }).state === "granted";
+  } catch {
+    return false;
+  }
 }
 
 function distFolder(): string | undefined {

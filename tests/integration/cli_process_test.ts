@@ -52,6 +52,15 @@ Deno.test("the default run prints the original demo's report, size words first",
   assertMatch(stdout, /\nCombined weight for size-related words: 0\.\d{4}\n$/);
 });
 
+Deno.test("--engine tfjs with deno task attention's permissions trains (on cpu: wasm's files are not readable) and prints the same report", async () => {
+  const plain = await run([]);
+  const tfjs = await run(["--engine", "tfjs"]);
+  assertEquals(tfjs.code, 0, tfjs.stderr);
+  assertEquals(tfjs.stderr, "");
+  // the float32 path prints the float64 path's report, to its 4 decimals
+  assertEquals(tfjs.stdout, plain.stdout);
+});
+
 Deno.test("a bad flag in a real process: one line on stderr, exit code 2", async () => {
   const { code, stdout, stderr } = await run(["--epochs", "ten"]);
   assertEquals(code, 2);
