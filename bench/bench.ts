@@ -1,9 +1,12 @@
 /**
  * `deno task bench`: time per training epoch of our two engines ("handwritten" and
  * "tfjs") against the PyTorch twin of the original demo (bench/torch_twin.py)
- * over a grid of sentence lengths × model widths; plus whole-process CLI time,
- * memory and the notebooks' run time. Writes bench/results/latest.md and
- * bench/results/scaling.svg. Timings are reported, never asserted.
+ * over a grid of sentence lengths × model widths; chapter 7's training epoch
+ * (bench/task_bench.ts) and two GPT-shaped trainings (bench/gpt_bench.ts),
+ * each against its PyTorch twin from the same weights; whole-process CLI
+ * time, memory and every notebook's headless Run All against its budget.
+ * Writes bench/results/latest.md and bench/results/scaling.svg. Timings and
+ * targets are reported, never asserted.
  *
  * Run `deno task bench --help` for the flags.
  * @module
@@ -20,6 +23,10 @@ import {
   toSvgString,
   trainExperiment,
 } from "../lib/mod.ts";
+import { NANOGPT_BATCH, NANOGPT_CPU, SMALL_BATCH, SMALL_GPT } from "./_gpt.ts";
+import type { GptConfig } from "../lib/core/gpt.ts";
+import { benchTask, type TaskBenchResult } from "./task_bench.ts";
+import { PYTHON, torchAvailable } from "./_torch.ts";
 import {
   describeCell,
   ensureJupyter,
@@ -31,22 +38,25 @@ import {
 const USAGE = `Usage: deno task bench [options]
 
 Times one training epoch of the hand-written and tfjs engines and of the PyTorch twin
-for seqLen ∈ {13, 64, 128, 512, 1024} × dModel ∈ {4, 16, 64}, compares the
-whole CLI processes, reports memory and the notebooks' run time, and writes
-bench/results/latest.md and bench/results/scaling.svg.
+for seqLen ∈ {13, 64, 128, 512, 1024} × dModel ∈ {4, 16, 64}, chapter 7's
+training epoch and GPT-shaped training steps (the small config and nanoGPT's
+CPU config) against their PyTorch twins, compares the whole CLI processes,
+reports memory and every notebook's Run All time against its budget, and
+writes bench/results/latest.md and bench/results/scaling.svg.
 
 Options:
-  --smoke           tiny configuration for CI (seconds); writes to bench/results/smoke.tmp/
+  --smoke           tiny configuration for CI (under a minute): a tiny GPT of
+                    a few steps, no notebooks; writes to bench/results/smoke.tmp/
   --no-torch        skip everything PyTorch
   --require-torch   fail if PyTorch cannot be imported by ${"/usr/bin/python3"}
+  --no-task         skip chapter 7's training epoch
+  --no-gpt          skip the GPT-shaped training steps
   --no-notebooks    skip executing the notebooks
   --no-cold         skip the cold-cache first runs (they download from npm)
   --help            show this help`;
 
 /** Where the repository is, whatever the working directory. */
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
-/** The Python that has Debian's python3-torch (a pyenv python3 may come first on PATH). */
-const PYTHON = "/usr/bin/python3";
 /** GNU time, for the peak memory of a child process (Debian package `time`). */
 const GNU_TIME = "/usr/bin/time";
 /** The demo's 13 words; longer sentences append the fillers w0013, w0014, … */
@@ -79,8 +89,24 @@ interface Plan {
   cliRuns: number;
   /** Epochs of the tfjs run that watches `tf.memory().numTensors`. */
   memoryEpochs: number;
+  /** Timed epochs of chapter 7's training (after one warm-up epoch, the one compared). */
+  taskRepeats: number;
+  /** GPT-shaped configurations, each run by bench/gpt_bench.ts in its own process. */
+  gpt: GptPlan[];
   /** Folder for latest.md and scaling.svg, relative to the repository. */
   outDir: string;
+}
+
+/** One GPT-shaped configuration to time (bench/gpt_bench.ts's flags). */
+interface GptPlan {
+  label: string;
+  config: GptConfig;
+  batch: number;
+  /** Steps in all, warm-up included; the median is over the rest. */
+  steps: number;
+  warmup: number;
+  /** The issue's target for tfjs / PyTorch per step, if any. */
+  target?: number;
 }
 
 const FULL_PLAN: Plan = {
@@ -94,6 +120,26 @@ const FULL_PLAN: Plan = {
   slowEpochMs: 1000,
   cliRuns: 5,
   memoryEpochs: 200, // the CLI's default run
+  taskRepeats: 5,
+  gpt: [
+    // issue 19: median over 30 steps after 5 warm-up, targets per step
+    {
+      label: "small",
+      config: SMALL_GPT,
+      batch: SMALL_BATCH,
+      steps: 35,
+      warmup: 5,
+      target: 5,
+    },
+    {
+      label: "nanoGPT's CPU config",
+      config: NANOGPT_CPU,
+      batch: NANOGPT_BATCH,
+      steps: 35,
+      warmup: 5,
+      target: 4,
+    },
+  ],
   outDir: "bench/results",
 };
 
@@ -108,6 +154,20 @@ const SMOKE_PLAN: Plan = {
   slowEpochMs: 1000,
   cliRuns: 1,
   memoryEpochs: 20,
+  taskRepeats: 1,
+  gpt: [{
+    label: "tiny (smoke)",
+    config: {
+      vocabSize: 10,
+      blockSize: 8,
+      numLayers: 1,
+      numHeads: 1,
+      dModel: 8,
+    },
+    batch: 2,
+    steps: 4,
+    warmup: 1,
+  }],
   outDir: "bench/results/smoke.tmp", // never overwrites the committed results
 };
 
@@ -124,10 +184,36 @@ const TARGETS: {
 }[] = [
   { seqLen: 13, dModel: 4, handwritten: 0.5, tfjs: 2 }, // the demo's size
   { seqLen: 128, dModel: 16, handwritten: 1.0, tfjs: 2 },
-  { seqLen: 512, dModel: 64, handwritten: 1.0, tfjs: 10 },
+  { seqLen: 512, dModel: 64, handwritten: 1.0, tfjs: 5 },
 ];
 /** Target for the whole default CLI process against the whole twin process. */
 const CLI_TARGET = 0.5;
+/** Target for chapter 7's training epoch, tfjs / PyTorch (issue 19). */
+const TASK_TARGET = 3;
+/** Seconds a notebook's Run All may take (issue 19; chapters 10–12: their own issues). */
+const NOTEBOOK_BUDGET_SECONDS = 60;
+const NOTEBOOK_BUDGETS: Record<string, number> = {
+  "10": 90,
+  "11": 120,
+  "12": 120,
+};
+
+/**
+ * The budget of a notebook's headless Run All, in seconds.
+ *
+ * @param name The file name, such as `"11_a_small_gpt.ipynb"`.
+ * @returns 90 for chapter 10, 120 for chapters 11 and 12, else 60.
+ *
+ * @example
+ * ```ts
+ * import { notebookBudget } from "./bench.ts";
+ * if (notebookBudget("11_a_small_gpt.ipynb") !== 120) throw new Error();
+ * if (notebookBudget("A1_engineering_notes.ipynb") !== 60) throw new Error();
+ * ```
+ */
+export function notebookBudget(name: string): number {
+  return NOTEBOOK_BUDGETS[name.slice(0, 2)] ?? NOTEBOOK_BUDGET_SECONDS;
+}
 
 /**
  * Ratios against PyTorch are published only when the machine was quiet: the
@@ -137,19 +223,47 @@ const CLI_TARGET = 0.5;
  */
 export const QUIET_LOAD_PER_CORE = 0.5;
 
-/** 1-minute load averages sampled during the run (start, after each part). */
-const loadSamples: number[] = [];
-
-/** Samples the load average now. */
-function sampleLoad(): void {
-  loadSamples.push(Deno.loadavg()[0]);
+/** The 1-minute load averages sampled before and after one part of the run. */
+interface LoadSection {
+  name: string;
+  samples: number[];
 }
 
-/** Whether every sample so far was below {@linkcode QUIET_LOAD_PER_CORE} per core. */
-function machineWasQuiet(): boolean {
-  return loadSamples.length > 0 &&
-    Math.max(...loadSamples) <
+/** Every part's samples, in order. */
+const loadSections: LoadSection[] = [];
+
+/** Starts a part: samples the load average now (call {@linkcode endSection} after). */
+function startSection(name: string): LoadSection {
+  const section = { name, samples: [Deno.loadavg()[0]] };
+  loadSections.push(section);
+  return section;
+}
+
+/** Ends a part: samples the load average again. */
+function endSection(section: LoadSection): void {
+  section.samples.push(Deno.loadavg()[0]);
+}
+
+/**
+ * Whether every sample of a part was below {@linkcode QUIET_LOAD_PER_CORE}
+ * per core: only then are its ratios published.
+ */
+function machineWasQuiet(section: LoadSection | undefined): boolean {
+  return section !== undefined && section.samples.length > 0 &&
+    Math.max(...section.samples) <
       QUIET_LOAD_PER_CORE * navigator.hardwareConcurrency;
+}
+
+/** The line under a section's heading: its load samples and what they allow. */
+function loadLine(section: LoadSection | undefined): string {
+  if (section === undefined) return "Load average: not sampled (not run).";
+  return `1-minute load average before → after: ${
+    section.samples.map((l) => l.toFixed(2)).join(" → ")
+  } on ${navigator.hardwareConcurrency} cores: ${
+    machineWasQuiet(section)
+      ? "quiet, ratios published"
+      : `loaded (≥ ${QUIET_LOAD_PER_CORE} per core), so no ratio is published: the times say how this run went, not how the implementations compare`
+  }.`;
 }
 
 /** One grid cell's timing for one implementation. */
@@ -197,6 +311,12 @@ export function benchSentence(seqLen: number): string {
 // Our engines
 
 /**
+ * The tfjs backends the tfjs engine trained on, read during its epochs (the
+ * trainer picks the fastest unless told otherwise), not at the end of the run.
+ */
+const tfjsEngineBackends = new Set<string>();
+
+/**
  * Times one engine on one grid cell.
  *
  * What is timed: within one `trainExperiment()` call, the time from the `onEpoch`
@@ -240,6 +360,10 @@ async function timeEngine(
       engine,
       initialParameters,
       onEpoch: () => {
+        // once per call, before the first timestamp: outside every timed stretch
+        if (engine === "tfjs" && stamps.length === 0) {
+          tfjsEngineBackends.add(tf.getBackend());
+        }
         stamps.push(performance.now());
         // after the last timestamp, so outside every timed stretch
         if (stamps.length === epochs) sampleMemory();
@@ -306,22 +430,7 @@ interface TorchGrid {
   maxRssKiB: number;
 }
 
-/** Whether /usr/bin/python3 can import torch; the reason when it cannot. */
-export async function torchAvailable(): Promise<
-  { ok: boolean; reason: string }
-> {
-  try {
-    const out = await new Deno.Command(PYTHON, {
-      args: ["-c", "import torch; print(torch.__version__)"],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = decode(out.code === 0 ? out.stdout : out.stderr).trim();
-    return { ok: out.code === 0, reason: text.split("\n").at(-1) ?? "" };
-  } catch (error) {
-    return { ok: false, reason: `${PYTHON}: ${errorMessage(error)}` };
-  }
-}
+export { torchAvailable };
 
 /** Runs the twin's `--bench-grid` with the same plan; one torch thread. */
 async function torchGrid(plan: Plan): Promise<TorchGrid> {
@@ -361,6 +470,172 @@ async function torchGrid(plan: Plan): Promise<TorchGrid> {
     );
   }
   return JSON.parse(line) as TorchGrid;
+}
+
+// --------------------------------------------------------------------------
+// GPT-shaped training
+
+/** What bench/gpt_bench.ts --json reports (the fields used here). */
+interface GptReport {
+  msPerStep: number;
+  backend: string;
+  peakRssMiB: number;
+  numTensorsPerStep: number[];
+  torch?: { msPerStep: number; version: string; maxLossGap: number };
+}
+
+/** One GPT configuration's row: the report, or why there is none. */
+interface GptRow {
+  plan: GptPlan;
+  report?: GptReport;
+  error?: string;
+}
+
+/**
+ * Runs `deno task bench:gpt` for one configuration in its own process (so
+ * its peak RSS is its own, not this bench's), with `--torch`: the PyTorch
+ * twin (bench/torch_gpt.py, one thread) from the same weights on the same
+ * batches, right after, in the same process tree. The ratio is computed
+ * here, under this bench's load rule.
+ */
+async function runGpt(plan: GptPlan, torch: boolean): Promise<GptReport> {
+  const c = plan.config;
+  const out = await new Deno.Command("deno", {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-sys=loadavg",
+      "--allow-run=/usr/bin/python3",
+      "bench/gpt_bench.ts",
+      "--json",
+      ...(torch ? ["--torch"] : []),
+      ...Object.entries({
+        layers: c.numLayers,
+        heads: c.numHeads,
+        "d-model": c.dModel,
+        block: c.blockSize,
+        vocab: c.vocabSize,
+        batch: plan.batch,
+        steps: plan.steps,
+        warmup: plan.warmup,
+      }).flatMap(([flag, value]) => [`--${flag}`, String(value)]),
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const line = decode(out.stdout).split("\n").findLast((l) =>
+    l.startsWith("{")
+  );
+  if (out.code !== 0 || line === undefined) {
+    throw new Error(
+      `bench/gpt_bench.ts (${plan.label}) exited with ${out.code}: ${
+        decode(out.stderr).trim().split("\n").slice(-3).join(" | ")
+      }`,
+    );
+  }
+  return JSON.parse(line) as GptReport;
+}
+
+/** The header of the GPT table (the smoke test looks for it). */
+const GPT_HEADER = [
+  "configuration",
+  "backend",
+  "tfjs ms/step",
+  "pytorch ms/step",
+  "largest loss difference",
+  "tfjs/pytorch",
+  "target",
+  "vs target",
+  "peak RSS, MiB",
+  "tensors per step constant",
+];
+
+function describeGpt(plan: GptPlan): string {
+  const c = plan.config;
+  return `${plan.label}: ${c.numLayers} layers, ${c.numHeads} heads, dModel ${c.dModel}, block ${c.blockSize}, batch ${plan.batch}, vocab ${c.vocabSize}`;
+}
+
+function gptTable(rows: GptRow[], load: LoadSection | undefined): string {
+  const quiet = machineWasQuiet(load);
+  return markdownTable(
+    GPT_HEADER,
+    rows.map(({ plan, report: r, error }) => {
+      if (r === undefined) {
+        return [
+          describeGpt(plan),
+          "—",
+          `FAILED: ${error}`,
+          ...GPT_HEADER.slice(3).map(() => "—"),
+        ];
+      }
+      const ratio = r.torch ? r.msPerStep / r.torch.msPerStep : undefined;
+      const tensors = r.numTensorsPerStep;
+      return [
+        describeGpt(plan),
+        r.backend,
+        fmt(r.msPerStep),
+        r.torch ? fmt(r.torch.msPerStep) : "—",
+        r.torch ? r.torch.maxLossGap.toExponential(1) : "—",
+        ratio === undefined ? "—" : quiet ? fmt(ratio) : "loaded",
+        plan.target === undefined ? "—" : `≤ ${plan.target}`,
+        verdict(ratio, plan.target, quiet),
+        r.peakRssMiB.toFixed(0),
+        tensors.length === 1
+          ? `yes (${tensors[0]})`
+          : `no (${tensors.join(", ")})`,
+      ];
+    }),
+    ["l", "l", "r", "r", "r", "r", "l", "l", "r", "l"],
+  );
+}
+
+/** PASS or FAIL against a target, only for a ratio taken on a quiet machine. */
+function verdict(
+  ratio: number | undefined,
+  target: number | undefined,
+  quiet: boolean,
+): string {
+  return target === undefined
+    ? "—"
+    : ratio === undefined
+    ? "n/a"
+    : !quiet
+    ? "not judged (loaded)"
+    : ratio <= target
+    ? "PASS"
+    : "FAIL";
+}
+
+// --------------------------------------------------------------------------
+// Chapter 7's training epoch
+
+/** The header of chapter 7's table (the smoke test looks for it). */
+const TASK_HEADER = [
+  "steps per epoch",
+  "backend",
+  "tfjs ms/epoch",
+  "pytorch ms/epoch",
+  "largest loss difference",
+  "tfjs/pytorch",
+  "target",
+  "vs target",
+];
+
+function taskTable(r: TaskBenchResult, load: LoadSection | undefined): string {
+  const quiet = machineWasQuiet(load);
+  const ratio = r.torchMs === undefined ? undefined : r.tfjsMs / r.torchMs;
+  return markdownTable(TASK_HEADER, [[
+    String(r.steps),
+    r.backend,
+    fmt(r.tfjsMs),
+    r.torchMs === undefined ? "—" : fmt(r.torchMs),
+    r.lossDiff === undefined ? "—" : r.lossDiff.toExponential(1),
+    ratio === undefined ? "—" : quiet ? fmt(ratio) : "loaded",
+    `≤ ${TASK_TARGET}`,
+    verdict(ratio, TASK_TARGET, quiet),
+  ]], ["r", "l", "r", "r", "r", "r", "l", "l"]);
 }
 
 // --------------------------------------------------------------------------
@@ -720,7 +995,11 @@ const EPOCH_HEADER = [
 type Grid = Map<Implementation, Map<string, Timing>>;
 const key = (seqLen: number, dModel: number) => `${seqLen}×${dModel}`;
 
-function epochTable(plan: Plan, grid: Grid): string {
+function epochTable(
+  plan: Plan,
+  grid: Grid,
+  load: LoadSection | undefined,
+): string {
   const rows: string[][] = [];
   for (const seqLen of plan.seqLens) {
     for (const dModel of plan.dModels) {
@@ -728,7 +1007,7 @@ function epochTable(plan: Plan, grid: Grid): string {
         grid.get(impl)?.get(key(seqLen, dModel))?.msPerEpoch;
       const [handwritten, tfjs, torch] = IMPLEMENTATIONS.map(at);
       const cell = (v: number | undefined) => v === undefined ? "—" : fmt(v);
-      const quiet = machineWasQuiet();
+      const quiet = machineWasQuiet(load);
       const ratio = (v: number | undefined) =>
         v === undefined || torch === undefined
           ? "—"
@@ -739,15 +1018,11 @@ function epochTable(plan: Plan, grid: Grid): string {
         t.seqLen === seqLen && t.dModel === dModel
       );
       const status = (v: number | undefined, max: number | undefined) =>
-        max === undefined
-          ? "—"
-          : v === undefined || torch === undefined
-          ? "n/a"
-          : !quiet
-          ? "not judged (loaded)"
-          : v / torch <= max
-          ? "PASS"
-          : "FAIL";
+        verdict(
+          v === undefined || torch === undefined ? undefined : v / torch,
+          max,
+          quiet,
+        );
       rows.push([
         String(seqLen),
         String(dModel),
@@ -823,10 +1098,10 @@ function cliTable(rows: CliRow[]): string {
   );
 }
 
-function cliVerdicts(rows: CliRow[]): string[] {
+function cliVerdicts(rows: CliRow[], load: LoadSection | undefined): string[] {
   const python = rows.find((r) => r.command[0] === PYTHON);
   if (python === undefined) return ["No PyTorch twin: no CLI ratio."];
-  if (!machineWasQuiet()) {
+  if (!machineWasQuiet(load)) {
     return [
       "No CLI ratio: the machine was loaded (see the load average above).",
     ];
@@ -897,15 +1172,18 @@ interface Flags {
   smoke: boolean;
   torch: boolean;
   requireTorch: boolean;
+  task: boolean;
+  gpt: boolean;
   notebooks: boolean;
   cold: boolean;
 }
 
 function parseFlags(args: string[]): Flags | "help" {
+  const negatable = ["torch", "task", "gpt", "notebooks", "cold"];
   const flags = parseArgs(args, {
-    boolean: ["smoke", "torch", "require-torch", "notebooks", "cold", "help"],
-    negatable: ["torch", "notebooks", "cold"],
-    default: { torch: true, notebooks: true, cold: true },
+    boolean: ["smoke", "require-torch", "help", ...negatable],
+    negatable,
+    default: Object.fromEntries(negatable.map((n) => [n, true])),
     alias: { h: "help" },
     unknown: (arg: string) => {
       throw new RangeError(
@@ -920,6 +1198,8 @@ function parseFlags(args: string[]): Flags | "help" {
     smoke: flags.smoke,
     torch: flags.torch,
     requireTorch: flags["require-torch"],
+    task: flags.task,
+    gpt: flags.gpt,
     notebooks: flags.notebooks,
     cold: flags.cold,
   };
@@ -940,7 +1220,6 @@ async function main(args: string[]): Promise<number> {
   const flags = parsed;
   const plan = flags.smoke ? SMOKE_PLAN : FULL_PLAN;
   const started = performance.now();
-  sampleLoad();
   const notes: string[] = [];
   const failures: string[] = [];
 
@@ -968,6 +1247,7 @@ async function main(args: string[]): Promise<number> {
   // Per-epoch grid. All hand-written cells first, then all tfjs cells, so the
   // tfjs heap never sits under the hand-written engine's timings; PyTorch
   // runs last, alone.
+  const gridLoad = startSection("demo grid");
   const grid: Grid = new Map();
   for (const engine of ["handwritten", "tfjs"] as const) {
     console.log(`\n${engine} engine (ms per epoch):`);
@@ -986,7 +1266,6 @@ async function main(args: string[]): Promise<number> {
     grid.set(engine, cells);
   }
   const peakAfterHandwritten = processPeakKiB();
-  sampleLoad();
   let torchInfo: TorchGrid | undefined;
   if (useTorch) {
     console.log("\npytorch twin (ms per epoch):");
@@ -1008,10 +1287,59 @@ async function main(args: string[]): Promise<number> {
       console.log(`  FAILED: ${errorMessage(error)}`);
     }
   }
+  endSection(gridLoad);
 
-  sampleLoad();
+  // Chapter 7's training epoch, through the one trainer.
+  let task: TaskBenchResult | undefined;
+  let taskLoad: LoadSection | undefined;
+  let taskNote: string | undefined;
+  if (!flags.task) {
+    taskNote = "Not measured (--no-task).";
+  } else {
+    console.log("\nchapter 7's training epoch…");
+    taskLoad = startSection("chapter 7");
+    try {
+      task = await benchTask(plan.taskRepeats, { torch: useTorch });
+      console.log(
+        `  tfjs (${task.backend}) ${fmt(task.tfjsMs)} ms${
+          task.torchMs === undefined ? "" : `, pytorch ${fmt(task.torchMs)} ms`
+        }`,
+      );
+    } catch (error) {
+      failures.push(errorMessage(error));
+      taskNote = `FAILED: ${errorMessage(error)}`;
+      console.log(`  ${taskNote}`);
+    }
+    endSection(taskLoad);
+  }
+
+  // GPT-shaped training, each configuration in its own process.
+  const gptRows: GptRow[] = [];
+  let gptLoad: LoadSection | undefined;
+  if (flags.gpt) {
+    console.log("\nGPT-shaped training (ms per step)…");
+    gptLoad = startSection("GPT");
+    for (const gptPlan of plan.gpt) {
+      try {
+        const report = await runGpt(gptPlan, useTorch);
+        gptRows.push({ plan: gptPlan, report });
+        console.log(
+          `  ${gptPlan.label}: tfjs (${report.backend}) ${
+            fmt(report.msPerStep)
+          }${report.torch ? `, pytorch ${fmt(report.torch.msPerStep)}` : ""}`,
+        );
+      } catch (error) {
+        failures.push(errorMessage(error));
+        gptRows.push({ plan: gptPlan, error: errorMessage(error) });
+        console.log(`  FAILED: ${errorMessage(error)}`);
+      }
+    }
+    endSection(gptLoad);
+  }
+
   // Whole processes.
   console.log("\nwhole CLI processes…");
+  const cliLoad = startSection("whole CLI");
   let cliRows: CliRow[] = [];
   try {
     cliRows = await compareClis(plan, useTorch);
@@ -1019,6 +1347,7 @@ async function main(args: string[]): Promise<number> {
     failures.push(errorMessage(error));
     console.log(`  FAILED: ${errorMessage(error)}`);
   }
+  endSection(cliLoad);
   const gnuTime = cliRows.some((r) => r.maxRssKiB !== undefined);
   if (cliRows.length > 0 && !gnuTime) {
     notes.push(
@@ -1033,20 +1362,23 @@ async function main(args: string[]): Promise<number> {
     coldNote = `not measured (${flags.smoke ? "--smoke" : "--no-cold"}).`;
   } else {
     console.log("\ncold-cache first runs…");
+    const coldLoad = startSection("cold cache");
     try {
       cold = await coldRuns(`${ROOT}${plan.outDir}`);
     } catch (error) {
       failures.push(errorMessage(error));
       console.log(`  FAILED: ${errorMessage(error)}`);
     }
+    endSection(coldLoad);
   }
 
   // Tensors.
   const tensors = await watchTensors(plan);
 
-  // Notebooks.
+  // Notebooks, last: they need minutes and no ratio depends on them.
   let notebookRuns: NotebookRun[] = [];
   let notebookNote: string | undefined;
+  let notebookLoad: LoadSection | undefined;
   if (flags.smoke || !flags.notebooks) {
     notebookNote = `notebooks skipped (${
       flags.smoke ? "--smoke" : "--no-notebooks"
@@ -1061,7 +1393,9 @@ async function main(args: string[]): Promise<number> {
         "notebooks skipped: there are no notebooks/NN_*.ipynb yet.";
     } else {
       console.log(`\nexecuting ${names.length} notebooks headless…`);
+      notebookLoad = startSection("notebooks");
       notebookRuns = await runNotebooks(names);
+      endSection(notebookLoad);
       for (const run of notebookRuns.filter((r) => !r.ok)) {
         failures.push(`notebook ${run.name} failed: ${run.error}`);
       }
@@ -1069,15 +1403,21 @@ async function main(args: string[]): Promise<number> {
   }
 
   // Report.
-  sampleLoad();
   const peakEnd = processPeakKiB();
   const wallSeconds = (performance.now() - started) / 1000;
+  const allQuiet = loadSections.every(machineWasQuiet);
+  const tfjsBackends = tfjsEngineBackends.size > 0
+    ? [...tfjsEngineBackends].join(" and ")
+    : "none";
+  const gptBackends = [
+    ...new Set(gptRows.flatMap((r) => r.report ? [r.report.backend] : [])),
+  ];
   const report: string[] = [
     "# Benchmark: time per training epoch",
     "",
     `${
       torchInfo?.cpu ?? `${Deno.build.arch} CPU`
-    } (${navigator.hardwareConcurrency} cores), one thread used. Deno ${Deno.version.deno} (V8 ${Deno.version.v8}), TensorFlow.js ${tf.version.tfjs} (${tf.getBackend()} backend)${
+    } (${navigator.hardwareConcurrency} cores), one thread used. Deno ${Deno.version.deno} (V8 ${Deno.version.v8}), TensorFlow.js ${tf.version.tfjs}${
       torchInfo
         ? `, PyTorch ${torchInfo.torch} (${torchInfo.threads} thread)`
         : ""
@@ -1085,28 +1425,78 @@ async function main(args: string[]): Promise<number> {
       flags.smoke ? ", smoke configuration" : ""
     }.`,
     "",
+    `Backends, as each ran: the hand-written engine uses no tfjs (float64 loops); the tfjs engine ran on ${tfjsBackends}${
+      task ? `; chapter 7 on ${task.backend}` : ""
+    }${
+      gptBackends.length > 0 ? `; the GPTs on ${gptBackends.join(" and ")}` : ""
+    }.`,
+    "",
+    `1-minute load average during the run: ${
+      loadSections.map((s) =>
+        `${s.name} ${s.samples.map((l) => l.toFixed(2)).join(" → ")}`
+      ).join("; ")
+    } on ${navigator.hardwareConcurrency} cores: ${
+      allQuiet
+        ? "quiet throughout, every ratio published"
+        : `loaded (≥ ${QUIET_LOAD_PER_CORE} per core) in at least one part; a part's ratios are published only when its own samples stayed below that`
+    }.`,
+    "",
+    "## Demo grid",
+    "",
     "Milliseconds per training epoch (forward, gradients, one Adam step), median",
     "of repeats after warm-up; the same sentence on every side (the demo's 13",
     "words, then the fillers w0013, w0014, …). Targets (engine/pytorch) are",
     "reported, not asserted.",
     "",
-    `1-minute load average during the run: ${
-      loadSamples.map((l) => l.toFixed(2)).join(", ")
-    } on ${navigator.hardwareConcurrency} cores: ${
-      machineWasQuiet()
-        ? "quiet, ratios published"
-        : `loaded (≥ ${QUIET_LOAD_PER_CORE} per core), so no ratio is published: the times say how this run went, not how the implementations compare`
-    }.`,
+    loadLine(gridLoad),
     "",
-    epochTable(plan, grid),
+    epochTable(plan, grid, gridLoad),
     "",
     "![time per epoch against seqLen](scaling.svg)",
     "",
+    "## Chapter 7's training epoch",
+    "",
+    "One epoch of chapter 7's model through the one trainer (`train()` with",
+    "cross-entropy, batches in corpus order; bench/task_bench.ts) against its",
+    "PyTorch twin (bench/torch_task.py, one thread) from the same initial",
+    `parameters; the median of ${plan.taskRepeats} timed epoch${
+      plan.taskRepeats === 1 ? "" : "s"
+    } after the first, whose losses are compared.`,
+    "",
+    ...(task === undefined ? [taskNote ?? "Not measured."] : [
+      loadLine(taskLoad),
+      "",
+      taskTable(task, taskLoad),
+    ]),
+    "",
+    "## GPT-shaped training",
+    "",
+    ...(flags.gpt
+      ? [
+        "`deno task bench:gpt … --json --torch` per configuration, each in its own",
+        "process: milliseconds per training step (forward, backward, AdamW),",
+        `median of the steps after the warm-up (${
+          plan.gpt.map((g) => `${g.steps - g.warmup} after ${g.warmup}`).join(
+            "; ",
+          )
+        }), the PyTorch twin (bench/torch_gpt.py, one thread) from the same`,
+        "weights on the same batches right after; the largest loss difference",
+        "over all steps; peak RSS of the tfjs process; whether",
+        "tf.memory().numTensors stayed the same after every step.",
+        "",
+        loadLine(gptLoad),
+        "",
+        gptTable(gptRows, gptLoad),
+      ]
+      : ["Not measured (--no-gpt)."]),
+    "",
     "## Whole CLI process",
+    "",
+    loadLine(cliLoad),
     "",
     cliRows.length > 0 ? cliTable(cliRows) : "Not measured.",
     "",
-    ...cliVerdicts(cliRows).map((v) => `- ${v}`),
+    ...cliVerdicts(cliRows, cliLoad).map((v) => `- ${v}`),
     "",
     "## First run on an empty cache",
     "",
@@ -1134,9 +1524,9 @@ async function main(args: string[]): Promise<number> {
     }.`,
     `- Peak RSS of this bench process: ${
       mib(peakAfterHandwritten)
-    } MiB after the hand-written grid, ${
+    } MiB after the demo grid's engines, ${
       mib(peakEnd)
-    } MiB at the end (tfjs grid included); sampled at the end of every trainExperiment() call.`,
+    } MiB at the end (chapter 7 included); sampled at the end of every trainExperiment() call. The GPTs' peak RSS is in their table.`,
     torchInfo
       ? `- Peak RSS of the PyTorch twin's grid process: ${
         mib(torchInfo.maxRssKiB)
@@ -1146,19 +1536,13 @@ async function main(args: string[]): Promise<number> {
     "## Notebooks",
     "",
     ...(notebookNote !== undefined ? [notebookNote] : [
-      markdownTable(
-        ["notebook", "seconds", "status"],
-        notebookRuns.map((r) => [
-          r.name,
-          fmt(r.ms / 1000),
-          r.ok ? "ok" : "FAILED",
-        ]),
-        ["l", "r", "l"],
-      ),
+      loadLine(notebookLoad),
+      "",
+      notebookTable(notebookRuns, machineWasQuiet(notebookLoad)),
       "",
       `Total: ${
         fmt(notebookRuns.reduce((s, r) => s + r.ms, 0) / 1000)
-      } s for ${notebookRuns.length} notebooks (jupyter nbconvert --execute, Deno kernel).`,
+      } s for ${notebookRuns.length} notebooks (jupyter nbconvert --execute, Deno kernel, one at a time). Budgets: ${NOTEBOOK_BUDGET_SECONDS} s each, chapters 10 (90 s), 11 and 12 (120 s) as their issues set.`,
     ]),
     "",
     "## Details",
@@ -1185,6 +1569,29 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** Each notebook's seconds against its budget; FAILED when a cell errored. */
+function notebookTable(runs: NotebookRun[], quiet: boolean): string {
+  return markdownTable(
+    ["notebook", "seconds", "budget, s", "status"],
+    runs.map((r) => {
+      const seconds = r.ms / 1000;
+      const budget = notebookBudget(r.name);
+      const within = seconds <= budget ? "PASS" : "FAIL";
+      return [
+        r.name,
+        fmt(seconds),
+        String(budget),
+        !r.ok
+          ? `FAILED: ${r.error}`
+          : quiet || within === "PASS"
+          ? within
+          : "FAIL (loaded)",
+      ];
+    }),
+    ["l", "r", "r", "l"],
+  );
 }
 
 if (import.meta.main) {

@@ -16,16 +16,20 @@ import {
   taskLabels,
   TaskModel,
 } from "../lib/chapters/07_attention_from_a_task/task_model.ts";
+import type { BackendName } from "../lib/core/backend.ts";
 import { CROSS_ENTROPY } from "../lib/train/losses.ts";
 import { train } from "../lib/train/trainer.ts";
-import { median, torchAvailable } from "./bench.ts";
+import { median } from "./_gpt.ts";
+import { torchAvailable } from "./_torch.ts";
 
 /** What one comparison measured. */
 export interface TaskBenchResult {
   /** Steps in one epoch (batches of the default size, in corpus order). */
   steps: number;
-  /** Median milliseconds per epoch, tfjs (cpu backend). */
+  /** Median milliseconds per epoch, tfjs. */
   tfjsMs: number;
+  /** The tfjs backend the trainer ran on (its history's `backend`). */
+  backend: BackendName;
   /** Median milliseconds per epoch, PyTorch on one thread; undefined without torch. */
   torchMs?: number;
   /** Largest difference between the two runs' losses over the first epoch. */
@@ -36,9 +40,14 @@ export interface TaskBenchResult {
  * Runs the comparison.
  *
  * @param repeats Epochs timed after a first (warm-up, compared) epoch.
- * @returns The medians and the loss difference.
+ * @param options `torch: false` skips the PyTorch twin (default: run it
+ *   when /usr/bin/python3 imports torch).
+ * @returns The medians, the backend and the loss difference.
  */
-export async function benchTask(repeats = 5): Promise<TaskBenchResult> {
+export async function benchTask(
+  repeats = 5,
+  options: { torch?: boolean } = {},
+): Promise<TaskBenchResult> {
   const corpus = buildCorpus();
   const { batchSize, learningRate, hops, readout } = DEFAULT_TASK_CONFIG;
   const model = new TaskModel(corpus.vocabulary.length);
@@ -59,11 +68,15 @@ export async function benchTask(repeats = 5): Promise<TaskBenchResult> {
   });
   // One epoch of the library's loop; the Adam state starts afresh each call
   // (the timing is of the loop, the warm-up epoch is the one compared).
-  const epoch = async (): Promise<number[]> =>
-    (await train(model.model, CROSS_ENTROPY, data, {
+  let backend: BackendName | undefined;
+  const epoch = async (): Promise<number[]> => {
+    const history = await train(model.model, CROSS_ENTROPY, data, {
       steps,
       adam: { learningRate },
-    })).steps.map((s) => s.loss);
+    });
+    backend = history.backend;
+    return history.steps.map((s) => s.loss);
+  };
   const losses = await epoch();
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
@@ -72,8 +85,12 @@ export async function benchTask(repeats = 5): Promise<TaskBenchResult> {
     times.push(performance.now() - start);
   }
   model.dispose();
-  const result: TaskBenchResult = { steps, tfjsMs: median(times) };
-  if ((await torchAvailable()).ok) {
+  const result: TaskBenchResult = {
+    steps,
+    tfjsMs: median(times),
+    backend: backend!,
+  };
+  if (options.torch !== false && (await torchAvailable()).ok) {
     const spec = {
       parameters,
       hops,
@@ -132,7 +149,7 @@ if (import.meta.main) {
   }
   const r = await benchTask(repeats);
   console.log(
-    `chapter 7 model, one epoch (${r.steps} steps of ${DEFAULT_TASK_CONFIG.batchSize}): tfjs ${
+    `chapter 7 model, one epoch (${r.steps} steps of ${DEFAULT_TASK_CONFIG.batchSize}): tfjs (${r.backend}) ${
       r.tfjsMs.toFixed(1)
     } ms` +
       (r.torchMs === undefined

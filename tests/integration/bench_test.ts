@@ -1,5 +1,9 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { benchSentence, torchAvailable } from "../../bench/bench.ts";
+import {
+  benchSentence,
+  notebookBudget,
+  torchAvailable,
+} from "../../bench/bench.ts";
 import { prepareExperiment } from "../../lib/mod.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
@@ -124,32 +128,130 @@ Deno.test({
   },
 });
 
-Deno.test("the smoke benchmark runs and prints the table", async () => {
+Deno.test("every notebook has a Run All budget: 60 s, chapter 10 90 s, chapters 11 and 12 120 s", async () => {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(`${ROOT}notebooks`)) {
+    if (/^(\d\d|A\d)_.*\.ipynb$/.test(entry.name)) names.push(entry.name);
+  }
+  assert(names.length >= 13, `only ${names.length} notebooks`);
+  for (const name of names) {
+    const expected = ({ "10": 90, "11": 120, "12": 120 } as Record<
+      string,
+      number
+    >)[name.slice(0, 2)] ?? 60;
+    assertEquals(notebookBudget(name), expected, name);
+  }
+});
+
+/** Runs `deno task bench` with arguments; its exit code and output. */
+async function bench(args: string[]) {
   const out = await new Deno.Command("deno", {
-    args: [
-      "task",
-      "bench",
-      "--smoke",
-      "--no-notebooks",
-      ...(TORCH ? [] : ["--no-torch"]),
-    ],
+    args: ["task", "bench", ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const stdout = decode(out.stdout);
-  assertEquals(out.code, 0, decode(out.stderr));
+  return {
+    code: out.code,
+    stdout: decode(out.stdout),
+    stderr: decode(out.stderr),
+  };
+}
+
+/** The report's sections, by heading ("" for the text before the first). */
+function sections(stdout: string): Map<string, string> {
+  const parts = stdout.slice(stdout.indexOf("# Benchmark")).split("\n## ");
+  return new Map(
+    parts.map((p, i) => i === 0 ? ["", p] : [p.slice(0, p.indexOf("\n")), p]),
+  );
+}
+
+Deno.test("the smoke benchmark runs and prints every section", async () => {
+  const { code, stdout, stderr } = await bench([
+    "--smoke",
+    "--no-notebooks",
+    ...(TORCH ? [] : ["--no-torch"]),
+  ]);
+  assertEquals(code, 0, stderr);
   assertStringIncludes(
     stdout,
     "| seqLen | dModel | handwritten ms/epoch | tfjs ms/epoch | pytorch ms/epoch | handwritten/pytorch | tfjs/pytorch |",
   );
-  assertStringIncludes(stdout, "## Whole CLI process");
-  // The load average is recorded, and a loaded run publishes no ratio.
-  const load = /1-minute load average during the run: (.*)/.exec(stdout);
-  if (load === null) throw new Error("the report records no load average");
-  if (load[1].includes("loaded")) {
-    assertStringIncludes(stdout, " loaded |");
-    assertStringIncludes(stdout, "No CLI ratio: the machine was loaded");
+  const parts = sections(stdout);
+  assertEquals([...parts.keys()], [
+    "",
+    "Demo grid",
+    "Chapter 7's training epoch",
+    "GPT-shaped training",
+    "Whole CLI process",
+    "First run on an empty cache",
+    "Memory",
+    "Notebooks",
+    "Details",
+  ]);
+  // The backend each part trained on is named, as it ran.
+  assert(
+    /the tfjs engine ran on (wasm|cpu); chapter 7 on (wasm|cpu); the GPTs on (wasm|cpu)\./
+      .test(parts.get("")!),
+    parts.get(""),
+  );
+  assertStringIncludes(
+    parts.get("Chapter 7's training epoch")!,
+    "| steps per epoch | backend | tfjs ms/epoch | pytorch ms/epoch | largest loss difference | tfjs/pytorch | target | vs target",
+  );
+  const gpt = parts.get("GPT-shaped training")!;
+  assertStringIncludes(
+    gpt,
+    "| backend | tfjs ms/step | pytorch ms/step | largest loss difference | tfjs/pytorch | target | vs target | peak RSS, MiB | tensors per step constant |",
+  );
+  assertStringIncludes(gpt, "| tiny (smoke): 1 layers");
+  assertStringIncludes(gpt, "| yes ("); // tensors constant from step to step
+  // Each part records its load, and a loaded part publishes no ratio.
+  for (
+    const name of [
+      "Demo grid",
+      "Chapter 7's training epoch",
+      "GPT-shaped training",
+      "Whole CLI process",
+    ]
+  ) {
+    const part = parts.get(name)!;
+    const load = /1-minute load average before → after: (.*)/.exec(part);
+    if (load === null) throw new Error(`${name} records no load average`);
+    if (!TORCH) continue; // no ratios at all
+    if (load[1].includes("loaded")) {
+      assert(
+        part.includes(" loaded |") ||
+          part.includes("No CLI ratio: the machine was loaded"),
+        `${name} is loaded but publishes a ratio:\n${part}`,
+      );
+    } else {
+      assert(!part.includes(" loaded |"), `${name} is quiet:\n${part}`);
+    }
   }
+});
+
+Deno.test("--no-task and --no-gpt skip their parts; an unknown flag is one sentence", async () => {
+  const skipped = await bench([
+    "--smoke",
+    "--no-notebooks",
+    "--no-torch",
+    "--no-task",
+    "--no-gpt",
+  ]);
+  assertEquals(skipped.code, 0, skipped.stderr);
+  const parts = sections(skipped.stdout);
+  assertStringIncludes(
+    parts.get("Chapter 7's training epoch")!,
+    "Not measured (--no-task).",
+  );
+  assertStringIncludes(
+    parts.get("GPT-shaped training")!,
+    "Not measured (--no-gpt).",
+  );
+  assert(!skipped.stdout.includes("chapter 7 on"), skipped.stdout);
+  const bad = await bench(["--no-such-flag"]);
+  assertEquals(bad.code, 2);
+  assertStringIncludes(bad.stderr, 'unknown option "--no-such-flag"');
 });
