@@ -8,7 +8,8 @@
 //     [--ops fast|plain] [--warmup 5] [--kernels] [--torch]
 //
 // A ratio to PyTorch is given only when the machine was quiet (1-minute load
-// average below QUIET_LOAD before and after); otherwise it is null and
+// average below QUIET_LOAD per core before and after, bench.ts's rule);
+// otherwise it is null and
 // "loaded" is true.
 
 import { parseArgs } from "@std/cli/parse-args";
@@ -17,8 +18,8 @@ import { BACKEND_NAMES, type BackendChoice } from "../lib/core/backend.ts";
 import { gpt, type GptOps, resolveGptConfig } from "../lib/core/gpt.ts";
 import { initValues } from "../lib/core/model.ts";
 
-/** Below this 1-minute load average (2 cores) a timing counts as quiet. */
-export const QUIET_LOAD = 0.5;
+/** Below this 1-minute load average per core a timing counts as quiet (bench.ts's QUIET_LOAD_PER_CORE). */
+export const QUIET_LOAD = 0.5 * navigator.hardwareConcurrency;
 
 const NUMBER_FLAGS = {
   layers: 4,
