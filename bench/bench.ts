@@ -23,7 +23,13 @@ import {
   toSvgString,
   trainExperiment,
 } from "../lib/mod.ts";
-import { NANOGPT_BATCH, NANOGPT_CPU, SMALL_BATCH, SMALL_GPT } from "./_gpt.ts";
+import {
+  median,
+  NANOGPT_BATCH,
+  NANOGPT_CPU,
+  SMALL_BATCH,
+  SMALL_GPT,
+} from "./_gpt.ts";
 import type { GptConfig } from "../lib/core/gpt.ts";
 import { benchTask, type TaskBenchResult } from "./task_bench.ts";
 import { PYTHON, torchAvailable } from "./_torch.ts";
@@ -1143,18 +1149,6 @@ function scalingChart(plan: Plan, grid: Grid): string {
       width: 720,
     }),
   );
-}
-
-/**
- * The middle value (the mean of the two middle ones for an even count).
- *
- * @param values Timings, in any order; not changed.
- * @returns Their median; NaN for none.
- */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function decode(bytes: Uint8Array): string {
