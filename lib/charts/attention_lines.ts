@@ -6,6 +6,7 @@
  */
 
 import * as Plot from "@observablehq/plot";
+import { checkObject, describe } from "../core/_describe.ts";
 import { type BarRecord, checkBars, fewestBars } from "./bars.ts";
 import {
   BASE_COLOR,
@@ -58,10 +59,11 @@ export function attentionLines(
   options: AttentionLinesOptions,
 ): ChartElement {
   checkBars(records, "attentionLines");
+  checkObject(options, "attentionLines: options", "an object {focus, …}");
   const { focus } = options;
   if (!records.some((r) => r.label === focus)) {
     throw new RangeError(
-      `attentionLines: focus "${focus}" is not one of the labels; give a label such as "${
+      `attentionLines: focus ${describe(focus)} is not one of the labels; give a label such as "${
         records[0].label
       }"`,
     );

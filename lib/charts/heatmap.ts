@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe } from "../core/_describe.ts";
+import { checkOptions, describe } from "../core/_describe.ts";
 import * as Plot from "@observablehq/plot";
 import {
   CHAR_WIDTH,
@@ -182,6 +182,8 @@ export function heatmap(
   cells: HeatCell[],
   options: HeatmapOptions = {},
 ): ChartElement {
+  checkList(cells, "cells", "heatmap", "a cell {row, column, value}");
+  checkOptions(options);
   if (cells.length === 0) {
     throw new RangeError("heatmap: cells is empty; give at least one cell");
   }

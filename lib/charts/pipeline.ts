@@ -6,6 +6,7 @@
  */
 
 import * as Plot from "@observablehq/plot";
+import { checkOptions } from "../core/_describe.ts";
 import {
   type ChartElement,
   type ChartOptions,
@@ -59,6 +60,7 @@ export interface PipelineMapOptions extends ChartOptions {
  * ```
  */
 export function pipelineMap(options: PipelineMapOptions = {}): ChartElement {
+  checkOptions(options);
   const ids: readonly string[] = PIPELINE_STEPS.map((s) => s.id);
   const current = new Set<string>(options.current ?? []);
   for (const id of current) {
