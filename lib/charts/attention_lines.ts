@@ -63,9 +63,9 @@ export function attentionLines(
   const { focus } = options;
   if (!records.some((r) => r.label === focus)) {
     throw new RangeError(
-      `attentionLines: focus ${describe(focus)} is not one of the labels; give a label such as "${
-        records[0].label
-      }"`,
+      `attentionLines: focus ${
+        describe(focus)
+      } is not one of the labels; give a label such as "${records[0].label}"`,
     );
   }
   const maxWeight = options.maxWeight ?? 1;

@@ -422,12 +422,25 @@ export function checkExperimentArgument(
   caller: string,
 ): void {
   const e = experiment as Record<string, unknown> | null;
+  const isList = (v: unknown, item: (x: unknown) => boolean) =>
+    Array.isArray(v) && v.every(item);
   if (
-    typeof e !== "object" || e === null || !Array.isArray(e.tokens) ||
-    !e.tokens.every((t) => typeof t === "string") ||
-    !Array.isArray(e.sizePositions) ||
-    !e.sizePositions.every(Number.isInteger) ||
-    typeof e.config !== "object" || e.config === null
+    typeof e !== "object" || e === null ||
+    !isList(e.tokens, (t) => typeof t === "string") ||
+    !isList(e.tokenIds, Number.isInteger) ||
+    typeof e.vocabulary !== "object" || e.vocabulary === null ||
+    !Array.isArray((e.vocabulary as { words?: unknown }).words) ||
+    (e.tokenIds as number[]).some((id) =>
+      !(id >= 0 && id < (e.vocabulary as { words: unknown[] }).words.length)
+    ) ||
+    (e.tokenIds as unknown[]).length !== (e.tokens as unknown[]).length ||
+    !Number.isInteger(e.focusPosition) ||
+    !((e.focusPosition as number) >= 0 &&
+      (e.focusPosition as number) < (e.tokens as unknown[]).length) ||
+    typeof e.focusWord !== "string" ||
+    !isList(e.sizePositions, Number.isInteger) ||
+    typeof e.config !== "object" || e.config === null ||
+    typeof (e.config as { dModel?: unknown }).dModel !== "number"
   ) {
     throw new TypeError(
       `${caller}: experiment must come from prepareExperiment, got ${

@@ -83,16 +83,20 @@ export function headCells(
     );
   }
   const T = tokens.length;
-  if (!Array.isArray(weights) || !Array.isArray(weights[0])) {
+  if (
+    !Array.isArray(weights) ||
+    (weights.length > 0 && !Array.isArray(weights[0]))
+  ) {
     throw new TypeError(
       `headCells: weights must be nested lists [heads][T][T] or [layers][heads][T][T] of numbers, got ${
         describe(weights)
       }`,
     );
   }
-  const grid = (Array.isArray(weights[0]?.[0]?.[0])
-    ? weights
-    : [weights]) as number[][][][]; // [layers, heads, T, T]
+  const grid =
+    (Array.isArray(weights[0]?.[0]?.[0])
+      ? weights
+      : [weights]) as number[][][][]; // [layers, heads, T, T]
   const layers = grid.length;
   const heads = grid[0]?.length ?? 0;
   if (layers === 0 || heads === 0) {

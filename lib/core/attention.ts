@@ -187,7 +187,11 @@ export function multiHeadAttention(
   options: MultiHeadAttentionOptions = {},
 ): AttentionResult {
   checkOptions(options);
-  checkObject(weights, "weights", "{inProjWeight, inProjBias, outProjWeight, outProjBias}");
+  checkObject(
+    weights,
+    "weights",
+    "{inProjWeight, inProjBias, outProjWeight, outProjBias}",
+  );
   const numHeads = options.numHeads ?? 1;
   return tf.tidy(() => {
     const input = floatTensor(x, "x");

@@ -232,7 +232,11 @@ export function feedForward(
   x: TensorOrArray,
   weights: FeedForwardWeights,
 ): tf.Tensor {
-  checkObject(weights, "weights", "{linear1Weight, linear1Bias, linear2Weight, linear2Bias}");
+  checkObject(
+    weights,
+    "weights",
+    "{linear1Weight, linear1Bias, linear2Weight, linear2Bias}",
+  );
   return tf.tidy(() => {
     const input = floatTensor(x, "x");
     const dModel = input.shape[input.rank - 1];
@@ -499,7 +503,11 @@ export interface BlockDefinitionOptions extends TransformerBlockOptions {
 export function blockDefinition(
   options: BlockDefinitionOptions,
 ): ModelDefinition<TensorOrArray> {
-  checkObject(options, "options", "an object {dModel, numHeads?, dFF?, layers?, …}");
+  checkObject(
+    options,
+    "options",
+    "an object {dModel, numHeads?, dFF?, layers?, …}",
+  );
   const { dModel, layers = 1, ...blockOptions } = options;
   const dFF = options?.dFF ?? 4 * dModel;
   const schema = blockSchema(dModel, dFF, layers);

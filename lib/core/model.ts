@@ -373,14 +373,16 @@ export function checkInput(value: unknown, name: string): void {
   if (value === null || value === undefined || typeof value === "symbol") {
     throw new TypeError(`${name} must be given, got ${describe(value)}`);
   }
-  const items = value instanceof tf.Tensor
-    ? [value]
-    : typeof value === "object" && !Array.isArray(value)
-    ? Object.values(value as object)
-    : [];
-  for (const item of items) {
-    if (item instanceof tf.Tensor && item.isDisposed) {
+  if (value instanceof tf.Tensor) {
+    if (value.isDisposed) {
       throw new TypeError(`${name} is (or holds) a disposed tensor`);
+    }
+    return;
+  }
+  if (typeof value !== "object" || Array.isArray(value)) return;
+  for (const [key, item] of Object.entries(value as object)) {
+    if (item instanceof tf.Tensor && item.isDisposed) {
+      throw new TypeError(`${name}.${key} is a disposed tensor`);
     }
   }
 }
