@@ -71,7 +71,9 @@ export function attentionLines(
   const maxWeight = options.maxWeight ?? 1;
   if (!(maxWeight > 0) || !Number.isFinite(maxWeight)) {
     throw new RangeError(
-      `attentionLines: maxWeight is ${maxWeight}; it must be a finite number > 0`,
+      `attentionLines: maxWeight is ${
+        describe(maxWeight)
+      }; it must be a finite number > 0`,
     );
   }
   for (const r of records) {

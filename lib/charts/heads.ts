@@ -262,9 +262,9 @@ export function headView(
     const focus = labels[options.markQuery];
     if (focus === undefined) {
       throw new RangeError(
-        `headView: markQuery is ${options.markQuery}; give a position from 0 to ${
-          T - 1
-        }`,
+        `headView: markQuery is ${
+          describe(options.markQuery)
+        }; give a position from 0 to ${T - 1}`,
       );
     }
     marks.push(
@@ -352,7 +352,9 @@ export function headRowBars(
   for (const position of [options.query, ...(options.highlight ?? [])]) {
     if (!Number.isInteger(position) || position < 0 || position >= T) {
       throw new RangeError(
-        `headRowBars: position ${position} (query or highlight) is not a token; give a position from 0 to ${
+        `headRowBars: position ${
+          describe(position)
+        } (query or highlight) is not a token; give a position from 0 to ${
           T - 1
         }`,
       );

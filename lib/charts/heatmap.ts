@@ -71,6 +71,17 @@ export function matrixCells(
   }
   checkList(matrix, "matrix", "matrixCells");
   const { rows, columns } = options;
+  for (
+    const [name, labels] of [["rows", rows], ["columns", columns]] as const
+  ) {
+    if (!labels.every((l) => typeof l === "string" || Number.isFinite(l))) {
+      throw new TypeError(
+        `matrixCells: options.${name} must be a list of labels, got ${
+          describe(labels)
+        }`,
+      );
+    }
+  }
   if (matrix.length !== rows.length) {
     throw new RangeError(
       `matrixCells: the matrix has ${matrix.length} rows but ${rows.length} row labels were given; give one label per row`,

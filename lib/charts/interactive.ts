@@ -192,7 +192,7 @@ export function queryKeyView(
   const scale = options.scale ?? 1 / Math.sqrt(dK);
   if (typeof scale !== "number" || !(scale > 0) || !Number.isFinite(scale)) {
     throw new RangeError(
-      `${name}: scale is ${scale}; give a finite number > 0`,
+      `${name}: scale is ${describe(scale)}; give a finite number > 0`,
     );
   }
   const weights = options.weights === undefined

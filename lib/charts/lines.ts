@@ -121,7 +121,7 @@ export function lineChart(
     (!Number.isFinite(rule) || (yType === "log" && rule <= 0))
   ) {
     throw new RangeError(
-      `lineChart: yRule is ${rule}; it must be a finite number${
+      `lineChart: yRule is ${describe(rule)}; it must be a finite number${
         yType === "log" ? " > 0 on a log y axis" : ""
       }`,
     );

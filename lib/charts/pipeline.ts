@@ -6,7 +6,7 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import { checkOptions } from "../core/_describe.ts";
+import { checkOptions, describe } from "../core/_describe.ts";
 import {
   type ChartElement,
   type ChartOptions,
@@ -80,7 +80,9 @@ export function pipelineMap(options: PipelineMapOptions = {}): ChartElement {
   ) {
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
       throw new RangeError(
-        `pipelineMap: ${name} is ${value}; give a positive whole number`,
+        `pipelineMap: ${name} is ${
+          describe(value)
+        }; give a positive whole number`,
       );
     }
   }

@@ -9,7 +9,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { checkOptions, describe, shorten } from "./_describe.ts";
+import { checkObject, checkOptions, describe, shorten } from "./_describe.ts";
 import { MAX_PARAMETERS, MAX_SEED } from "./limits.ts";
 import { normalDraw, seedStream } from "./random.ts";
 
@@ -112,11 +112,14 @@ export function checkSchema(schema: readonly ParameterSpec[]): number {
   }
   const seen = new Set<string>();
   let total = 0;
-  for (const spec of schema) {
-    const name = spec?.name;
+  for (const [i, spec] of schema.entries()) {
+    checkObject(spec, `schema[${i}]`, "a parameter spec {name, shape, init}");
+    const name = spec.name;
     if (typeof name !== "string" || name === "" || seen.has(name)) {
       throw new RangeError(
-        `every parameter needs a unique, non-empty name; got ${describe(name)}`,
+        `schema[${i}]: every parameter needs a unique, non-empty name; got ${
+          describe(name)
+        }`,
       );
     }
     seen.add(name);

@@ -117,7 +117,7 @@ export function tokenizeSubwords(
 ): SubwordTokens {
   if (typeof text !== "string") {
     throw new TypeError(
-      `tokenizeSubwords: text must be a string, got ${typeof text}`,
+      `tokenizeSubwords: text must be a string, got ${describe(text)}`,
     );
   }
   const normalized = text.normalize("NFKC");
@@ -230,6 +230,19 @@ const pieceIndexes = new WeakMap<readonly Piece[], PieceIndex>();
 function pieceIndex(vocabulary: readonly Piece[]): PieceIndex {
   let index = pieceIndexes.get(vocabulary);
   if (index !== undefined) return index;
+  const list: unknown = vocabulary;
+  if (
+    !Array.isArray(list) ||
+    !list.every((p) =>
+      Array.isArray(p) && typeof p[0] === "string" && Number.isFinite(p[1])
+    )
+  ) {
+    throw new TypeError(
+      `tokenizeSubwords: vocabulary must be a list of [piece, score] pairs, got ${
+        describe(vocabulary)
+      }`,
+    );
+  }
   index = { byText: new Map(), longest: 1, starts: new Set() };
   for (let id = PRETRAINED_MODEL.reservedIds; id < vocabulary.length; id++) {
     const [piece, score] = vocabulary[id];
