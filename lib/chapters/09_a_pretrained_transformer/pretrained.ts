@@ -234,7 +234,9 @@ function pieceIndex(vocabulary: readonly Piece[]): PieceIndex {
   if (
     !Array.isArray(list) ||
     !list.every((p) =>
-      Array.isArray(p) && typeof p[0] === "string" && Number.isFinite(p[1])
+      // (the model's own vocabulary has a few null scores)
+      Array.isArray(p) && typeof p[0] === "string" &&
+      (Number.isFinite(p[1]) || p[1] === null)
     )
   ) {
     throw new TypeError(
