@@ -246,18 +246,26 @@ export function propertyTests(family: string, options: PropertyOptions): void {
     for (const [name, base] of Object.entries(BASES)) {
       if (ONLY && !ONLY.test(name)) continue;
       // Every bad value in every position, in a seeded order; then every
-      // field of each options object, with a seeded sample of bad values.
-      const cases: { position: number; field?: string; bad: string }[] = [];
+      // field of each options object, and every field of an object in it
+      // (`config.model.dModel`), with a seeded sample of bad values.
+      const cases: { position: number; path?: string[]; bad: string }[] = [];
       const template = base.args();
       release(template.filter((a) => a instanceof tf.Tensor));
       for (let position = 0; position < base.params.length; position++) {
         if (base.skip?.[position]) continue;
         for (const bad of badNames) cases.push({ position, bad });
         const value = template[position];
-        if (isPlainObject(value)) {
-          for (const field of Object.keys(value)) {
+        if (!isPlainObject(value)) continue;
+        for (const [field, inner] of Object.entries(value)) {
+          for (const bad of badNames) {
+            if (random() < 0.5) cases.push({ position, path: [field], bad });
+          }
+          if (!isPlainObject(inner)) continue;
+          for (const subfield of Object.keys(inner)) {
             for (const bad of badNames) {
-              if (random() < 0.5) cases.push({ position, field, bad });
+              if (random() < 0.25) {
+                cases.push({ position, path: [field, subfield], bad });
+              }
             }
           }
         }
@@ -273,29 +281,36 @@ export function propertyTests(family: string, options: PropertyOptions): void {
         cases.splice(base.sample);
       }
       const started = performance.now();
-      for (const { position, field, bad } of cases) {
+      for (const { position, path, bad } of cases) {
         const before = tf.memory().numTensors;
         const args = base.args();
         const replaced = BAD[bad]();
-        if (field === undefined) {
+        if (path === undefined) {
           const old = args[position];
           args[position] = replaced;
           release(old);
         } else {
-          (args[position] as Record<string, unknown>)[field] = replaced;
+          let holder = args[position] as Record<string, unknown>;
+          for (const key of path.slice(0, -1)) {
+            // a copy, so a shared default object is not changed
+            holder = holder[key] = { ...(holder[key] as object) };
+          }
+          holder[path[path.length - 1]] = replaced;
         }
-        const named = field ?? base.params[position];
+        const named = path?.[path.length - 1] ?? base.params[position];
         // The other arguments' tensors are the caller's: free them after.
-        // A bad field may be named by itself or by its object ("experiment").
+        // A bad field may be named by itself or by an object that holds it
+        // ("experiment", "config").
         const outcome = await attempt(
           target(name),
-          field === undefined ? base : {
+          path === undefined ? base : {
             ...base,
             aliases: {
               ...base.aliases,
-              [field]: [
+              [named]: [
                 base.params[position],
-                ...(base.aliases?.[field] ?? []),
+                ...path.slice(0, -1),
+                ...(base.aliases?.[named] ?? []),
               ],
             },
           },

@@ -16,6 +16,7 @@ import { lossTitle } from "../charts/experiment.ts";
 import { lossCurve, lossHistory } from "../charts/lines.ts";
 import { chartRow, type HtmlDisplay } from "../charts/svg.ts";
 import { checkOptions, describe } from "../core/_describe.ts";
+import { resolveConfig } from "../demo/config.ts";
 import { sizeLossFloor } from "../demo/loss.ts";
 import type { Experiment } from "../demo/experiment.ts";
 import {
@@ -245,7 +246,7 @@ export async function trainLive(
       display,
       framesPerSecond,
       minSeconds,
-      steps: experiment?.config?.epochs ?? 1,
+      steps: resolveConfig(experiment.config).epochs,
     },
   );
   const history: { epoch: number; loss: number }[] = [];

@@ -631,7 +631,9 @@ export async function trainTask(
 function checkCorpus(corpus: Corpus): void {
   if (
     typeof corpus !== "object" || corpus === null ||
-    !Array.isArray(corpus.vocabulary) || !Array.isArray(corpus.train) ||
+    !Array.isArray(corpus.vocabulary) ||
+    !corpus.vocabulary.every((w) => typeof w === "string") ||
+    !Array.isArray(corpus.train) ||
     !Array.isArray(corpus.test) ||
     ![...corpus.train, ...corpus.test].every((s) => Array.isArray(s?.words))
   ) {
