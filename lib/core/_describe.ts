@@ -183,3 +183,63 @@ export function checkIndices(
     }
   }
 }
+
+/**
+ * Checks nested lists of finite numbers, `rank` deep and rectangular (a
+ * batch of token ids `[B][T]`, attention weights `[B][T][T]`).
+ *
+ * @param value The argument.
+ * @param name Its name in messages.
+ * @param rank How deep the lists go.
+ * @returns The shape, e.g. `[B, T]`.
+ * @throws {TypeError} When it is not nested lists of numbers.
+ * @throws {RangeError} When it is empty, ragged or holds a number that is not finite.
+ *
+ * @example
+ * ```ts
+ * import { checkNumberLists } from "./_describe.ts";
+ * if (checkNumberLists([[1, 2], [3, 4]], "tokens", 2).join() !== "2,2") throw new Error();
+ * ```
+ */
+export function checkNumberLists(
+  value: unknown,
+  name: string,
+  rank: number,
+): number[] {
+  const shape: number[] = [];
+  let level = value;
+  for (let d = 0; d < rank; d++) {
+    if (!Array.isArray(level)) {
+      throw new TypeError(
+        `${name} must be nested lists of numbers, ${rank} deep, got ${
+          describe(value)
+        }`,
+      );
+    }
+    if (level.length === 0) {
+      throw new RangeError(`${name} must not hold an empty list`);
+    }
+    shape.push(level.length);
+    level = level[0];
+  }
+  const walk = (v: unknown, d: number, path: string): void => {
+    if (d === rank) {
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new RangeError(
+          `${name}${path} must be a finite number, got ${describe(v)}`,
+        );
+      }
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[d]) {
+      throw new RangeError(
+        `${name}${path} must be a list of ${shape[d]} (the lists are ${
+          shape.join(" × ")
+        }), got ${describe(v)}`,
+      );
+    }
+    v.forEach((x, i) => walk(x, d + 1, `${path}[${i}]`));
+  };
+  walk(value, 0, "");
+  return shape;
+}

@@ -284,6 +284,7 @@ export class Model<Input, Options = undefined> {
   forward(input: Input, options?: Options): ForwardResult {
     this.#checkAlive();
     checkInput(input, "input");
+    checkOptions(options as object | undefined);
     try {
       return tf.tidy(() =>
         this.definition.forward(
