@@ -16,7 +16,6 @@ const quietDisplay = () => {};
 
 // Chapter 10: sequences of 9 tokens over 8 ids, a model of width 8.
 const sequences = { vocabSize: 8, seqLen: 9, minPeriod: 2, maxPeriod: 4 };
-const inductionConfig = { ...sequences, layers: 2, heads: 2, dModel: 8 };
 const modelConfig = () => ({
   layers: 2,
   heads: 2,

@@ -404,7 +404,17 @@ function checkSeed(seed: unknown): void {
   }
 }
 
-function checkValues(
+/**
+ * Checks parameter values against a schema: every name, no other, each
+ * with exactly its size in finite float32 numbers.
+ *
+ * @param schema The schema.
+ * @param values The values by name.
+ * @returns The values as float32 arrays.
+ * @throws {TypeError} When `values` is not an object.
+ * @throws {RangeError} Naming the first parameter missing, unknown or wrong.
+ */
+export function checkValues(
   schema: readonly ParameterSpec[],
   values: Readonly<Record<string, ArrayLike<number>>>,
 ): ParameterValues {

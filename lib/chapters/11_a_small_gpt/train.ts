@@ -7,7 +7,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { describe } from "../../core/_describe.ts";
+import { checkObject, checkOptions, describe } from "../../core/_describe.ts";
 import {
   gpt,
   type GptConfig,
@@ -20,7 +20,8 @@ import { Model } from "../../core/model.ts";
 import { train } from "../../train/trainer.ts";
 import type { Batch } from "../../train/trainer.ts";
 import type { Checkpoint } from "./checkpoint.ts";
-import { fixedSample, randomBatch, type Vocabulary } from "./corpus.ts";
+import { fixedSample, randomBatch, Vocabulary } from "./corpus.ts";
+import { checkGptModel, checkIdList, checkSample } from "./_check.ts";
 
 /** Everything a run is made of, besides the corpus. */
 export interface TrainingSettings {
@@ -81,11 +82,7 @@ export const DEFAULT_TRAINING: Readonly<TrainingSettings> = Object.freeze({
 export function resolveTraining(
   settings: Partial<TrainingSettings> = {},
 ): TrainingSettings {
-  if (typeof settings !== "object" || settings === null) {
-    throw new TypeError(
-      `settings must be an object, got ${describe(settings)}`,
-    );
-  }
+  checkObject(settings, "settings");
   for (const key of Object.keys(settings)) {
     if (!(key in DEFAULT_TRAINING)) {
       throw new RangeError(
@@ -177,7 +174,15 @@ export function sampleLoss(
   sample: Batch<TokenBatch, TokenBatch>,
   options: { chunk?: number; forward?: GptForwardOptions } = {},
 ): number {
+  checkGptModel(model as never);
+  checkSample(sample, "sample");
+  checkOptions(options);
   const chunk = options.chunk ?? 100;
+  if (!Number.isInteger(chunk) || chunk < 1) {
+    throw new RangeError(
+      `chunk must be a whole number ≥ 1, got ${describe(chunk)}`,
+    );
+  }
   const loss = nextTokenLoss(options.forward?.ops);
   let total = 0;
   let count = 0;
@@ -282,6 +287,17 @@ export async function runTraining(
   },
   options: RunOptions = {},
 ): Promise<RunResult> {
+  checkObject(corpus, "corpus", "{train, validation, vocabulary}");
+  if (!(corpus.vocabulary instanceof Vocabulary)) {
+    throw new TypeError(
+      `corpus.vocabulary must be a Vocabulary, got ${
+        describe(corpus.vocabulary)
+      }`,
+    );
+  }
+  checkIdList(corpus.train, "corpus.train");
+  checkIdList(corpus.validation, "corpus.validation");
+  checkOptions(options);
   const settings = resolveTraining(
     options.resume?.log.settings ?? options.settings,
   );
