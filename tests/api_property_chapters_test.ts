@@ -408,7 +408,9 @@ const BASES: Record<string, Base> = {
   },
   "chapter12.scaledGpt": { params: ["config"], args: () => [scaledConfig()] },
   "chapter12.scaledGpt.forward": {
-    params: ["ids", "options"],
+    params: ["input", "options"],
+    // the GPT's forward calls its input token ids
+    aliases: { input: ["token id"] },
     args: () => [[[0, 1, 2, 3]], { window: 2, sinks: 1 }],
     call: method(
       () => new Model(scaled.scaledGpt(scaledConfig()), { seed: 1 }),

@@ -9,7 +9,13 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { checkObject, checkOptions, describe, shorten } from "./_describe.ts";
+import {
+  checkObject,
+  checkOptions,
+  describe,
+  listSome,
+  shorten,
+} from "./_describe.ts";
 import { MAX_PARAMETERS, MAX_SEED } from "./limits.ts";
 import { normalDraw, seedStream } from "./random.ts";
 
@@ -405,6 +411,37 @@ function checkSeed(seed: unknown): void {
 }
 
 /**
+ * Checks that a model is a {@linkcode Model} built from a schema: the same
+ * parameter names and shapes (so a config passed beside a model fits it).
+ *
+ * @param model The argument.
+ * @param schema The schema the config describes.
+ * @param what The config, for the message, e.g. `"config (dModel 8, …)"`.
+ * @throws {TypeError} When `model` is not a model.
+ * @throws {RangeError} When the schema does not fit the model.
+ */
+export function checkModelFits(
+  model: unknown,
+  schema: readonly ParameterSpec[],
+  what: string,
+): void {
+  if (!(model instanceof Model)) {
+    throw new TypeError(`model must be a Model, got ${describe(model)}`);
+  }
+  const variables = (model as Model<unknown, unknown>).variables;
+  const misfit = schema.find((s) =>
+    variables.get(s.name)?.shape.join() !== s.shape.join()
+  );
+  if (misfit !== undefined || schema.length !== variables.size) {
+    throw new RangeError(
+      `${what} does not fit the model${
+        misfit ? ` (${misfit.name} would be [${misfit.shape}])` : ""
+      }; give the config it was built with`,
+    );
+  }
+}
+
+/**
  * Checks parameter values against a schema: every name, no other, each
  * with exactly its size in finite float32 numbers.
  *
@@ -418,20 +455,14 @@ export function checkValues(
   schema: readonly ParameterSpec[],
   values: Readonly<Record<string, ArrayLike<number>>>,
 ): ParameterValues {
-  if (typeof values !== "object" || values === null) {
-    throw new TypeError(
-      `values must be an object of arrays by parameter name, got ${
-        describe(values)
-      }`,
-    );
-  }
+  checkObject(values, "values", "an object of arrays by parameter name");
   const names = new Set(schema.map((s) => s.name));
   for (const name of Object.keys(values)) {
     if (!names.has(name)) {
       throw new RangeError(
         `values has an unknown parameter ${describe(name)}; known: ${
-          [...names].slice(0, 12).join(", ")
-        }${names.size > 12 ? ", …" : ""}`,
+          listSome([...names], 3)
+        }`,
       );
     }
   }

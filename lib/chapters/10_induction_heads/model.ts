@@ -19,7 +19,7 @@ import type {
   ParameterSpec,
 } from "../../core/model.ts";
 import { causalMask, embeddingLookup } from "../../core/attention.ts";
-import { checkObject, describe } from "../../core/_describe.ts";
+import { checkIndices, checkObject, describe } from "../../core/_describe.ts";
 import { MAX_PARAMETERS } from "../../core/limits.ts";
 import { matMul } from "./_matmul.ts";
 
@@ -259,6 +259,13 @@ function forward(
       );
     }
   }
+  checkIndices(
+    tokens.flat(),
+    "tokens",
+    "tokens: token id",
+    c.vocabSize,
+    "the vocabulary",
+  );
   const mask = causalMask(T); // [T, T]
   const result = tf.tidy(() => {
     const rows = embeddingLookup(

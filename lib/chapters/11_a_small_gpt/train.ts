@@ -16,6 +16,7 @@ import {
   resolveGptConfig,
   type TokenBatch,
 } from "../../core/gpt.ts";
+import { checkTensorSize } from "../../core/limits.ts";
 import { Model } from "../../core/model.ts";
 import { train } from "../../train/trainer.ts";
 import type { Batch } from "../../train/trainer.ts";
@@ -95,7 +96,10 @@ export function resolveTraining(
   const s = {
     ...DEFAULT_TRAINING,
     ...settings,
-    model: { ...DEFAULT_TRAINING.model, ...settings.model },
+    model: {
+      ...DEFAULT_TRAINING.model,
+      ...checkOptions(settings.model, "settings.model"),
+    },
   };
   resolveGptConfig({ ...s.model, vocabSize: 2 });
   const whole = (name: keyof TrainingSettings, min: number) => {
@@ -113,12 +117,21 @@ export function resolveTraining(
   whole("evaluateEvery", 1);
   whole("evaluateWindows", 2);
   whole("checkpointEvery", 1);
-  if (!(s.learningRate > 0 && s.learningRate <= 1)) {
+  const { blockSize } = s.model;
+  checkTensorSize({ batchSize: s.batchSize, blockSize });
+  checkTensorSize({ evaluateWindows: s.evaluateWindows, blockSize });
+  if (
+    typeof s.learningRate !== "number" ||
+    !(s.learningRate > 0 && s.learningRate <= 1)
+  ) {
     throw new RangeError(
       `learningRate must be in (0, 1], got ${describe(s.learningRate)}`,
     );
   }
-  if (!(s.minLearningRate > 0 && s.minLearningRate <= s.learningRate)) {
+  if (
+    typeof s.minLearningRate !== "number" ||
+    !(s.minLearningRate > 0 && s.minLearningRate <= s.learningRate)
+  ) {
     throw new RangeError(
       `minLearningRate must be in (0, learningRate], got ${
         describe(s.minLearningRate)
@@ -311,16 +324,16 @@ export async function runTraining(
   const startStep = options.resume?.checkpoint.step ?? 0;
   log.losses.length = startStep;
   log.evaluations = log.evaluations.filter((e) => e.step <= startStep);
-  const model = new Model(gpt(config), {
-    seed: settings.seed,
-    values: options.resume?.checkpoint.values,
-  });
   const { blockSize } = config;
   const windows = settings.evaluateWindows;
   const samples = {
     train: fixedSample(corpus.train, { windows, blockSize }),
     validation: fixedSample(corpus.validation, { windows, blockSize }),
   };
+  const model = new Model(gpt(config), {
+    seed: settings.seed,
+    values: options.resume?.checkpoint.values,
+  });
   const schedule = nanoGptSchedule(settings);
   const previousSeconds = log.segments.reduce((a, s) => a + s.seconds, 0);
   const segment: TrainingLog["segments"][number] = {
