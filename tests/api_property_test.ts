@@ -413,8 +413,9 @@ const NOT_CALLED: Record<string, string> = {
   "chapter7.UNKNOWN": "a constant",
   "chapter9.PRETRAINED_MODEL": "a constant",
   "chapter9.WORD_START": "a constant",
-  "chapter9.loadPretrained": "takes no arguments; loads 26 MB (integration)",
-  "chapter9.PretrainedModel": "needs the loaded graph (integration)",
+  "chapter9.loadPretrained": "loads 26 MB: api_property_pretrained_test.ts",
+  "chapter9.PretrainedModel":
+    "with its methods: api_property_pretrained_test.ts",
 };
 
 propertyTests("lib/mod.ts, chapters 7 and 9", {

