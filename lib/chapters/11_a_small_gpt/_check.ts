@@ -10,11 +10,19 @@ import {
   checkObject,
   describe,
 } from "../../core/_describe.ts";
-import type { TokenBatch } from "../../core/gpt.ts";
+
 import type { Batch } from "../../train/trainer.ts";
-import { type GptConfig, gptSchema, resolveGptConfig } from "../../core/gpt.ts";
+import {
+  type GptConfig,
+  type GptForwardOptions,
+  gptSchema,
+  resolveGptConfig,
+  type TokenBatch,
+} from "../../core/gpt.ts";
 import { checkModelFits, Model } from "../../core/model.ts";
-import type { Gpt } from "./generate.ts";
+
+// The GPT as generate.ts names it (not imported from there: no cycle).
+type Gpt = Model<TokenBatch, GptForwardOptions>;
 
 /**
  * Checks that `model` is a model and that `config` (when given) is the one
@@ -96,7 +104,12 @@ export function checkSample(
  * @throws {TypeError} When it is not a list of whole numbers.
  */
 export function checkIdList(ids: ArrayLike<number>, name: string): void {
-  const list = ArrayBuffer.isView(ids) ? Array.from(ids) : ids;
+  // integer typed arrays (a corpus of 10 million ids) need no scan
+  if (
+    ids instanceof Uint8Array || ids instanceof Uint16Array ||
+    ids instanceof Uint32Array || ids instanceof Int32Array
+  ) return;
+  const list = ArrayBuffer.isView(ids) ? Array.from(ids as Float32Array) : ids;
   if (!Array.isArray(list) || !list.every(Number.isInteger)) {
     throw new TypeError(
       `${name} must be a list of token ids (whole numbers), got ${
