@@ -257,7 +257,7 @@ Deno.test("bad input gets a message naming the value and what is valid", () => {
   assertThrows(
     () => multiHeadAttention(x, null as unknown as MultiHeadWeights),
     TypeError,
-    "inProjWeight must be a tensor or nested number arrays, got undefined",
+    "weights must be {inProjWeight, inProjBias, outProjWeight, outProjBias}, got null",
   );
   assertThrows(
     () => multiHeadAttention([[[1, NaN, 0, 0]]], w),

@@ -468,7 +468,7 @@ Deno.test("bad input gets a message naming the value and what is valid", () => {
   assertThrows(
     () => feedForward(x, { ...w, linear1Weight: [[1, 2]] }),
     RangeError,
-    "linear1Weight must have shape [dFF, 4], got [1,2]",
+    "weights.linear1Weight must have shape [dFF, 4] to fit x's dModel 4, got [1,2]",
   );
   assertThrows(
     () => feedForward([[1, 2], [3]], w),

@@ -208,7 +208,11 @@ Deno.test("bad tokens, lengths and heads are one clear RangeError", () => {
     RangeError,
     "longer than the position table (6)",
   );
-  assertThrows(() => model.forward([[0, 9]]), RangeError, "outside the table");
+  assertThrows(
+    () => model.forward([[0, 9]]),
+    RangeError,
+    "outside the vocabulary",
+  );
   assertThrows(
     () => model.forward([[0, 1]], { ablate: [{ layer: 2, head: 0 }] }),
     RangeError,

@@ -90,6 +90,10 @@ Deno.test("bad inputs are one clear RangeError", () => {
     RangeError,
     "[B, heads, T, T]",
   );
-  assertThrows(() => previousTokenScoreLoop([]), RangeError, "B ≥ 1");
+  assertThrows(
+    () => previousTokenScoreLoop([]),
+    RangeError,
+    "must not hold an empty list",
+  );
   t.dispose();
 });

@@ -194,18 +194,18 @@ Deno.test("bad parameters give a RangeError naming the field, and leave no tenso
   assertThrows(
     () => new AttentionModel(ragged),
     RangeError,
-    "parameter embedding must be a [3, 2] array",
+    "parameters.embedding must be a [3, 2] array",
   );
   const infinite = { ...SMALL, keyBias: [0, Infinity] };
   assertThrows(
     () => new AttentionModel(infinite),
     RangeError,
-    "parameter keyBias must be a [2] array of finite numbers",
+    "parameters.keyBias must be a [2] array of finite numbers",
   );
   assertThrows(
     () => new AttentionModel({} as Parameters),
     RangeError,
-    "parameter embedding",
+    "parameters.embedding",
   );
   assertEquals(tf.memory().numTensors, before);
 });
@@ -360,12 +360,12 @@ Deno.test("new AttentionModel(null) says it needs parameters", () => {
   assertThrows(
     () => new AttentionModel(null as unknown as Parameters),
     TypeError,
-    "AttentionModel needs parameters (see initParameters), got null",
+    "parameters must be an object of arrays (see initParameters), got null",
   );
   assertThrows(
     () => new AttentionModel({} as Parameters),
     RangeError,
-    "parameter embedding must be a non-empty array of rows, got undefined",
+    "parameters.embedding must be a non-empty [vocabSize, dModel] array, got undefined",
   );
 });
 

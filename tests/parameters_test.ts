@@ -118,7 +118,7 @@ Deno.test("checkParameters names the field and the shape the schema expects", ()
         dModel: 2,
       }),
     RangeError,
-    "parameter keyBias must be a [2] array of finite numbers",
+    "parameters.keyBias must be a [2] array of finite numbers",
   );
   assertThrows(
     () =>
@@ -127,7 +127,7 @@ Deno.test("checkParameters names the field and the shape the schema expects", ()
         dModel: 2,
       }),
     RangeError,
-    "parameter embedding must be a [5, 2] array",
+    "parameters.embedding must be a [5, 2] array",
   );
   assertThrows(
     () =>
@@ -136,7 +136,7 @@ Deno.test("checkParameters names the field and the shape the schema expects", ()
         dModel: 2,
       }),
     RangeError,
-    "parameter queryBias",
+    "parameters.queryBias",
   );
 });
 

@@ -89,7 +89,7 @@ Deno.test("randomBatch draws nanoGPT's windows, the same for the same step", () 
   assertThrows(
     () => randomBatch(tiny, 0, { blockSize: 4 }),
     RangeError,
-    "needs blockSize + 1 = 5",
+    "a window of options.blockSize 4 needs 5",
   );
   assertThrows(
     () => randomBatch(tiny, -1, { blockSize: 2 }),
@@ -119,7 +119,7 @@ Deno.test("the fixed validation sample covers the text evenly with over 100,000 
   assertThrows(
     () => fixedSample(ids.slice(0, 10)),
     RangeError,
-    "needs blockSize + 1",
+    "a window of options.blockSize 64 needs 65",
   );
   assertThrows(() => fixedSample(ids, { windows: 1 }), RangeError, "windows");
 });

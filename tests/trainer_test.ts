@@ -266,7 +266,7 @@ Deno.test("initialParameters that do not fit the experiment are a RangeError", a
           initialParameters: initParameters(3, 4),
         }),
       RangeError,
-      "parameter embedding must be a [12, 4] array",
+      "options.initialParameters.embedding must be a [12, 4] array",
     );
     await assertRejects(
       () =>

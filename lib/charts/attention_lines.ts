@@ -6,6 +6,7 @@
  */
 
 import * as Plot from "@observablehq/plot";
+import { checkObject, describe } from "../core/_describe.ts";
 import { type BarRecord, checkBars, fewestBars } from "./bars.ts";
 import {
   BASE_COLOR,
@@ -58,18 +59,21 @@ export function attentionLines(
   options: AttentionLinesOptions,
 ): ChartElement {
   checkBars(records, "attentionLines");
+  checkObject(options, "attentionLines: options", "an object {focus, …}");
   const { focus } = options;
   if (!records.some((r) => r.label === focus)) {
     throw new RangeError(
-      `attentionLines: focus "${focus}" is not one of the labels; give a label such as "${
-        records[0].label
-      }"`,
+      `attentionLines: focus ${
+        describe(focus)
+      } is not one of the labels; give a label such as "${records[0].label}"`,
     );
   }
   const maxWeight = options.maxWeight ?? 1;
   if (!(maxWeight > 0) || !Number.isFinite(maxWeight)) {
     throw new RangeError(
-      `attentionLines: maxWeight is ${maxWeight}; it must be a finite number > 0`,
+      `attentionLines: maxWeight is ${
+        describe(maxWeight)
+      }; it must be a finite number > 0`,
     );
   }
   for (const r of records) {

@@ -5,6 +5,7 @@
  */
 
 import * as Plot from "@observablehq/plot";
+import { checkOptions } from "../core/_describe.ts";
 import type { Experiment } from "../demo/experiment.ts";
 import {
   bandAxisMargins,
@@ -13,6 +14,8 @@ import {
   type ChartElement,
   type ChartOptions,
   checkExperimentArgument,
+  checkList,
+  checkWeightList,
   DEFAULT_WIDTH,
   extent,
   formatNumber,
@@ -77,6 +80,7 @@ export function attentionBars(
   options: AttentionBarsOptions = {},
 ): ChartElement {
   checkBars(records, "attentionBars");
+  checkOptions(options);
   const decimals = options.decimals ?? 3;
   const shown = fewestBars(records, options.maxBars ?? 30);
   const labels = shown.map((r) => r.label);
@@ -199,6 +203,7 @@ export function signedBars(
   options: SignedBarsOptions = {},
 ): ChartElement {
   checkBars(records, "signedBars");
+  checkOptions(options);
   const decimals = options.decimals ?? 3;
   const labels = records.map((r) => r.label);
   const isNegative = (r: BarRecord): boolean => r.value < 0;
@@ -247,6 +252,7 @@ export function signedBars(
 
 /** Checks bar records: not empty, unique labels, finite values. */
 export function checkBars(records: BarRecord[], caller: string): void {
+  checkList(records, "records", caller, "a bar {label, value}");
   if (records.length === 0) {
     throw new RangeError(`${caller}: records is empty; give at least one bar`);
   }
@@ -285,6 +291,7 @@ export function weightBars(
   weights: ArrayLike<number>,
 ): BarRecord[] {
   checkExperimentArgument(experiment, "weightBars");
+  checkWeightList(weights, "weights", experiment.tokens.length, "weightBars");
   const labels = tokenLabels(experiment.tokens);
   return labels.map((label, position) => ({
     label,

@@ -341,13 +341,71 @@ export function spacedSubset(byPriority: number[], gap: number): Set<number> {
  * @param value The argument.
  * @param name Its name.
  * @param caller The builder, for the message.
- * @throws {TypeError} When `value` is not an array.
+ * @param item What each item must be when it must be a record, e.g.
+ *   `"a bar {label, value}"`; default: any item.
+ * @throws {TypeError} When `value` is not an array, or an item is not a record.
  */
-export function checkList(value: unknown, name: string, caller: string): void {
+export function checkList(
+  value: unknown,
+  name: string,
+  caller: string,
+  item?: string,
+): void {
   if (!Array.isArray(value)) {
     throw new TypeError(
       `${caller}: ${name} must be a list, got ${describe(value)}`,
     );
+  }
+  if (item === undefined) return;
+  for (const [i, v] of value.entries()) {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+      throw new TypeError(
+        `${caller}: ${name}[${i}] must be ${item}, got ${describe(v)}`,
+      );
+    }
+  }
+}
+
+/**
+ * Checks a list of one number per token (attention weights): array-like,
+ * `length` long, every number finite.
+ *
+ * @param value The argument.
+ * @param name Its name.
+ * @param length How many numbers it must hold (the sentence's length).
+ * @param caller The builder, for the message.
+ * @throws {TypeError} When `value` is not a list of numbers.
+ * @throws {RangeError} For a wrong length or a number that is not finite.
+ */
+export function checkWeightList(
+  value: unknown,
+  name: string,
+  length: number,
+  caller: string,
+): void {
+  const list = value as ArrayLike<unknown> | null;
+  if (
+    typeof list !== "object" || list === null ||
+    typeof list.length !== "number"
+  ) {
+    throw new TypeError(
+      `${caller}: ${name} must be a list of ${length} numbers, got ${
+        describe(value)
+      }`,
+    );
+  }
+  if (list.length !== length) {
+    throw new RangeError(
+      `${caller}: ${name} must hold ${length} numbers (one per token), got ${list.length}`,
+    );
+  }
+  for (let i = 0; i < length; i++) {
+    const v = list[i];
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new RangeError(
+        `${caller}: ${name}[${i}] must be a finite number, got ${describe(v)}`,
+      );
+    }
   }
 }
 
@@ -364,10 +422,25 @@ export function checkExperimentArgument(
   caller: string,
 ): void {
   const e = experiment as Record<string, unknown> | null;
+  const isList = (v: unknown, item: (x: unknown) => boolean) =>
+    Array.isArray(v) && v.every(item);
   if (
-    typeof e !== "object" || e === null || !Array.isArray(e.tokens) ||
-    !Array.isArray(e.sizePositions) || typeof e.config !== "object" ||
-    e.config === null
+    typeof e !== "object" || e === null ||
+    !isList(e.tokens, (t) => typeof t === "string") ||
+    !isList(e.tokenIds, Number.isInteger) ||
+    typeof e.vocabulary !== "object" || e.vocabulary === null ||
+    !Array.isArray((e.vocabulary as { words?: unknown }).words) ||
+    (e.tokenIds as number[]).some((id) =>
+      !(id >= 0 && id < (e.vocabulary as { words: unknown[] }).words.length)
+    ) ||
+    (e.tokenIds as unknown[]).length !== (e.tokens as unknown[]).length ||
+    !Number.isInteger(e.focusPosition) ||
+    !((e.focusPosition as number) >= 0 &&
+      (e.focusPosition as number) < (e.tokens as unknown[]).length) ||
+    typeof e.focusWord !== "string" ||
+    !isList(e.sizePositions, Number.isInteger) ||
+    typeof e.config !== "object" || e.config === null ||
+    typeof (e.config as { dModel?: unknown }).dModel !== "number"
   ) {
     throw new TypeError(
       `${caller}: experiment must come from prepareExperiment, got ${

@@ -7,13 +7,16 @@
 import * as tf from "@tensorflow/tfjs";
 import { sizeLossFloor } from "../demo/loss.ts";
 import { AttentionModel } from "../demo/model.ts";
-import type { Parameters } from "../demo/parameters.ts";
+import { checkParameters, type Parameters } from "../demo/parameters.ts";
+import { checkObject, checkOptions } from "../core/_describe.ts";
 import type { Experiment } from "../demo/experiment.ts";
 import { attentionLines } from "./attention_lines.ts";
 import { attentionBars, fewestBars, weightBars } from "./bars.ts";
 import {
   type ChartElement,
   checkExperimentArgument,
+  checkList,
+  checkWeightList,
   extent,
   tokenLabels,
 } from "./common.ts";
@@ -109,6 +112,8 @@ export function experimentCharts(
   options: ExperimentChartsOptions = {},
 ): Record<string, ChartElement> {
   checkExperimentArgument(experiment, "experimentCharts");
+  checkRecords(experiment, result, "experimentCharts");
+  checkOptions(options);
   const wanted = new Set<string>(options.charts ?? EXPERIMENT_CHARTS);
   for (const name of wanted) {
     if (!(EXPERIMENT_CHARTS as readonly string[]).includes(name)) {
@@ -256,6 +261,29 @@ export function experimentCharts(
       "Self-attention after training [seqLen, seqLen]",
     ));
   return charts;
+}
+
+// What trainExperiment returned, checked against the experiment's shapes.
+function checkRecords(
+  experiment: Experiment,
+  result: ExperimentRecords,
+  caller: string,
+): void {
+  checkObject(result, `${caller}: result`, "what trainExperiment returned");
+  const seqLen = experiment.tokens.length;
+  checkList(result.history, "result.history", caller, "a record {epoch, loss}");
+  checkList(result.weightHistory, "result.weightHistory", caller);
+  for (const [i, weights] of result.weightHistory.entries()) {
+    checkWeightList(weights, `result.weightHistory[${i}]`, seqLen, caller);
+  }
+  checkWeightList(result.finalWeights, "result.finalWeights", seqLen, caller);
+  const shape = {
+    vocabSize: experiment.vocabulary.words.length,
+    dModel: experiment.config.dModel,
+  };
+  for (const name of ["initialParameters", "finalParameters"] as const) {
+    checkParameters(result[name], shape, `${caller}: result.${name}`);
+  }
 }
 
 /** The forward pass's matrices as plain arrays; every tensor is freed. */

@@ -6,7 +6,8 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import type { Parameters } from "../demo/parameters.ts";
+import { checkParameters, type Parameters } from "../demo/parameters.ts";
+import { checkOptions, describe } from "../core/_describe.ts";
 import type { Experiment } from "../demo/experiment.ts";
 import {
   CHAR_WIDTH,
@@ -77,7 +78,13 @@ export function queryKeyGeometry(
   points: VectorPoint[],
   options: QueryKeyGeometryOptions = {},
 ): ChartElement {
-  checkList(points, "points", "queryKeyGeometry");
+  checkList(
+    points,
+    "points",
+    "queryKeyGeometry",
+    "a point {label, role, epoch, x, y}",
+  );
+  checkOptions(options);
   for (const [i, p] of points.entries()) {
     if (
       !Number.isFinite(p.x) || !Number.isFinite(p.y) ||
@@ -298,7 +305,12 @@ export function geometryPoints(
   snapshots: ParameterSnapshot[],
 ): VectorPoint[] {
   checkExperimentArgument(experiment, "geometryPoints");
-  checkList(snapshots, "snapshots", "geometryPoints");
+  checkList(
+    snapshots,
+    "snapshots",
+    "geometryPoints",
+    "a snapshot {epoch, parameters}",
+  );
   const { dModel } = experiment.config;
   if (dModel !== 2) {
     throw new RangeError(
@@ -309,6 +321,19 @@ export function geometryPoints(
     throw new RangeError(
       "geometryPoints: snapshots is empty; give at least one epoch's parameters",
     );
+  }
+  for (const [i, s] of snapshots.entries()) {
+    if (!Number.isFinite(s.epoch)) {
+      throw new RangeError(
+        `geometryPoints: snapshots[${i}].epoch must be a finite number, got ${
+          describe(s.epoch)
+        }`,
+      );
+    }
+    checkParameters(s.parameters, {
+      vocabSize: experiment.vocabulary.words.length,
+      dModel,
+    }, `geometryPoints: snapshots[${i}].parameters`);
   }
   const labels = tokenLabels(experiment.tokens);
   // x · W + b for one embedding row x: [2] · [2, 2] → [2]

@@ -6,6 +6,7 @@
  */
 
 import * as Plot from "@observablehq/plot";
+import { checkObject, describe } from "../core/_describe.ts";
 import {
   BASE_COLOR,
   CHAR_WIDTH,
@@ -69,17 +70,38 @@ export function headCells(
   weights: number[][][] | number[][][][],
   options: HeadCellsOptions,
 ): HeadCell[] {
-  const tokens = options?.tokens ?? [];
+  checkObject(options, "options", "an object {tokens, …}");
+  const tokens = options.tokens;
+  if (
+    !Array.isArray(tokens) || tokens.length === 0 ||
+    !tokens.every((t) => typeof t === "string")
+  ) {
+    throw new TypeError(
+      `headCells: options.tokens must be a non-empty list of strings, got ${
+        describe(tokens)
+      }`,
+    );
+  }
   const T = tokens.length;
+  if (
+    !Array.isArray(weights) ||
+    (weights.length > 0 && !Array.isArray(weights[0]))
+  ) {
+    throw new TypeError(
+      `headCells: weights must be nested lists [heads][T][T] or [layers][heads][T][T] of numbers, got ${
+        describe(weights)
+      }`,
+    );
+  }
   const grid =
-    (Array.isArray(weights?.[0]?.[0]?.[0])
+    (Array.isArray(weights[0]?.[0]?.[0])
       ? weights
-      : [weights ?? []]) as number[][][][]; // [layers, heads, T, T]
+      : [weights]) as number[][][][]; // [layers, heads, T, T]
   const layers = grid.length;
   const heads = grid[0]?.length ?? 0;
-  if (T === 0 || layers === 0 || heads === 0) {
+  if (layers === 0 || heads === 0) {
     throw new RangeError(
-      `headCells: got ${layers} layer(s), ${heads} head(s) and ${T} tokens; give at least one of each`,
+      `headCells: weights has ${layers} layer(s) and ${heads} head(s); give at least one of each`,
     );
   }
   const rowNames = options.rowNames ??
@@ -101,9 +123,12 @@ export function headCells(
       );
     }
     for (const [h, matrix] of layer.entries()) {
-      if (matrix.length !== T || matrix.some((row) => row.length !== T)) {
+      if (
+        !Array.isArray(matrix) || matrix.length !== T ||
+        matrix.some((row) => !Array.isArray(row) || row.length !== T)
+      ) {
         throw new RangeError(
-          `headCells: matrix [${l}, ${h}] is not ${T} × ${T}; give one row and one column per token`,
+          `headCells: weights matrix [${l}, ${h}] is not ${T} × ${T}; give one row and one column per token`,
         );
       }
       for (const [q, row] of matrix.entries()) {
@@ -112,7 +137,9 @@ export function headCells(
             !Number.isFinite(value) || value < domain[0] || value > domain[1]
           ) {
             throw new RangeError(
-              `headCells: value [${l}, ${h}, ${q}, ${k}] is ${value}; values must be finite and within the domain [${domain}]`,
+              `headCells: weights value [${l}, ${h}, ${q}, ${k}] is ${
+                describe(value)
+              }; values must be finite and within the domain [${domain}]`,
             );
           }
           cells.push({
@@ -235,9 +262,9 @@ export function headView(
     const focus = labels[options.markQuery];
     if (focus === undefined) {
       throw new RangeError(
-        `headView: markQuery is ${options.markQuery}; give a position from 0 to ${
-          T - 1
-        }`,
+        `headView: markQuery is ${
+          describe(options.markQuery)
+        }; give a position from 0 to ${T - 1}`,
       );
     }
     marks.push(
@@ -325,7 +352,9 @@ export function headRowBars(
   for (const position of [options.query, ...(options.highlight ?? [])]) {
     if (!Number.isInteger(position) || position < 0 || position >= T) {
       throw new RangeError(
-        `headRowBars: position ${position} (query or highlight) is not a token; give a position from 0 to ${
+        `headRowBars: position ${
+          describe(position)
+        } (query or highlight) is not a token; give a position from 0 to ${
           T - 1
         }`,
       );

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe } from "../core/_describe.ts";
+import { checkOptions, describe } from "../core/_describe.ts";
 import * as Plot from "@observablehq/plot";
 import {
   CHAR_WIDTH,
@@ -71,6 +71,17 @@ export function matrixCells(
   }
   checkList(matrix, "matrix", "matrixCells");
   const { rows, columns } = options;
+  for (
+    const [name, labels] of [["rows", rows], ["columns", columns]] as const
+  ) {
+    if (!labels.every((l) => typeof l === "string" || Number.isFinite(l))) {
+      throw new TypeError(
+        `matrixCells: options.${name} must be a list of labels, got ${
+          describe(labels)
+        }`,
+      );
+    }
+  }
   if (matrix.length !== rows.length) {
     throw new RangeError(
       `matrixCells: the matrix has ${matrix.length} rows but ${rows.length} row labels were given; give one label per row`,
@@ -182,6 +193,8 @@ export function heatmap(
   cells: HeatCell[],
   options: HeatmapOptions = {},
 ): ChartElement {
+  checkList(cells, "cells", "heatmap", "a cell {row, column, value}");
+  checkOptions(options);
   if (cells.length === 0) {
     throw new RangeError("heatmap: cells is empty; give at least one cell");
   }

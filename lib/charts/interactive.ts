@@ -37,6 +37,7 @@
  * @module
  */
 
+import { checkObject, describe } from "../core/_describe.ts";
 import { VIEW_SCRIPT, VIEW_STYLE } from "./_interactive_script.ts";
 import {
   escapeXml,
@@ -176,9 +177,10 @@ export function queryKeyView(
   options: QueryKeyViewOptions,
 ): AttentionView {
   const name = "queryKeyView";
+  checkObject(vectors, `${name}: vectors`, "an object {q, k}");
   const tokens = checkTokens(name, options);
-  const q = nested(name, "q", vectors?.q, tokens.length, false);
-  const k = nested(name, "k", vectors?.k, tokens.length, false);
+  const q = nested(name, "vectors.q", vectors.q, tokens.length, false);
+  const k = nested(name, "vectors.k", vectors.k, tokens.length, false);
   if (JSON.stringify(shapeOf(q)) !== JSON.stringify(shapeOf(k))) {
     throw new RangeError(
       `${name}: q is ${shapeOf(q).join(" × ")} but k is ${
@@ -190,7 +192,7 @@ export function queryKeyView(
   const scale = options.scale ?? 1 / Math.sqrt(dK);
   if (typeof scale !== "number" || !(scale > 0) || !Number.isFinite(scale)) {
     throw new RangeError(
-      `${name}: scale is ${scale}; give a finite number > 0`,
+      `${name}: scale is ${describe(scale)}; give a finite number > 0`,
     );
   }
   const weights = options.weights === undefined
@@ -251,6 +253,9 @@ function nested(
   T: number,
   isWeights: boolean,
 ): number[][][][] {
+  if ((value as { isDisposed?: unknown })?.isDisposed === true) {
+    throw new TypeError(`${name}: ${what} is a disposed tensor`);
+  }
   const array = typeof (value as ArrayLikeTensor)?.arraySync === "function"
     ? (value as ArrayLikeTensor).arraySync()
     : value;
@@ -366,12 +371,6 @@ function softmaxRows(q: number[][], k: number[][], scale: number): number[][] {
     const sum = e.reduce((a, b) => a + b, 0);
     return e.map((v) => v / sum);
   });
-}
-
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === "string") return JSON.stringify(value.slice(0, 20));
-  return String(value).slice(0, 30);
 }
 
 // --- the output ---------------------------------------------------------

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../core/_describe.ts";
+import { checkOptions, describe } from "../core/_describe.ts";
 import * as Plot from "@observablehq/plot";
 import {
   CHAR_WIDTH,
@@ -89,7 +89,8 @@ export function lineChart(
   records: LinePoint[],
   options: LineChartOptions = {},
 ): ChartElement {
-  checkList(records, "records", "lineChart");
+  checkList(records, "records", "lineChart", "a point {x, y}");
+  checkOptions(options);
   if (records.length === 0) {
     throw new RangeError(
       "lineChart: records is empty; give at least one point",
@@ -120,7 +121,7 @@ export function lineChart(
     (!Number.isFinite(rule) || (yType === "log" && rule <= 0))
   ) {
     throw new RangeError(
-      `lineChart: yRule is ${rule}; it must be a finite number${
+      `lineChart: yRule is ${describe(rule)}; it must be a finite number${
         yType === "log" ? " > 0 on a log y axis" : ""
       }`,
     );
@@ -281,7 +282,8 @@ export function lossCurve(
   history: LossPoint[],
   options: LossCurveOptions = {},
 ): ChartElement {
-  checkList(history, "history", "lossCurve");
+  checkList(history, "history", "lossCurve", "a record {epoch or step, loss}");
+  checkOptions(options);
   const bySteps = history.length > 0 && "step" in history[0];
   return lineChart(
     history.map((h) => ({ x: "step" in h ? h.step : h.epoch, y: h.loss })),

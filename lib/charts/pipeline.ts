@@ -6,6 +6,7 @@
  */
 
 import * as Plot from "@observablehq/plot";
+import { checkOptions, describe } from "../core/_describe.ts";
 import {
   type ChartElement,
   type ChartOptions,
@@ -59,6 +60,7 @@ export interface PipelineMapOptions extends ChartOptions {
  * ```
  */
 export function pipelineMap(options: PipelineMapOptions = {}): ChartElement {
+  checkOptions(options);
   const ids: readonly string[] = PIPELINE_STEPS.map((s) => s.id);
   const current = new Set<string>(options.current ?? []);
   for (const id of current) {
@@ -78,7 +80,9 @@ export function pipelineMap(options: PipelineMapOptions = {}): ChartElement {
   ) {
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
       throw new RangeError(
-        `pipelineMap: ${name} is ${value}; give a positive whole number`,
+        `pipelineMap: ${name} is ${
+          describe(value)
+        }; give a positive whole number`,
       );
     }
   }

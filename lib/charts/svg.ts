@@ -35,7 +35,7 @@ export interface HtmlDisplay {
  * ```
  */
 export function chartRow(charts: ChartElement[]): HtmlDisplay {
-  checkList(charts, "charts", "chartRow");
+  checkList(charts, "charts", "chartRow", "a chart (an <svg> or <figure>)");
   if (charts.length === 0) {
     throw new RangeError("chartRow: charts is empty; give at least one chart");
   }

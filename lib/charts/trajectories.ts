@@ -73,7 +73,12 @@ export function weightTrajectories(
   records: TrajectoryPoint[],
   options: WeightTrajectoriesOptions = {},
 ): ChartElement {
-  checkList(records, "records", "weightTrajectories");
+  checkList(
+    records,
+    "records",
+    "weightTrajectories",
+    "a point {label, epoch, weight}",
+  );
   checkOptions(options);
   if (records.length === 0) {
     throw new RangeError(

@@ -11,7 +11,12 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { floatTensor, kindOf } from "./_tensors.ts";
-import { checkOptions, describe } from "./_describe.ts";
+import {
+  checkIndices,
+  checkObject,
+  checkOptions,
+  describe,
+} from "./_describe.ts";
 import { checkAttentionCells } from "./limits.ts";
 
 // tfjs prints a "use the Node.js backend" banner on first use unless
@@ -181,6 +186,12 @@ export function multiHeadAttention(
   weights: MultiHeadWeights,
   options: MultiHeadAttentionOptions = {},
 ): AttentionResult {
+  checkOptions(options);
+  checkObject(
+    weights,
+    "weights",
+    "{inProjWeight, inProjBias, outProjWeight, outProjBias}",
+  );
   const numHeads = options.numHeads ?? 1;
   return tf.tidy(() => {
     const input = floatTensor(x, "x");
@@ -193,21 +204,21 @@ export function multiHeadAttention(
     if (!Number.isInteger(numHeads) || numHeads < 1 || dModel % numHeads) {
       throw new RangeError(
         `numHeads must be a whole number ≥ 1 that divides dModel ${dModel}, got ${
-          String(numHeads)
+          describe(numHeads)
         }`,
       );
     }
     const dK = dModel / numHeads;
-    const inW = floatTensor(weights?.inProjWeight, "inProjWeight", {
+    const inW = floatTensor(weights.inProjWeight, "weights.inProjWeight", {
       shape: [3 * dModel, dModel],
     });
-    const inB = floatTensor(weights?.inProjBias, "inProjBias", {
+    const inB = floatTensor(weights.inProjBias, "weights.inProjBias", {
       shape: [3 * dModel],
     });
-    const outW = floatTensor(weights?.outProjWeight, "outProjWeight", {
+    const outW = floatTensor(weights.outProjWeight, "weights.outProjWeight", {
       shape: [dModel, dModel],
     });
-    const outB = floatTensor(weights?.outProjBias, "outProjBias", {
+    const outB = floatTensor(weights.outProjBias, "weights.outProjBias", {
       shape: [dModel],
     });
 
@@ -273,13 +284,7 @@ export function embeddingLookup(
   }
   const vocabSize = table.shape[0];
   const idList = Array.isArray(ids) ? ids : Array.from(ids.dataSync());
-  for (const id of idList) {
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-      throw new RangeError(
-        `id ${describe(id)} is outside the table (0…${vocabSize - 1})`,
-      );
-    }
-  }
+  checkIndices(idList, "ids", "id", vocabSize, "the table");
   return tf.tidy(() => {
     const idTensor = tf.tensor1d(idList, "int32"); // [n]
     return lookup(table, idTensor) as tf.Tensor2D; // [n, dModel]

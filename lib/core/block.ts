@@ -11,7 +11,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { checkOptions, describe } from "./_describe.ts";
+import { checkObject, checkOptions, describe } from "./_describe.ts";
 import { floatTensor } from "./_tensors.ts";
 import { checkTensorSize } from "./limits.ts";
 import type { ModelDefinition, ParameterSpec } from "./model.ts";
@@ -62,9 +62,7 @@ export function sinusoidalPositions(
   wholeNumber(seqLen, "seqLen");
   wholeNumber(dModel, "dModel");
   checkTensorSize({ seqLen, dModel });
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  }
+  checkOptions(options);
   const base = options.base ?? 10000;
   if (!Number.isFinite(base) || base <= 1) {
     throw new RangeError(`base must be a number > 1, got ${describe(base)}`);
@@ -120,9 +118,7 @@ export function learnedPositionTable(
   wholeNumber(maxLen, "maxLen");
   wholeNumber(dModel, "dModel");
   checkTensorSize({ maxLen, dModel });
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  }
+  checkOptions(options);
   const seed = options.seed ?? 1;
   const std = options.std ?? 0.02;
   if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 32 - 1) {
@@ -170,6 +166,7 @@ export function layerNorm(
   x: TensorOrArray,
   options: LayerNormOptions = {},
 ): tf.Tensor {
+  checkOptions(options);
   const epsilon = options.epsilon ?? 1e-5;
   if (!Number.isFinite(epsilon) || epsilon <= 0) {
     throw new RangeError(`epsilon must be a number > 0, got ${epsilon}`);
@@ -235,29 +232,34 @@ export function feedForward(
   x: TensorOrArray,
   weights: FeedForwardWeights,
 ): tf.Tensor {
+  checkObject(
+    weights,
+    "weights",
+    "{linear1Weight, linear1Bias, linear2Weight, linear2Bias}",
+  );
   return tf.tidy(() => {
     const input = floatTensor(x, "x");
     const dModel = input.shape[input.rank - 1];
     if (input.rank < 1 || !dModel) {
       throw new RangeError(`x must be [..., dModel], got [${input.shape}]`);
     }
-    const w1 = floatTensor(weights?.linear1Weight, "linear1Weight");
+    const w1 = floatTensor(weights.linear1Weight, "weights.linear1Weight");
     if (w1.rank !== 2 || w1.shape[1] !== dModel || w1.shape[0] < 1) {
       throw new RangeError(
-        `linear1Weight must have shape [dFF, ${dModel}], got [${w1.shape}]`,
+        `weights.linear1Weight must have shape [dFF, ${dModel}] to fit x's dModel ${dModel}, got [${w1.shape}]`,
       );
     }
     const dFF = w1.shape[0];
-    const b1 = floatTensor(weights.linear1Bias, "linear1Bias", {
+    const b1 = floatTensor(weights.linear1Bias, "weights.linear1Bias", {
       shape: [dFF],
     });
-    const w2 = floatTensor(weights.linear2Weight, "linear2Weight", {
+    const w2 = floatTensor(weights.linear2Weight, "weights.linear2Weight", {
       shape: [
         dModel,
         dFF,
       ],
     });
-    const b2 = floatTensor(weights.linear2Bias, "linear2Bias", {
+    const b2 = floatTensor(weights.linear2Bias, "weights.linear2Bias", {
       shape: [dModel],
     });
     const rows = input.reshape([-1, dModel]); // [..., dModel] → [N, dModel]
@@ -410,9 +412,7 @@ export function initBlockWeights(
   options: InitBlockWeightsOptions = {},
 ): BlockWeights {
   const shapes = blockWeightShapes(dModel, dFF);
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  }
+  checkOptions(options);
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 32 - 1 - 12) {
     throw new RangeError(
@@ -503,13 +503,11 @@ export interface BlockDefinitionOptions extends TransformerBlockOptions {
 export function blockDefinition(
   options: BlockDefinitionOptions,
 ): ModelDefinition<TensorOrArray> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `options must be an object {dModel, numHeads?, dFF?, layers?, …}, got ${
-        describe(options)
-      }`,
-    );
-  }
+  checkObject(
+    options,
+    "options",
+    "an object {dModel, numHeads?, dFF?, layers?, …}",
+  );
   const { dModel, layers = 1, ...blockOptions } = options;
   const dFF = options?.dFF ?? 4 * dModel;
   const schema = blockSchema(dModel, dFF, layers);
@@ -517,7 +515,7 @@ export function blockDefinition(
   if (!Number.isInteger(numHeads) || numHeads < 1 || dModel % numHeads !== 0) {
     throw new RangeError(
       `numHeads must be a whole number ≥ 1 that divides dModel ${dModel}, got ${
-        String(numHeads)
+        describe(numHeads)
       }`,
     );
   }
@@ -593,8 +591,9 @@ export function transformerBlock(
     numHeads: options.numHeads,
     causal: options.causal,
   };
+  checkObject(weights, "weights", "a block's weights (see initBlockWeights)");
   for (const name of BLOCK_WEIGHT_NAMES) {
-    if (weights?.[name] === undefined) {
+    if (weights[name] === undefined) {
       throw new TypeError(
         `weights.${name} is missing; a block needs ${
           BLOCK_WEIGHT_NAMES.join(", ")
@@ -609,12 +608,12 @@ export function transformerBlock(
       layerNorm(t, {
         weight: floatTensor(
           weights[`norm${which}Weight`],
-          `norm${which}Weight`,
+          `weights.norm${which}Weight`,
           { shape: dModel },
         ),
         bias: floatTensor(
           weights[`norm${which}Bias`],
-          `norm${which}Bias`,
+          `weights.norm${which}Bias`,
           { shape: dModel },
         ),
         epsilon: options.epsilon,

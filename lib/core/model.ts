@@ -9,7 +9,13 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { checkOptions, describe, shorten } from "./_describe.ts";
+import {
+  checkObject,
+  checkOptions,
+  describe,
+  listSome,
+  shorten,
+} from "./_describe.ts";
 import { MAX_PARAMETERS, MAX_SEED } from "./limits.ts";
 import { normalDraw, seedStream } from "./random.ts";
 
@@ -112,11 +118,14 @@ export function checkSchema(schema: readonly ParameterSpec[]): number {
   }
   const seen = new Set<string>();
   let total = 0;
-  for (const spec of schema) {
-    const name = spec?.name;
+  for (const [i, spec] of schema.entries()) {
+    checkObject(spec, `schema[${i}]`, "a parameter spec {name, shape, init}");
+    const name = spec.name;
     if (typeof name !== "string" || name === "" || seen.has(name)) {
       throw new RangeError(
-        `every parameter needs a unique, non-empty name; got ${describe(name)}`,
+        `schema[${i}]: every parameter needs a unique, non-empty name; got ${
+          describe(name)
+        }`,
       );
     }
     seen.add(name);
@@ -281,6 +290,7 @@ export class Model<Input, Options = undefined> {
   forward(input: Input, options?: Options): ForwardResult {
     this.#checkAlive();
     checkInput(input, "input");
+    checkOptions(options as object | undefined);
     try {
       return tf.tidy(() =>
         this.definition.forward(
@@ -373,14 +383,16 @@ export function checkInput(value: unknown, name: string): void {
   if (value === null || value === undefined || typeof value === "symbol") {
     throw new TypeError(`${name} must be given, got ${describe(value)}`);
   }
-  const items = value instanceof tf.Tensor
-    ? [value]
-    : typeof value === "object" && !Array.isArray(value)
-    ? Object.values(value as object)
-    : [];
-  for (const item of items) {
-    if (item instanceof tf.Tensor && item.isDisposed) {
+  if (value instanceof tf.Tensor) {
+    if (value.isDisposed) {
       throw new TypeError(`${name} is (or holds) a disposed tensor`);
+    }
+    return;
+  }
+  if (typeof value !== "object" || Array.isArray(value)) return;
+  for (const [key, item] of Object.entries(value as object)) {
+    if (item instanceof tf.Tensor && item.isDisposed) {
+      throw new TypeError(`${name}.${key} is a disposed tensor`);
     }
   }
 }
@@ -398,24 +410,59 @@ function checkSeed(seed: unknown): void {
   }
 }
 
-function checkValues(
+/**
+ * Checks that a model is a {@linkcode Model} built from a schema: the same
+ * parameter names and shapes (so a config passed beside a model fits it).
+ *
+ * @param model The argument.
+ * @param schema The schema the config describes.
+ * @param what The config, for the message, e.g. `"config (dModel 8, …)"`.
+ * @throws {TypeError} When `model` is not a model.
+ * @throws {RangeError} When the schema does not fit the model.
+ */
+export function checkModelFits(
+  model: unknown,
+  schema: readonly ParameterSpec[],
+  what: string,
+): void {
+  if (!(model instanceof Model)) {
+    throw new TypeError(`model must be a Model, got ${describe(model)}`);
+  }
+  const variables = (model as Model<unknown, unknown>).variables;
+  const misfit = schema.find((s) =>
+    variables.get(s.name)?.shape.join() !== s.shape.join()
+  );
+  if (misfit !== undefined || schema.length !== variables.size) {
+    throw new RangeError(
+      `${what} does not fit the model${
+        misfit ? ` (${misfit.name} would be [${misfit.shape}])` : ""
+      }; give the config it was built with`,
+    );
+  }
+}
+
+/**
+ * Checks parameter values against a schema: every name, no other, each
+ * with exactly its size in finite float32 numbers.
+ *
+ * @param schema The schema.
+ * @param values The values by name.
+ * @returns The values as float32 arrays.
+ * @throws {TypeError} When `values` is not an object.
+ * @throws {RangeError} Naming the first parameter missing, unknown or wrong.
+ */
+export function checkValues(
   schema: readonly ParameterSpec[],
   values: Readonly<Record<string, ArrayLike<number>>>,
 ): ParameterValues {
-  if (typeof values !== "object" || values === null) {
-    throw new TypeError(
-      `values must be an object of arrays by parameter name, got ${
-        describe(values)
-      }`,
-    );
-  }
+  checkObject(values, "values", "an object of arrays by parameter name");
   const names = new Set(schema.map((s) => s.name));
   for (const name of Object.keys(values)) {
     if (!names.has(name)) {
       throw new RangeError(
         `values has an unknown parameter ${describe(name)}; known: ${
-          [...names].slice(0, 12).join(", ")
-        }${names.size > 12 ? ", …" : ""}`,
+          listSome([...names], 3)
+        }`,
       );
     }
   }

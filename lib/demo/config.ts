@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../core/_describe.ts";
+import { checkObject, describe } from "../core/_describe.ts";
 import { MAX_D_MODEL, MAX_SEED } from "./parameters.ts";
 
 /** Everything that defines one attention experiment. */
@@ -70,13 +70,7 @@ export const ADAM: Readonly<{ beta1: number; beta2: number; epsilon: number }> =
 export function resolveConfig(
   overrides: Partial<AttentionConfig> = {},
 ): AttentionConfig {
-  if (typeof overrides !== "object" || overrides === null) {
-    throw new TypeError(
-      `the settings must be an object such as { epochs: 10 }, got ${
-        describe(overrides)
-      }`,
-    );
-  }
+  checkObject(overrides, "the settings", "an object such as { epochs: 10 }");
   const config: AttentionConfig = {
     ...DEFAULT_CONFIG,
     sizeWords: [...DEFAULT_CONFIG.sizeWords],

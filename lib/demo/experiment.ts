@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe, listSome } from "../core/_describe.ts";
+import { checkIndices, describe, listSome } from "../core/_describe.ts";
 import { type AttentionConfig, resolveConfig } from "./config.ts";
 import { checkEmbeddingSize } from "./parameters.ts";
 import { buildVocabulary, tokenize, type Vocabulary } from "./tokenizer.ts";
@@ -173,15 +173,7 @@ export function checkSentenceIds(
       }`,
     );
   }
-  for (const id of tokenIds) {
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-      throw new RangeError(
-        `token id ${describe(id)} is outside the vocabulary (0…${
-          vocabSize - 1
-        })`,
-      );
-    }
-  }
+  checkIndices(tokenIds, "tokenIds", "token id", vocabSize, "the vocabulary");
   if (
     !Number.isInteger(focusPosition) || focusPosition < 0 ||
     focusPosition >= tokenIds.length

@@ -8,7 +8,7 @@
  */
 
 import type * as tf from "@tensorflow/tfjs";
-import { describe } from "../core/_describe.ts";
+import { checkIndices, describe } from "../core/_describe.ts";
 import { MAX_TENSOR_NUMBERS } from "../core/limits.ts";
 
 // The longest sentence a mask may be built for: the limits table's size of one array.
@@ -199,16 +199,14 @@ export function sizeMask(seqLen: number, sizePositions: number[]): number[] {
     );
   }
   const mask = new Array<number>(seqLen).fill(0);
-  for (const p of sizePositions) {
-    if (!Number.isInteger(p) || p < 0 || p >= seqLen) {
-      throw new RangeError(
-        `size position ${describe(p)} is outside the sentence (0…${
-          seqLen - 1
-        })`,
-      );
-    }
-    mask[p] = 1;
-  }
+  checkIndices(
+    sizePositions,
+    "sizePositions",
+    "size position",
+    seqLen,
+    "the sentence",
+  );
+  for (const p of sizePositions) mask[p] = 1;
   const numSize = mask.reduce((a, b) => a + b, 0);
   if (numSize === 0) {
     throw new RangeError("the size loss needs at least one size position");

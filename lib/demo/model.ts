@@ -10,7 +10,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { describe } from "../core/_describe.ts";
+import { checkObject, describe } from "../core/_describe.ts";
 import {
   embeddingLookup,
   scaledDotProductAttention,
@@ -335,24 +335,24 @@ export class AttentionModel {
    * @throws {TypeError} When `parameters` is not an object.
    */
   constructor(parameters: Parameters) {
-    if (typeof parameters !== "object" || parameters === null) {
-      throw new TypeError(
-        `AttentionModel needs parameters (see initParameters), got ${
-          describe(parameters)
+    checkObject(
+      parameters,
+      "parameters",
+      "an object of arrays (see initParameters)",
+    );
+    const { embedding } = parameters;
+    if (
+      !Array.isArray(embedding) || embedding.length === 0 ||
+      !Array.isArray(embedding[0]) || embedding[0].length === 0
+    ) {
+      throw new RangeError(
+        `parameters.embedding must be a non-empty [vocabSize, dModel] array, got ${
+          describe(embedding)
         }`,
       );
     }
-    for (const name of ["embedding", "queryWeight"] as const) {
-      if (!Array.isArray(parameters[name]) || parameters[name].length === 0) {
-        throw new RangeError(
-          `parameter ${name} must be a non-empty array of rows, got ${
-            describe(parameters[name])
-          }`,
-        );
-      }
-    }
-    this.vocabSize = parameters.embedding.length;
-    this.dModel = parameters.queryWeight.length;
+    this.vocabSize = embedding.length;
+    this.dModel = embedding[0].length;
     checkParameters(parameters, {
       vocabSize: this.vocabSize,
       dModel: this.dModel,

@@ -246,6 +246,7 @@ export interface ParameterShape {
  *
  * @param parameters The parameters to check.
  * @param shape The expected vocabulary size and width.
+ * @param name Their name in messages; default `"parameters"`.
  * @throws {RangeError} Naming the first field that is missing or wrong.
  * @throws {TypeError} When `parameters` is not an object.
  *
@@ -258,10 +259,14 @@ export interface ParameterShape {
 export function checkParameters(
   parameters: Parameters,
   shape: ParameterShape,
+  name = "parameters",
 ): void {
-  if (typeof parameters !== "object" || parameters === null) {
+  if (
+    typeof parameters !== "object" || parameters === null ||
+    Array.isArray(parameters)
+  ) {
     throw new TypeError(
-      `parameters must be an object with ${
+      `${name} must be an object with ${
         PARAMETER_NAMES.join(", ")
       } (see initParameters), got ${describe(parameters)}`,
     );
@@ -275,7 +280,7 @@ export function checkParameters(
         value.every((row) => isVector(row, cols));
     if (!fits) {
       throw new RangeError(
-        `parameter ${spec.name} must be a [${
+        `${name}.${spec.name} must be a [${
           parameterShape(spec, shape).join(", ")
         }] array of finite numbers (vocabSize ${shape.vocabSize}, dModel ${shape.dModel})`,
       );

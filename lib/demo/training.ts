@@ -8,7 +8,7 @@
  * @module
  */
 
-import { describe } from "../core/_describe.ts";
+import { checkObject, checkOptions, describe } from "../core/_describe.ts";
 import { type AttentionConfig, resolveConfig } from "./config.ts";
 import {
   checkSentenceIds,
@@ -112,9 +112,7 @@ export async function trainExperiment(
   experiment: Experiment,
   options: TrainExperimentOptions = {},
 ): Promise<TrainResult> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  }
+  checkOptions(options);
   if (options.loss !== undefined) checkRowLoss(options.loss);
   if (options.onEpoch !== undefined && typeof options.onEpoch !== "function") {
     throw new TypeError(
@@ -137,7 +135,7 @@ export async function trainExperiment(
     checkParameters(options.initialParameters, {
       vocabSize,
       dModel: config.dModel,
-    });
+    }, "options.initialParameters");
   }
   const loss = options.loss ??
     createSizeLoss(tokenIds.length, experiment.sizePositions);
@@ -261,6 +259,11 @@ function checkExperiment(
       }`,
     );
   }
+  checkObject(
+    experiment.config,
+    "experiment.config",
+    "an object such as { epochs: 10 }",
+  );
   const config = resolveConfig(experiment.config);
   const { tokenIds, focusPosition, sizePositions } = experiment;
   const vocabSize = experiment.vocabulary.words.length;

@@ -64,6 +64,11 @@ export interface CheckResult {
  * @throws {RangeError} For an unknown id (the message lists the known ones).
  */
 export function check(id: string, answer: unknown): CheckResult {
+  if (typeof id !== "string") {
+    throw new TypeError(
+      `id must be an exercise id such as "05.floor", got ${describe(id)}`,
+    );
+  }
   const exercise = EXERCISES.get(id);
   if (!exercise) {
     const known = [...EXERCISES.keys()];

@@ -8,11 +8,15 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { attentionBars, weightBars } from "../charts/bars.ts";
-import type { ChartElement } from "../charts/common.ts";
+import {
+  type ChartElement,
+  checkExperimentArgument,
+} from "../charts/common.ts";
 import { lossTitle } from "../charts/experiment.ts";
 import { lossCurve, lossHistory } from "../charts/lines.ts";
 import { chartRow, type HtmlDisplay } from "../charts/svg.ts";
 import { checkOptions, describe } from "../core/_describe.ts";
+import { resolveConfig } from "../demo/config.ts";
 import { sizeLossFloor } from "../demo/loss.ts";
 import type { Experiment } from "../demo/experiment.ts";
 import {
@@ -145,9 +149,7 @@ export function liveView<State>(
       }`,
     );
   }
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  }
+  checkOptions(options);
   if (options.display !== undefined && typeof options.display !== "function") {
     throw new TypeError(
       `display must be a function, got ${describe(options.display)}`,
@@ -233,6 +235,7 @@ export async function trainLive(
   experiment: Experiment,
   options: TrainLiveOptions = {},
 ): Promise<TrainResult> {
+  checkExperimentArgument(experiment, "trainLive");
   const { display, framesPerSecond, minSeconds, ...training } = checkOptions(
     options,
   );
@@ -243,7 +246,7 @@ export async function trainLive(
       display,
       framesPerSecond,
       minSeconds,
-      steps: experiment?.config?.epochs ?? 1,
+      steps: resolveConfig(experiment.config).epochs,
     },
   );
   const history: { epoch: number; loss: number }[] = [];

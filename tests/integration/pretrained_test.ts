@@ -126,7 +126,7 @@ Deno.test("tokenizeSubwords", async (t) => {
     assertThrows(
       () => tokenizeSubwords(42 as unknown as string),
       TypeError,
-      "must be a string, got number",
+      "text must be a string, got 42",
     );
     assertThrows(
       () => tokenizeSubwords("a naïve straße"),

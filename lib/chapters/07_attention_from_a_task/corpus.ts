@@ -6,7 +6,12 @@
  * @module
  */
 
-import { describe } from "../../core/_describe.ts";
+import {
+  checkIndices,
+  checkObject,
+  checkOptions,
+  describe,
+} from "../../core/_describe.ts";
 import { shuffle } from "../../core/random.ts";
 
 /** One template: the words, with `{thing}`, `{container}` and `{adjective}` slots. */
@@ -151,16 +156,21 @@ export interface CorpusOptions {
  * ```
  */
 export function buildCorpus(options: CorpusOptions = {}): Corpus {
+  checkOptions(options);
   const seed = options.seed ?? 1;
   const testFraction = options.testFraction ?? 0.25;
   if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 32 - 1) {
     throw new RangeError(
-      `seed must be a whole number from 1 to ${2 ** 32 - 1}, got ${seed}`,
+      `seed must be a whole number from 1 to ${2 ** 32 - 1}, got ${
+        describe(seed)
+      }`,
     );
   }
   if (!(testFraction > 0 && testFraction < 1)) {
     throw new RangeError(
-      `testFraction must be between 0 and 1 (exclusive), got ${testFraction}`,
+      `testFraction must be between 0 and 1 (exclusive), got ${
+        describe(testFraction)
+      }`,
     );
   }
   let pairs = THINGS.flatMap((thing) =>
@@ -313,7 +323,12 @@ export function encode(
       `encode: vocabulary must be a list of words, got ${describe(vocabulary)}`,
     );
   }
-  if (!Array.isArray(sentences) || !sentences.every(Array.isArray)) {
+  if (
+    !Array.isArray(sentences) ||
+    !sentences.every((s) =>
+      Array.isArray(s) && s.every((w) => typeof w === "string")
+    )
+  ) {
     throw new TypeError(
       `encode: sentences must be a list of word lists, got ${
         describe(sentences)
@@ -330,9 +345,9 @@ export function encode(
     const found = words.flatMap((w, i) => w === FOCUS_WORD ? [i] : []);
     if (found.length !== 1) {
       throw new RangeError(
-        `sentence "${
-          words.join(" ")
-        }" must contain "${FOCUS_WORD}" exactly once, found ${found.length}`,
+        `sentences[${b}] (${
+          describe(words.join(" "))
+        }) must contain "${FOCUS_WORD}" exactly once, found ${found.length}`,
       );
     }
     words.forEach((word, i) => {
@@ -341,6 +356,53 @@ export function encode(
     return found[0];
   });
   return { ids, batchSize: sentences.length, seqLen, focusPositions };
+}
+
+/**
+ * Checks an encoded batch as {@linkcode encode} makes it: whole sizes ≥ 1,
+ * `batchSize · seqLen` ids, one focus position per sentence inside it.
+ *
+ * @param batch The batch.
+ * @param name Its name in messages, e.g. `"batch"`.
+ * @throws {TypeError} When it is not a batch.
+ * @throws {RangeError} For a size, an id or a focus position out of range.
+ */
+export function checkEncodedBatch(batch: EncodedBatch, name: string): void {
+  checkObject(batch, name, "an encoded batch (see encode)");
+  const { ids, batchSize, seqLen, focusPositions } = batch;
+  for (const [field, value] of [["batchSize", batchSize], ["seqLen", seqLen]]) {
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      throw new RangeError(
+        `${name}.${field} must be a whole number ≥ 1, got ${describe(value)}`,
+      );
+    }
+  }
+  if (
+    !(ids instanceof Int32Array || Array.isArray(ids)) ||
+    ids.length !== batchSize * seqLen
+  ) {
+    throw new RangeError(
+      `${name}.ids must hold batchSize × seqLen = ${
+        batchSize * seqLen
+      } ids, got ${describe(ids)}`,
+    );
+  }
+  if (
+    !Array.isArray(focusPositions) || focusPositions.length !== batchSize
+  ) {
+    throw new RangeError(
+      `${name}.focusPositions must be a list of ${batchSize} positions, got ${
+        describe(focusPositions)
+      }`,
+    );
+  }
+  checkIndices(
+    focusPositions,
+    `${name}.focusPositions`,
+    `${name}.focusPositions: position`,
+    seqLen,
+    "the sentence",
+  );
 }
 
 export { shuffle };

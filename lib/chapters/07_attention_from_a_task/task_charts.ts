@@ -12,7 +12,8 @@ import {
   type ChartElement,
   HIGHLIGHT_COLOR,
 } from "../../charts/common.ts";
-import { describe } from "../../core/_describe.ts";
+import { checkOptions } from "../../core/_describe.ts";
+import { checkList } from "../../charts/common.ts";
 import { toSvgString } from "../../charts/svg.ts";
 import type { Corpus } from "./corpus.ts";
 import { type HtmlDisplay } from "../../charts/svg.ts";
@@ -70,13 +71,8 @@ export function focusAttention(
   rows: FocusRow[],
   options: FocusAttentionOptions = {},
 ): ChartElement {
-  if (!Array.isArray(rows)) {
-    throw new TypeError(
-      `focusAttention: rows must be a list of {label, words, weights}, got ${
-        describe(rows)
-      }`,
-    );
-  }
+  checkList(rows, "rows", "focusAttention", "a row {label, words, weights}");
+  checkOptions(options);
   if (rows.length === 0) {
     throw new RangeError("focusAttention: rows is empty; give at least one");
   }
@@ -249,7 +245,7 @@ export async function trainTaskLive(
   corpus: Corpus,
   options: TrainTaskLiveOptions = {},
 ): Promise<TrainTaskResult & { seconds: number }> {
-  const { display, framesPerSecond, ...training } = options;
+  const { display, framesPerSecond, ...training } = checkOptions(options);
   const steps = resolveTaskConfig(options.config).steps;
   let lossMax = 1;
   const view = liveView(

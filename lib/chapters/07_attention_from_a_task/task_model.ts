@@ -24,10 +24,12 @@ import {
   type ParameterSpec,
   type ParameterValues,
 } from "../../core/model.ts";
-import { describe } from "../../core/_describe.ts";
+import { checkOptions, describe } from "../../core/_describe.ts";
+import { checkTensorSize } from "../../core/limits.ts";
 import { CROSS_ENTROPY } from "../../train/losses.ts";
 import { type Batch, train } from "../../train/trainer.ts";
 import {
+  checkEncodedBatch,
   type Corpus,
   encode,
   type EncodedBatch,
@@ -163,18 +165,20 @@ export function taskDefinition(
   vocabSize: number,
   config: Partial<TaskModelConfig> = {},
 ): ModelDefinition<EncodedBatch> {
-  const c = resolveTaskConfig(config);
   if (!Number.isInteger(vocabSize) || vocabSize < 2) {
     throw new RangeError(
-      `vocabSize must be a whole number ≥ 2, got ${vocabSize}`,
+      `vocabSize must be a whole number ≥ 2, got ${describe(vocabSize)}`,
     );
   }
+  const c = resolveTaskConfig(config);
+  checkTensorSize({ vocabSize, dModel: c.dModel });
   const classes = c.readout === "word" ? vocabSize : 2;
   const { dModel, maxLen, hops, attention } = c;
   return {
     name: "chapter 7 task model",
     schema: taskSchema(vocabSize, classes, c),
     forward: (p, batch): ForwardResult => {
+      checkEncodedBatch(batch, "batch");
       const { batchSize: B, seqLen } = batch;
       if (seqLen > maxLen) {
         throw new RangeError(
@@ -328,6 +332,7 @@ export class TaskModel {
    * @throws {RangeError} When a sentence is longer than `maxLen`.
    */
   forward(batch: EncodedBatch): TaskForward {
+    checkEncodedBatch(batch, "batch");
     const { output, attention } = this.model.forward(batch);
     const weights = attention.map((a) => {
       const w = a.reshape([batch.batchSize, batch.seqLen]) as tf.Tensor2D; // [B, 1, 1, seqLen] → [B, seqLen]
@@ -353,11 +358,12 @@ export class TaskModel {
 export function resolveTaskConfig(
   config: Partial<TaskModelConfig> = {},
 ): TaskModelConfig {
+  checkOptions(config, "config");
   const c = { ...DEFAULT_TASK_CONFIG, ...config };
   for (const key of Object.keys(config)) {
     if (!(key in DEFAULT_TASK_CONFIG)) {
       throw new RangeError(
-        `unknown option "${key}"; known: ${
+        `config has an unknown option ${describe(key)}; known: ${
           Object.keys(DEFAULT_TASK_CONFIG).join(", ")
         }`,
       );
@@ -368,7 +374,7 @@ export function resolveTaskConfig(
     if (!Number.isInteger(v) || v < low || v > high) {
       throw new RangeError(
         `${name} must be a whole number from ${low} to ${high}, got ${
-          String(v)
+          describe(v)
         }`,
       );
     }
@@ -529,6 +535,7 @@ export async function trainTask(
   corpus: Corpus,
   options: TrainTaskOptions = {},
 ): Promise<TrainTaskResult> {
+  checkOptions(options);
   const every = options.evaluateEvery ?? 10;
   if (!Number.isInteger(every) || every < 1) {
     throw new RangeError(
@@ -624,9 +631,11 @@ export async function trainTask(
 function checkCorpus(corpus: Corpus): void {
   if (
     typeof corpus !== "object" || corpus === null ||
-    !Array.isArray(corpus.vocabulary) || !Array.isArray(corpus.train) ||
+    !Array.isArray(corpus.vocabulary) ||
+    !corpus.vocabulary.every((w) => typeof w === "string") ||
+    !Array.isArray(corpus.train) ||
     !Array.isArray(corpus.test) ||
-    !corpus.train.every((s) => Array.isArray(s?.words))
+    ![...corpus.train, ...corpus.test].every((s) => Array.isArray(s?.words))
   ) {
     throw new TypeError(
       `corpus must come from buildCorpus ({vocabulary, train, test}), got ${

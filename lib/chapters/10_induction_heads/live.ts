@@ -10,6 +10,8 @@ import { lineChart, type LinePoint } from "../../charts/lines.ts";
 import { chartRow } from "../../charts/svg.ts";
 import type { DisplayFunction, HtmlDisplay } from "../../notebook/live.ts";
 import type { StepRecord } from "../../train/trainer.ts";
+import { checkObject, checkOptions, describe } from "../../core/_describe.ts";
+import { checkList } from "../../charts/common.ts";
 import {
   resolveTraining,
   trainInduction,
@@ -49,6 +51,20 @@ export function phaseChangeView(
   history: readonly StepRecord[],
   options: PhaseChangeViewOptions,
 ): HtmlDisplay {
+  checkList(
+    history,
+    "history",
+    "phaseChangeView",
+    "a step record {step, loss}",
+  );
+  checkObject(options, "phaseChangeView: options", "an object {steps, …}");
+  if (!Number.isInteger(options.steps) || options.steps < 1) {
+    throw new RangeError(
+      `phaseChangeView: steps must be a whole number ≥ 1, got ${
+        describe(options.steps)
+      }`,
+    );
+  }
   const lossMax = options.lossMax ?? 5;
   const losses: LinePoint[] = [];
   const scores: LinePoint[] = [];
@@ -115,12 +131,18 @@ export interface TrainInductionLiveOptions
 export async function trainInductionLive(
   options: TrainInductionLiveOptions = {},
 ): Promise<TrainInductionResult & { seconds: number }> {
+  checkOptions(options);
+  if (options.display !== undefined && typeof options.display !== "function") {
+    throw new TypeError(
+      `display must be a function, got ${describe(options.display)}`,
+    );
+  }
   const display: DisplayFunction = options.display ??
     ((value, opts) => Deno.jupyter.display(value, opts));
   const fps = options.framesPerSecond ?? 4;
   if (typeof fps !== "number" || !(fps > 0)) {
     throw new RangeError(
-      `framesPerSecond must be a number above 0, got ${String(fps)}`,
+      `framesPerSecond must be a number above 0, got ${describe(fps)}`,
     );
   }
   const { steps } = resolveTraining(options.config);

@@ -8,6 +8,11 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import {
+  checkIndices,
+  checkNumberLists,
+  describe,
+} from "../../core/_describe.ts";
 
 /**
  * The cross-entropy of each next-token prediction: position `i`'s logits
@@ -32,6 +37,13 @@ export function predictionLosses(
   logits: tf.Tensor,
   tokens: number[][],
 ): tf.Tensor2D {
+  if (!(logits instanceof tf.Tensor) || logits.rank !== 3) {
+    throw new TypeError(
+      `logits must be a [B, T, vocabSize] tensor, got ${describe(logits)}`,
+    );
+  }
+  if (logits.isDisposed) throw new TypeError("logits is a disposed tensor");
+  checkNumberLists(tokens, "tokens", 2);
   const [B, T, V] = logits.shape;
   if (
     logits.rank !== 3 || tokens.length !== B ||
@@ -45,6 +57,7 @@ export function predictionLosses(
     throw new RangeError(`next-token prediction needs T ≥ 2, got ${T}`);
   }
   const targets = tokens.flatMap((row) => row.slice(1)); // [B·(T − 1)]
+  checkIndices(targets, "tokens", "token id", V, "the vocabulary");
   return tf.tidy(() => {
     const predicted = tf.slice(logits, [0, 0, 0], [B, T - 1, V]); // [B, T − 1, vocabSize]
     const logProbabilities = tf.logSoftmax(predicted.reshape([-1, V])); // [B·(T − 1), vocabSize]
@@ -86,6 +99,15 @@ export function nextTokenLoss(
  * ```
  */
 export function maskedMean(losses: number[][], mask: number[][]): number {
+  const shape = checkNumberLists(losses, "losses", 2);
+  if (checkNumberLists(mask, "mask", 2).join() !== shape.join()) {
+    throw new RangeError(
+      `mask must have the shape of losses [${shape}], got [${[
+        mask.length,
+        mask[0].length,
+      ]}]`,
+    );
+  }
   let sum = 0;
   let count = 0;
   for (const [b, row] of losses.entries()) {

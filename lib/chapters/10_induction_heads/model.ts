@@ -19,6 +19,8 @@ import type {
   ParameterSpec,
 } from "../../core/model.ts";
 import { causalMask, embeddingLookup } from "../../core/attention.ts";
+import { checkIndices, checkObject, describe } from "../../core/_describe.ts";
+import { MAX_PARAMETERS } from "../../core/limits.ts";
 
 /** The model's shape. */
 export interface InductionModelConfig {
@@ -97,6 +99,7 @@ export interface InductionForward extends ForwardResult {
 export function inductionSchema(
   config: InductionModelConfig,
 ): ParameterSpec[] {
+  config = resolveModelConfig(config);
   const { dModel: d, vocabSize: V } = config;
   const linear: Init = { kind: "uniform", bound: 1 / Math.sqrt(d) }; // nn.Linear
   return [
@@ -138,9 +141,17 @@ export function resolveModelConfig(
   ) {
     if (!Number.isInteger(c[key]) || c[key] < 1) {
       throw new RangeError(
-        `${key} must be a whole number ≥ 1, got ${String(c[key])}`,
+        `${key} must be a whole number ≥ 1, got ${describe(c[key])}`,
       );
     }
+  }
+  // embedding and readout, positions, four [d, d] matrices per layer
+  const count = 2 * c.vocabSize * c.dModel + c.seqLen * c.dModel +
+    4 * c.layers * c.dModel ** 2;
+  if (!(count <= MAX_PARAMETERS)) {
+    throw new RangeError(
+      `layers ${c.layers}, dModel ${c.dModel}, vocabSize ${c.vocabSize} and seqLen ${c.seqLen} make ${count} parameters, more than the limit of ${MAX_PARAMETERS}; use a smaller model`,
+    );
   }
   if (c.dModel % c.heads !== 0) {
     throw new RangeError(
@@ -227,19 +238,33 @@ function forward(
       `sequences of ${T} tokens are longer than the position table (${c.seqLen})`,
     );
   }
-  for (const ref of options.ablate ?? []) {
-    const { layer, head } = ref ?? {};
+  const ablate = options.ablate ?? [];
+  if (!Array.isArray(ablate)) {
+    throw new TypeError(
+      `ablate must be a list of heads {layer, head}, got ${describe(ablate)}`,
+    );
+  }
+  for (const [i, ref] of ablate.entries()) {
+    checkObject(ref, `ablate[${i}]`, "a head {layer, head}");
+    const { layer, head } = ref;
     if (
       !(Number.isInteger(layer) && layer >= 0 && layer < layers &&
         Number.isInteger(head) && head >= 0 && head < heads)
     ) {
       throw new RangeError(
-        `no head ${String(layer)}.${String(head)}: layers 0…${
+        `ablate: no head ${describe(layer)}.${describe(head)}: layers 0…${
           layers - 1
         }, heads 0…${heads - 1}`,
       );
     }
   }
+  checkIndices(
+    tokens.flat(),
+    "tokens",
+    "tokens: token id",
+    c.vocabSize,
+    "the vocabulary",
+  );
   const mask = causalMask(T); // [T, T]
   const result = tf.tidy(() => {
     const rows = embeddingLookup(

@@ -9,6 +9,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { checkNumberLists, describe } from "../../core/_describe.ts";
 
 /**
  * The previous-token score of one head, as a loop: the mean, over sequences
@@ -26,6 +27,7 @@ import * as tf from "@tensorflow/tfjs";
  * ```
  */
 export function previousTokenScoreLoop(weights: number[][][]): number {
+  checkSquares(weights);
   const T = weights[0]?.length ?? 0;
   if (weights.length === 0 || T < 2) {
     throw new RangeError(
@@ -67,6 +69,7 @@ export function inductionScoreLoop(
   weights: number[][][],
   periods: number[],
 ): number {
+  checkSquares(weights);
   checkPeriods(weights.length, weights[0]?.length ?? 0, periods);
   const T = weights[0].length;
   let sum = 0;
@@ -142,30 +145,37 @@ function weightedSum(weights: tf.Tensor, selector: tf.Tensor): number[] {
 function checkWeights(weights: tf.Tensor): number[] {
   if (!(weights instanceof tf.Tensor) || weights.rank !== 4) {
     throw new RangeError(
-      `weights must be a [B, heads, T, T] tensor, got ${
-        weights instanceof tf.Tensor
-          ? `shape [${weights.shape}]`
-          : typeof weights
-      }`,
+      `weights must be a [B, heads, T, T] tensor, got ${describe(weights)}`,
     );
   }
+  if (weights.isDisposed) throw new TypeError("weights is a disposed tensor");
   return weights.shape;
+}
+
+// Weights as nested lists [B][T][T] of finite numbers.
+function checkSquares(weights: number[][][]): void {
+  const [, rows, columns] = checkNumberLists(weights, "weights", 3);
+  if (rows !== columns) {
+    throw new RangeError(
+      `weights must be [B][T][T] (square per sequence), got rows of ${columns} for T = ${rows}`,
+    );
+  }
 }
 
 function checkPeriods(B: number, T: number, periods: number[]): void {
   if (B === 0 || !Array.isArray(periods) || periods.length !== B) {
     throw new RangeError(
       `periods must hold one period per sequence (${B}), got ${
-        Array.isArray(periods) ? periods.length : typeof periods
+        describe(periods)
       }`,
     );
   }
-  for (const p of periods) {
+  for (const [i, p] of periods.entries()) {
     if (!Number.isInteger(p) || p < 1 || p + 1 >= T) {
       throw new RangeError(
-        `a period must be a whole number from 1 to ${
+        `periods[${i}] must be a whole number from 1 to ${
           T - 2
-        } so that some position repeats, got ${String(p)}`,
+        } so that some position repeats, got ${describe(p)}`,
       );
     }
   }

@@ -10,6 +10,14 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import {
+  checkNumberLists,
+  checkObject,
+  checkOptions,
+  describe,
+} from "../../core/_describe.ts";
+import { checkTensorSize } from "../../core/limits.ts";
+
 import { Model } from "../../core/model.ts";
 import {
   type Data,
@@ -30,8 +38,18 @@ import {
   type InductionForwardOptions,
   inductionModel,
   type InductionModelConfig,
+  resolveModelConfig,
 } from "./model.ts";
 import { inductionScores, previousTokenScores } from "./scores.ts";
+
+// A whole number ≥ 0 (a seed, a step).
+function checkWhole(value: number, name: string): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(
+      `${name} must be a whole number ≥ 0, got ${describe(value)}`,
+    );
+  }
+}
 
 /** The chapter's model, as the trainer and the measurements take it. */
 export type InductionModel = Model<number[][], InductionForwardOptions>;
@@ -85,6 +103,7 @@ export const NEXT_TOKEN_LOSS: Loss<number[][]> = {
 export function resolveTraining(
   config: Partial<InductionTrainingConfig> = {},
 ): InductionTrainingConfig {
+  checkOptions(config, "config");
   const c = { ...DEFAULT_TRAINING, ...config };
   for (
     const key of [
@@ -98,16 +117,26 @@ export function resolveTraining(
     const min = key === "steps" ? 0 : 1;
     if (!Number.isInteger(c[key]) || c[key] < min) {
       throw new RangeError(
-        `${key} must be a whole number ≥ ${min}, got ${String(c[key])}`,
+        `${key} must be a whole number ≥ ${min}, got ${describe(c[key])}`,
       );
     }
   }
-  if (!(c.learningRate > 0 && c.learningRate < 1)) {
+  if (
+    typeof c.learningRate !== "number" ||
+    !(c.learningRate > 0 && c.learningRate < 1)
+  ) {
     throw new RangeError(
-      `learningRate must be a number in (0, 1), got ${String(c.learningRate)}`,
+      `learningRate must be a number in (0, 1), got ${
+        describe(c.learningRate)
+      }`,
     );
   }
-  resolveSequenceConfig(c.sequences);
+  const { seqLen } = resolveSequenceConfig(
+    checkOptions(c.sequences, "config.sequences"),
+  );
+  checkTensorSize({ batchSize: c.batchSize, seqLen });
+  checkTensorSize({ evaluationSize: c.evaluationSize, seqLen });
+  resolveModelConfig(checkOptions(c.model, "config.model"));
   return c;
 }
 
@@ -120,6 +149,8 @@ export function resolveTraining(
  * @returns A 32-bit whole number.
  */
 export function batchSeed(seed: number, step: number): number {
+  checkWhole(seed, "seed");
+  checkWhole(step, "step");
   return (Math.imul(seed, 0x9e3779b1) + 2 * step + 1) >>> 0;
 }
 
@@ -131,6 +162,7 @@ export function batchSeed(seed: number, step: number): number {
  * @returns A 32-bit whole number.
  */
 export function heldOutSeed(seed: number): number {
+  checkWhole(seed, "seed");
   return (Math.imul(seed, 0x9e3779b1) + 0x7ffffffe) >>> 0;
 }
 
@@ -143,6 +175,7 @@ export function heldOutSeed(seed: number): number {
 export function inductionData(
   config: InductionTrainingConfig,
 ): Data<number[][], number[][]> {
+  config = resolveTraining(config);
   return (step) => {
     const { tokens } = repeatedSequences(config.batchSize, {
       seed: batchSeed(config.seed, step),
@@ -159,6 +192,7 @@ export function inductionData(
  * @returns `evaluationSize` sequences and their periods.
  */
 export function heldOutBatch(config: InductionTrainingConfig): SequenceBatch {
+  config = resolveTraining(config);
   return repeatedSequences(config.evaluationSize, {
     seed: heldOutSeed(config.seed),
     config: config.sequences,
@@ -193,12 +227,35 @@ export function measure(
   batch: SequenceBatch,
   options?: InductionForwardOptions,
 ): InductionMeasures {
+  if (!(model instanceof Model)) {
+    throw new TypeError(
+      `model must be a Model (see trainInduction), got ${describe(model)}`,
+    );
+  }
+  checkObject(
+    batch,
+    "batch",
+    "a batch {tokens, periods} (see repeatedSequences)",
+  );
+  const [B] = checkNumberLists(batch.tokens, "batch.tokens", 2);
+  if (!Array.isArray(batch.periods) || batch.periods.length !== B) {
+    throw new RangeError(
+      `batch.periods must hold one period per sequence of batch.tokens (${B}), got ${
+        describe(batch.periods)
+      }`,
+    );
+  }
   const { output, attention } = model.forward(batch.tokens, options);
-  const lossTensor = predictionLosses(output, batch.tokens); // [B, T − 1]
-  const losses = lossTensor.arraySync();
-  const previousToken = attention.map((a) => previousTokenScores(a));
-  const induction = attention.map((a) => inductionScores(a, batch.periods));
-  tf.dispose([output, ...attention, lossTensor]);
+  let losses: number[][], previousToken: number[][], induction: number[][];
+  try {
+    const lossTensor = predictionLosses(output, batch.tokens); // [B, T − 1]
+    losses = lossTensor.arraySync();
+    lossTensor.dispose();
+    previousToken = attention.map((a) => previousTokenScores(a));
+    induction = attention.map((a) => inductionScores(a, batch.periods));
+  } finally {
+    tf.dispose([output, ...attention]);
+  }
   const T = batch.tokens[0].length;
   const masks = predictionMasks(batch.periods, T);
   const positionLoss = Array.from(
@@ -235,6 +292,16 @@ export interface PhaseMetrics extends Record<string, number> {
  * @returns Four numbers.
  */
 export function phaseMetrics(m: InductionMeasures): PhaseMetrics {
+  checkObject(m, "measures", "a measurement (see measure)");
+  for (const key of ["repeatedLoss", "firstBlockLoss"] as const) {
+    if (!Number.isFinite(m[key])) {
+      throw new RangeError(
+        `measures.${key} must be a finite number, got ${describe(m[key])}`,
+      );
+    }
+  }
+  checkNumberLists(m.previousToken, "measures.previousToken", 2);
+  checkNumberLists(m.induction, "measures.induction", 2);
   return {
     repeatedLoss: m.repeatedLoss,
     firstBlockLoss: m.firstBlockLoss,
@@ -275,15 +342,15 @@ export interface TrainInductionResult {
 export async function trainInduction(
   options: TrainInductionOptions = {},
 ): Promise<TrainInductionResult> {
-  const config = resolveTraining(options.config);
+  const config = resolveTraining(checkOptions(options).config);
   const sequences = resolveSequenceConfig(config.sequences);
+  const heldOut = heldOutBatch(config);
   const definition = inductionModel({
     vocabSize: sequences.vocabSize,
     seqLen: sequences.seqLen,
     ...config.model,
   });
   const model: InductionModel = new Model(definition, { seed: config.seed });
-  const heldOut = heldOutBatch(config);
   try {
     const history = await train(model, NEXT_TOKEN_LOSS, inductionData(config), {
       steps: config.steps,
@@ -311,6 +378,19 @@ export function firstStepBelow(
   history: TrainHistory,
   threshold = 1,
 ): number | undefined {
+  checkObject(history, "history", "a training history (see train)");
+  if (!Array.isArray(history.steps)) {
+    throw new TypeError(
+      `history.steps must be a list of step records, got ${
+        describe(history.steps)
+      }`,
+    );
+  }
+  if (typeof threshold !== "number" || Number.isNaN(threshold)) {
+    throw new RangeError(
+      `threshold must be a number, got ${describe(threshold)}`,
+    );
+  }
   return history.steps.find((s) =>
     s.metrics !== undefined && s.metrics.repeatedLoss < threshold
   )?.step;

@@ -6,7 +6,9 @@
  * @module
  */
 
-import { describe } from "../../core/_describe.ts";
+import { checkObject, describe } from "../../core/_describe.ts";
+import { checkGptConfig } from "./_check.ts";
+
 import { type GptConfig, gptSchema, resolveGptConfig } from "../../core/gpt.ts";
 import type { ParameterValues } from "../../core/model.ts";
 import {
@@ -15,6 +17,15 @@ import {
   type NamedTensor,
 } from "../../core/safetensors.ts";
 import { Vocabulary } from "./corpus.ts";
+
+// A file path: a string or a file: URL.
+function checkPath(path: unknown): void {
+  if (typeof path !== "string" && !(path instanceof URL)) {
+    throw new TypeError(
+      `path must be a file path (a string or URL), got ${describe(path)}`,
+    );
+  }
+}
 
 /** What `__metadata__.format` says: this file's layout. */
 export const CHECKPOINT_FORMAT = "attention-cell-by-cell/char-gpt/1";
@@ -48,7 +59,34 @@ export interface Checkpoint {
  * @throws {RangeError} When the values do not fit the configuration's schema.
  */
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
-  const config = resolveGptConfig(checkpoint.config);
+  checkObject(
+    checkpoint,
+    "checkpoint",
+    "{config, vocabulary, values, step, info}",
+  );
+  const config = resolveGptConfig(
+    checkGptConfig(checkpoint.config, "checkpoint.config"),
+  );
+  if (!(checkpoint.vocabulary instanceof Vocabulary)) {
+    throw new TypeError(
+      `checkpoint.vocabulary must be a Vocabulary, got ${
+        describe(checkpoint.vocabulary)
+      }`,
+    );
+  }
+  checkObject(
+    checkpoint.values,
+    "checkpoint.values",
+    "parameter values by name",
+  );
+  if (!Number.isInteger(checkpoint.step) || checkpoint.step < 0) {
+    throw new RangeError(
+      `checkpoint.step must be a whole number ≥ 0, got ${
+        describe(checkpoint.step)
+      }`,
+    );
+  }
+  checkObject(checkpoint.info, "checkpoint.info", "an object (kept as JSON)");
   if (checkpoint.vocabulary.size !== config.vocabSize) {
     throw new RangeError(
       `the vocabulary has ${checkpoint.vocabulary.size} ids, the configuration's vocabSize is ${config.vocabSize}`,
@@ -134,6 +172,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
  * @param checkpoint What.
  */
 export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
+  checkPath(path);
   const temporary = `${path}.partial`;
   Deno.writeFileSync(temporary, encodeCheckpoint(checkpoint));
   Deno.renameSync(temporary, path);
@@ -146,5 +185,6 @@ export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
  * @returns The checkpoint.
  */
 export function loadCheckpoint(path: string | URL): Checkpoint {
+  checkPath(path);
   return decodeCheckpoint(Deno.readFileSync(path));
 }

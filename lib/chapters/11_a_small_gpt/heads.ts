@@ -7,9 +7,21 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { describe } from "../../core/_describe.ts";
-import type { GptConfig, TokenBatch } from "../../core/gpt.ts";
-import type { ParameterValues } from "../../core/model.ts";
+import { checkObject, describe } from "../../core/_describe.ts";
+import {
+  type GptConfig,
+  gptSchema,
+  resolveGptConfig,
+  type TokenBatch,
+} from "../../core/gpt.ts";
+import {
+  checkGpt,
+  checkGptConfig,
+  checkGptModel,
+  checkIdList,
+  checkSample,
+} from "./_check.ts";
+import { checkValues, type ParameterValues } from "../../core/model.ts";
 import type { Batch } from "../../train/trainer.ts";
 import type { Gpt } from "./generate.ts";
 import { sampleLoss } from "./train.ts";
@@ -28,6 +40,8 @@ export function attentionOf(
   model: Gpt,
   ids: ArrayLike<number>,
 ): HeadAttention[][] {
+  checkGptModel(model);
+  checkIdList(ids, "ids");
   const { output, attention } = model.forward([Array.from(ids)]);
   output.dispose();
   const out = attention.map((a) => (a.arraySync() as number[][][][])[0]); // [1, h, T, T] → [h, T, T]
@@ -67,6 +81,9 @@ export function headScores(
   passage: ArrayLike<number>,
   half: ArrayLike<number>,
 ): HeadScore[] {
+  checkGptModel(model);
+  checkIdList(passage, "passage");
+  checkIdList(half, "half");
   const T = passage.length;
   const L = half.length;
   if (T <= SINK_FROM) {
@@ -127,7 +144,10 @@ export function silenceHead(
   layer: number,
   head: number,
 ): ParameterValues {
-  const { numLayers, numHeads, dModel } = config;
+  const c = resolveGptConfig(checkGptConfig(config, "config"));
+  const { numLayers, numHeads, dModel } = c;
+  checkObject(values, "values", "parameter values by name (model.values())");
+  checkValues(gptSchema(c), values);
   if (!Number.isInteger(layer) || layer < 0 || layer >= numLayers) {
     throw new RangeError(
       `layer must be 0…${numLayers - 1}, got ${describe(layer)}`,
@@ -140,7 +160,20 @@ export function silenceHead(
   }
   const name = `transformer.h.${layer}.attn.c_proj.weight`;
   const dK = dModel / numHeads;
-  const weight = Float32Array.from(values[name]); // [dModel out, dModel in]
+  const given = values[name];
+  if (!ArrayBuffer.isView(given) && !Array.isArray(given)) {
+    throw new RangeError(
+      `values has no parameter ${name}; the config does not fit them`,
+    );
+  }
+  if (given.length !== dModel * dModel) {
+    throw new RangeError(
+      `values["${name}"] holds ${given.length} numbers, but config.dModel ${dModel} needs ${
+        dModel * dModel
+      }; give the config the values were made with`,
+    );
+  }
+  const weight = Float32Array.from(given); // [dModel out, dModel in]
   for (let out = 0; out < dModel; out++) {
     weight.fill(0, out * dModel + head * dK, out * dModel + (head + 1) * dK);
   }
@@ -173,6 +206,8 @@ export function ablateHeads(
   config: GptConfig,
   sample: Batch<TokenBatch, TokenBatch>,
 ): { intact: number; ablations: Ablation[] } {
+  config = checkGpt(model, config);
+  checkSample(sample, "sample");
   const values = model.values();
   const intact = sampleLoss(model, sample);
   const ablations: Ablation[] = [];

@@ -7,7 +7,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { describe } from "../../core/_describe.ts";
+import { checkObject, checkOptions, describe } from "../../core/_describe.ts";
 import {
   gpt,
   type GptConfig,
@@ -16,11 +16,13 @@ import {
   resolveGptConfig,
   type TokenBatch,
 } from "../../core/gpt.ts";
+import { checkTensorSize } from "../../core/limits.ts";
 import { Model } from "../../core/model.ts";
 import { train } from "../../train/trainer.ts";
 import type { Batch } from "../../train/trainer.ts";
 import type { Checkpoint } from "./checkpoint.ts";
-import { fixedSample, randomBatch, type Vocabulary } from "./corpus.ts";
+import { fixedSample, randomBatch, Vocabulary } from "./corpus.ts";
+import { checkGptModel, checkIdList, checkSample } from "./_check.ts";
 
 /** Everything a run is made of, besides the corpus. */
 export interface TrainingSettings {
@@ -81,11 +83,7 @@ export const DEFAULT_TRAINING: Readonly<TrainingSettings> = Object.freeze({
 export function resolveTraining(
   settings: Partial<TrainingSettings> = {},
 ): TrainingSettings {
-  if (typeof settings !== "object" || settings === null) {
-    throw new TypeError(
-      `settings must be an object, got ${describe(settings)}`,
-    );
-  }
+  checkObject(settings, "settings");
   for (const key of Object.keys(settings)) {
     if (!(key in DEFAULT_TRAINING)) {
       throw new RangeError(
@@ -98,7 +96,10 @@ export function resolveTraining(
   const s = {
     ...DEFAULT_TRAINING,
     ...settings,
-    model: { ...DEFAULT_TRAINING.model, ...settings.model },
+    model: {
+      ...DEFAULT_TRAINING.model,
+      ...checkOptions(settings.model, "settings.model"),
+    },
   };
   resolveGptConfig({ ...s.model, vocabSize: 2 });
   const whole = (name: keyof TrainingSettings, min: number) => {
@@ -116,12 +117,21 @@ export function resolveTraining(
   whole("evaluateEvery", 1);
   whole("evaluateWindows", 2);
   whole("checkpointEvery", 1);
-  if (!(s.learningRate > 0 && s.learningRate <= 1)) {
+  const { blockSize } = s.model;
+  checkTensorSize({ batchSize: s.batchSize, blockSize });
+  checkTensorSize({ evaluateWindows: s.evaluateWindows, blockSize });
+  if (
+    typeof s.learningRate !== "number" ||
+    !(s.learningRate > 0 && s.learningRate <= 1)
+  ) {
     throw new RangeError(
       `learningRate must be in (0, 1], got ${describe(s.learningRate)}`,
     );
   }
-  if (!(s.minLearningRate > 0 && s.minLearningRate <= s.learningRate)) {
+  if (
+    typeof s.minLearningRate !== "number" ||
+    !(s.minLearningRate > 0 && s.minLearningRate <= s.learningRate)
+  ) {
     throw new RangeError(
       `minLearningRate must be in (0, learningRate], got ${
         describe(s.minLearningRate)
@@ -177,7 +187,15 @@ export function sampleLoss(
   sample: Batch<TokenBatch, TokenBatch>,
   options: { chunk?: number; forward?: GptForwardOptions } = {},
 ): number {
+  checkGptModel(model as never);
+  checkSample(sample, "sample");
+  checkOptions(options);
   const chunk = options.chunk ?? 100;
+  if (!Number.isInteger(chunk) || chunk < 1) {
+    throw new RangeError(
+      `chunk must be a whole number ≥ 1, got ${describe(chunk)}`,
+    );
+  }
   const loss = nextTokenLoss(options.forward?.ops);
   let total = 0;
   let count = 0;
@@ -282,6 +300,17 @@ export async function runTraining(
   },
   options: RunOptions = {},
 ): Promise<RunResult> {
+  checkObject(corpus, "corpus", "{train, validation, vocabulary}");
+  if (!(corpus.vocabulary instanceof Vocabulary)) {
+    throw new TypeError(
+      `corpus.vocabulary must be a Vocabulary, got ${
+        describe(corpus.vocabulary)
+      }`,
+    );
+  }
+  checkIdList(corpus.train, "corpus.train");
+  checkIdList(corpus.validation, "corpus.validation");
+  checkOptions(options);
   const settings = resolveTraining(
     options.resume?.log.settings ?? options.settings,
   );
@@ -295,16 +324,16 @@ export async function runTraining(
   const startStep = options.resume?.checkpoint.step ?? 0;
   log.losses.length = startStep;
   log.evaluations = log.evaluations.filter((e) => e.step <= startStep);
-  const model = new Model(gpt(config), {
-    seed: settings.seed,
-    values: options.resume?.checkpoint.values,
-  });
   const { blockSize } = config;
   const windows = settings.evaluateWindows;
   const samples = {
     train: fixedSample(corpus.train, { windows, blockSize }),
     validation: fixedSample(corpus.validation, { windows, blockSize }),
   };
+  const model = new Model(gpt(config), {
+    seed: settings.seed,
+    values: options.resume?.checkpoint.values,
+  });
   const schedule = nanoGptSchedule(settings);
   const previousSeconds = log.segments.reduce((a, s) => a + s.seconds, 0);
   const segment: TrainingLog["segments"][number] = {

@@ -12,17 +12,18 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { describe } from "../../core/_describe.ts";
+import { checkIndices, checkObject, describe } from "../../core/_describe.ts";
 import { embeddingLookup } from "../../core/attention.ts";
 import { fastLayerNorm, gelu, linear } from "../../core/fast_ops.ts";
 import type { TokenBatch } from "../../core/gpt.ts";
 import { groupedQueryAttention } from "../../core/gqa.ts";
-import type { Model } from "../../core/model.ts";
+import { checkModelFits, type Model } from "../../core/model.ts";
 import { applyRope } from "../../core/rope.ts";
 import {
   resolveScaledGptConfig,
   type ScaledGptConfig,
   type ScaledGptForwardOptions,
+  scaledGptSchema,
 } from "./scaled_gpt.ts";
 
 /** Chapter 12's GPT as a model. */
@@ -46,8 +47,8 @@ export class KvCache {
    * @param config Its settings.
    */
   constructor(model: ScaledGptModel, config: Partial<ScaledGptConfig>) {
+    this.config = checkScaledGpt(model, config);
     this.#model = model;
-    this.config = resolveScaledGptConfig(config);
   }
 
   /** How many tokens the cache holds. */
@@ -183,6 +184,13 @@ export class KvCache {
         }`,
       );
     }
+    checkIndices(
+      ids,
+      "ids",
+      "token id",
+      this.config.vocabSize,
+      "the vocabulary",
+    );
     this.reset();
     const keysValues = { keys: [] as tf.Tensor[], values: [] as tf.Tensor[] };
     const { output, attention } = this.#model.forward([[...ids]], {
@@ -250,8 +258,9 @@ export function greedyDecode(
   prompt: readonly number[],
   options: GreedyDecodeOptions,
 ): GreedyDecodeResult {
-  const c = resolveScaledGptConfig(config);
-  const steps = options?.steps;
+  const c = checkScaledGpt(model, config);
+  checkObject(options, "options", "an object {steps, cache?, onToken?}");
+  const steps = options.steps;
   if (!Number.isInteger(steps) || steps < 1 || steps > 100_000) {
     throw new RangeError(
       `steps must be a whole number from 1 to 100000, got ${describe(steps)}`,
@@ -266,6 +275,7 @@ export function greedyDecode(
       }`,
     );
   }
+  checkIndices(prompt, "prompt", "token id", c.vocabSize, "the vocabulary");
   const useCache = options.cache ?? true;
   const cache = useCache ? new KvCache(model, c) : undefined;
   let context = [...prompt];
@@ -300,6 +310,20 @@ export function greedyDecode(
     cache?.dispose();
   }
   return { tokens, refills };
+}
+
+// A scaled GPT and the config it was built with.
+function checkScaledGpt(
+  model: ScaledGptModel,
+  config: Partial<ScaledGptConfig>,
+): ScaledGptConfig {
+  const c = resolveScaledGptConfig(checkObject(config, "config"));
+  checkModelFits(
+    model,
+    scaledGptSchema(c),
+    `config (numHeads ${c.numHeads}, numKvHeads ${c.numKvHeads}, dModel ${c.dModel}, ${c.positions} positions)`,
+  );
+  return c;
 }
 
 function argmax(values: ArrayLike<number>): number {

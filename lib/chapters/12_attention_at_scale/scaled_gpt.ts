@@ -14,7 +14,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { describe } from "../../core/_describe.ts";
+import { checkObject, checkOptions, describe } from "../../core/_describe.ts";
 import { causalMask, embeddingLookup } from "../../core/attention.ts";
 import { fastLayerNorm, gelu, linear } from "../../core/fast_ops.ts";
 import {
@@ -25,11 +25,12 @@ import {
   type TokenBatch,
 } from "../../core/gpt.ts";
 import { groupedQueryAttention, meanPoolHeads } from "../../core/gqa.ts";
-import type {
-  ForwardResult,
-  ModelDefinition,
-  ParameterSpec,
-  ParameterValues,
+import {
+  checkValues,
+  type ForwardResult,
+  type ModelDefinition,
+  type ParameterSpec,
+  type ParameterValues,
 } from "../../core/model.ts";
 import { applyRope } from "../../core/rope.ts";
 import { slidingWindowMask } from "../../core/window.ts";
@@ -72,9 +73,9 @@ export interface ScaledGptForwardOptions {
 export function resolveScaledGptConfig(
   config: Partial<ScaledGptConfig> = {},
 ): ScaledGptConfig {
-  const { numKvHeads, positions, ...sizes } = config ?? {};
+  const { numKvHeads, positions, ...sizes } = checkOptions(config, "config");
   const c = resolveGptConfig(sizes);
-  const g = numKvHeads ?? c.numHeads;
+  const g = numKvHeads === undefined ? c.numHeads : numKvHeads;
   if (!Number.isInteger(g) || g < 1 || c.numHeads % g !== 0) {
     throw new RangeError(
       `numKvHeads must be a whole number ≥ 1 that divides numHeads ${c.numHeads}, got ${
@@ -82,7 +83,7 @@ export function resolveScaledGptConfig(
       }`,
     );
   }
-  const p = positions ?? "learned";
+  const p = positions === undefined ? "learned" : positions;
   if (p !== "learned" && p !== "rope") {
     throw new RangeError(
       `positions must be "learned" or "rope", got ${describe(positions)}`,
@@ -168,11 +169,20 @@ export function poolKeyValueHeads(
   config: Partial<ScaledGptConfig>,
   numKvHeads: number,
 ): ParameterValues {
-  const c = resolveScaledGptConfig(config);
+  const c = resolveScaledGptConfig(checkObject(config, "config"));
   resolveScaledGptConfig({ ...config, numKvHeads });
   if (c.numKvHeads !== c.numHeads) {
     throw new RangeError(
       `pooling starts from multi-head weights (numKvHeads = numHeads ${c.numHeads}), got numKvHeads ${c.numKvHeads}`,
+    );
+  }
+  try {
+    checkValues(scaledGptSchema(c), values);
+  } catch (error) {
+    throw new RangeError(
+      `values do not fit config (${c.positions} positions): ${
+        (error as Error).message
+      }`,
     );
   }
   const d = c.dModel;
