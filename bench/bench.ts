@@ -35,7 +35,7 @@ import { benchTask, type TaskBenchResult } from "./task_bench.ts";
 import { PYTHON, torchAvailable } from "./_torch.ts";
 import {
   describeCell,
-  ensureJupyter,
+  ensureKernel,
   errorOutputs,
   executeNotebook,
   listNotebooks,
@@ -238,8 +238,22 @@ interface LoadSection {
 /** Every part's samples, in order. */
 const loadSections: LoadSection[] = [];
 
-/** Starts a part: samples the load average now (call {@linkcode endSection} after). */
-function startSection(name: string): LoadSection {
+/**
+ * Starts a part: samples the load average now (call {@linkcode endSection}
+ * after). With `coolDown`, first waits (up to 3 minutes) until the 1-minute
+ * load average is below half the quiet limit: the benchmark's own busy core
+ * drives the average towards 1 on its own, and a part that starts at 0.9
+ * would end above the limit although nothing else ran.
+ */
+async function startSection(
+  name: string,
+  coolDown = false,
+): Promise<LoadSection> {
+  const calm = QUIET_LOAD_PER_CORE * navigator.hardwareConcurrency / 2;
+  const until = Date.now() + 180_000;
+  while (coolDown && Deno.loadavg()[0] >= calm && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
   const section = { name, samples: [Deno.loadavg()[0]] };
   loadSections.push(section);
   return section;
@@ -899,10 +913,14 @@ async function watchTensors(plan: Plan): Promise<TensorWatch> {
 // --------------------------------------------------------------------------
 // Notebooks
 
-/** Whether `jupyter nbconvert` and nbclient run. */
+/**
+ * Whether `jupyter nbconvert` and nbclient run, with the tutorial's kernel
+ * registered (in a private Jupyter data folder, as the notebook tests do:
+ * executeNotebook runs with it).
+ */
 async function jupyterReady(): Promise<boolean> {
   try {
-    await ensureJupyter();
+    await ensureKernel();
     return true;
   } catch {
     return false;
@@ -1241,7 +1259,7 @@ async function main(args: string[]): Promise<number> {
   // Per-epoch grid. All hand-written cells first, then all tfjs cells, so the
   // tfjs heap never sits under the hand-written engine's timings; PyTorch
   // runs last, alone.
-  const gridLoad = startSection("demo grid");
+  const gridLoad = await startSection("demo grid", !flags.smoke);
   const grid: Grid = new Map();
   for (const engine of ["handwritten", "tfjs"] as const) {
     console.log(`\n${engine} engine (ms per epoch):`);
@@ -1291,7 +1309,7 @@ async function main(args: string[]): Promise<number> {
     taskNote = "Not measured (--no-task).";
   } else {
     console.log("\nchapter 7's training epoch…");
-    taskLoad = startSection("chapter 7");
+    taskLoad = await startSection("chapter 7", !flags.smoke);
     try {
       task = await benchTask(plan.taskRepeats, { torch: useTorch });
       console.log(
@@ -1312,7 +1330,7 @@ async function main(args: string[]): Promise<number> {
   let gptLoad: LoadSection | undefined;
   if (flags.gpt) {
     console.log("\nGPT-shaped training (ms per step)…");
-    gptLoad = startSection("GPT");
+    gptLoad = await startSection("GPT", !flags.smoke);
     for (const gptPlan of plan.gpt) {
       try {
         const report = await runGpt(gptPlan, useTorch);
@@ -1333,7 +1351,7 @@ async function main(args: string[]): Promise<number> {
 
   // Whole processes.
   console.log("\nwhole CLI processes…");
-  const cliLoad = startSection("whole CLI");
+  const cliLoad = await startSection("whole CLI", !flags.smoke);
   let cliRows: CliRow[] = [];
   try {
     cliRows = await compareClis(plan, useTorch);
@@ -1356,7 +1374,7 @@ async function main(args: string[]): Promise<number> {
     coldNote = `not measured (${flags.smoke ? "--smoke" : "--no-cold"}).`;
   } else {
     console.log("\ncold-cache first runs…");
-    const coldLoad = startSection("cold cache");
+    const coldLoad = await startSection("cold cache");
     try {
       cold = await coldRuns(`${ROOT}${plan.outDir}`);
     } catch (error) {
@@ -1387,7 +1405,7 @@ async function main(args: string[]): Promise<number> {
         "notebooks skipped: there are no notebooks/NN_*.ipynb yet.";
     } else {
       console.log(`\nexecuting ${names.length} notebooks headless…`);
-      notebookLoad = startSection("notebooks");
+      notebookLoad = await startSection("notebooks");
       notebookRuns = await runNotebooks(names);
       endSection(notebookLoad);
       for (const run of notebookRuns.filter((r) => !r.ok)) {
