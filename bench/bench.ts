@@ -918,12 +918,12 @@ async function watchTensors(plan: Plan): Promise<TensorWatch> {
  * registered (in a private Jupyter data folder, as the notebook tests do:
  * executeNotebook runs with it).
  */
-async function jupyterReady(): Promise<boolean> {
+async function jupyterReady(): Promise<string | undefined> {
   try {
     await ensureKernel();
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return errorMessage(error).split("\n")[0];
   }
 }
 
@@ -1390,14 +1390,15 @@ async function main(args: string[]): Promise<number> {
   // Notebooks, last: they need minutes and no ratio depends on them.
   let notebookRuns: NotebookRun[] = [];
   let notebookNote: string | undefined;
+  let notReady: string | undefined;
   let notebookLoad: LoadSection | undefined;
   if (flags.smoke || !flags.notebooks) {
     notebookNote = `notebooks skipped (${
       flags.smoke ? "--smoke" : "--no-notebooks"
     }).`;
-  } else if (!(await jupyterReady())) {
+  } else if ((notReady = await jupyterReady()) !== undefined) {
     notebookNote =
-      "notebooks skipped: Jupyter or the Deno kernel is not available (Debian: `sudo apt-get install jupyter-nbconvert python3-nbclient`, then `deno task setup`).";
+      `notebooks skipped: Jupyter or the Deno kernel is not available (${notReady}; Debian: \`sudo apt-get install jupyter-nbconvert python3-nbclient\`, then \`deno task setup\`).`;
   } else {
     const names = await listNotebooks();
     if (names.length === 0) {
