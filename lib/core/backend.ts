@@ -170,6 +170,9 @@ async function quietly(start: () => Promise<boolean>): Promise<boolean> {
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
 
+// Fewer rows than this stay in wasm's loop (see below).
+const MIN_XNNPACK_ROWS = 16;
+
 /**
  * tfjs-backend-wasm multiplies with XNNPACK only when both operands are one
  * matrix and neither is transposed (`batch_mat_mul_impl.cc`); any other
@@ -181,8 +184,6 @@ type Info = tf.TensorInfo;
  * two stacks (attention's `Q·Kᵀ` per head) keep the loop: XNNPACK has no
  * batched product in tfjs.
  */
-const MIN_XNNPACK_ROWS = 16;
-
 function routeMatMulToXnnpack(): void {
   const plain = tf.getKernel("BatchMatMul", "wasm");
   const reshapeKernel = tf.getKernel("Reshape", "wasm");
