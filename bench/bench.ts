@@ -479,17 +479,26 @@ async function torchGrid(plan: Plan): Promise<TorchGrid> {
     stdout: "piped",
     stderr: "piped",
   }).output();
+  return lastJsonLine(out, "torch_twin.py --bench-grid") as TorchGrid;
+}
+
+/**
+ * The last line of a child's output that starts with `{`, parsed: what the
+ * twins and bench:gpt print their results as.
+ * @throws {Error} When the child failed or printed none, with its stderr's last lines.
+ */
+function lastJsonLine(out: Deno.CommandOutput, what: string): unknown {
   const line = decode(out.stdout).split("\n").findLast((l) =>
     l.startsWith("{")
   );
   if (out.code !== 0 || line === undefined) {
     throw new Error(
-      `torch_twin.py --bench-grid exited with ${out.code}: ${
+      `${what} exited with ${out.code}: ${
         decode(out.stderr).trim().split("\n").slice(-3).join(" | ")
       }`,
     );
   }
-  return JSON.parse(line) as TorchGrid;
+  return JSON.parse(line);
 }
 
 // --------------------------------------------------------------------------
@@ -545,17 +554,7 @@ async function runGpt(plan: GptPlan, torch: boolean): Promise<GptReport> {
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const line = decode(out.stdout).split("\n").findLast((l) =>
-    l.startsWith("{")
-  );
-  if (out.code !== 0 || line === undefined) {
-    throw new Error(
-      `bench/gpt_bench.ts (${plan.label}) exited with ${out.code}: ${
-        decode(out.stderr).trim().split("\n").slice(-3).join(" | ")
-      }`,
-    );
-  }
-  return JSON.parse(line) as GptReport;
+  return lastJsonLine(out, `bench/gpt_bench.ts (${plan.label})`) as GptReport;
 }
 
 /** The header of the GPT table (the smoke test looks for it). */

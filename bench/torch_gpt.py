@@ -97,6 +97,18 @@ class GPT(nn.Module):
         return self.lm_head(self.transformer.ln_f(x))
 
 
+def train_step(model, optimizer, batch):
+    """One step: cross-entropy of the next tokens, backward, the optimizer; the loss before it."""
+    x = torch.tensor(batch["input"], dtype=torch.long)
+    y = torch.tensor(batch["target"], dtype=torch.long)
+    logits = model(x)
+    loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1))
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
 def main():
     spec = json.load(sys.stdin)
     model = GPT(spec["config"])
@@ -121,14 +133,7 @@ def main():
     losses, times = [], []
     for batch in spec["batches"]:
         start = time.perf_counter()
-        x = torch.tensor(batch["input"], dtype=torch.long)
-        y = torch.tensor(batch["target"], dtype=torch.long)
-        logits = model(x)
-        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+        losses.append(train_step(model, optimizer, batch))
         times.append((time.perf_counter() - start) * 1000)
     json.dump(
         {"losses": losses, "msPerStep": times, "torchVersion": torch.__version__},

@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_gpt import GPT  # noqa: E402
+from torch_gpt import GPT, train_step  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -62,14 +62,7 @@ def train(spec):
     for batch, rate in zip(spec["batches"], spec["rates"]):
         for group in optimizer.param_groups:
             group["lr"] = rate
-        x = torch.tensor(batch["input"], dtype=torch.long)
-        y = torch.tensor(batch["target"], dtype=torch.long)
-        logits = model(x)
-        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+        losses.append(train_step(model, optimizer, batch))
     return {"losses": losses}
 
 
