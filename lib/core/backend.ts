@@ -121,7 +121,10 @@ async function startWasm(): Promise<string | undefined> {
     }
     // setWasmPaths works only before the first start.
     if (dist) wasmModule.setWasmPaths(dist, true);
+    transposeInJs(); // first: the matMul route below transposes
     routeMatMulToXnnpack();
+    sumLeadingAxesInJs();
+    shareIdentity();
     addUnsortedSegmentSum();
   }
   return await quietly(() => tf.setBackend("wasm"))
@@ -165,6 +168,144 @@ async function quietly(start: () => Promise<boolean>): Promise<boolean> {
   }
 }
 
+// ------------------------------------------------------- wasm's transpose
+
+// Tiles of this many rows and columns keep both the values read and the
+// values written in the processor's cache.
+const TRANSPOSE_TILE = 32;
+
+// Transposes whose output rows are shorter than this stay in wasm's own loop,
+// as fast or faster while its writes stay in the cache (48 × 64 × 32 to
+// 48 × 32 × 64: 0.05 ms against 0.17 ms); from 768 on, the tiles win
+// (768 × 512 to 512 × 768: 0.65 ms against 1.4 ms).
+const MIN_JS_TRANSPOSE_COLS = 512;
+
+/**
+ * tfjs-backend-wasm transposes at 2.5–5 ns a value, three to four times
+ * slower than a tiled loop in JavaScript over the same wasm memory; a
+ * training step moves millions of values this way (the explicit transposes
+ * of the matrix products below, attention's heads in and out). Its
+ * `Transpose` kernel is wrapped so that float32 values take that loop
+ * ({@linkcode transposeValues}); other types keep wasm's.
+ */
+function transposeInJs(): void {
+  const plain = tf.getKernel("Transpose", "wasm");
+  if (!plain) return;
+  const transpose = (args: KernelArgs): Info => {
+    const x = args.inputs.x as Info;
+    const { perm } = args.attrs as unknown as { perm: number[] };
+    const backend = args.backend as {
+      makeOutput(shape: number[], dtype: tf.DataType): Info;
+      typedArrayFromHeap(t: Info): Float32Array | Int32Array;
+    };
+    const plan = x.dtype === "float32" && perm.length === x.shape.length
+      ? transposePlan(x.shape, perm)
+      : undefined;
+    // wasm's own loop is as fast or faster for short rows and for
+    // permutations that keep the last axis (runs of values copied whole).
+    if (
+      !plan || plan.colStep === 1 || plan.cols < MIN_JS_TRANSPOSE_COLS
+    ) {
+      return plain.kernelFunc(args) as Info;
+    }
+    const out = backend.makeOutput(perm.map((a) => x.shape[a]), "float32");
+    // Views after the output's allocation, which may grow wasm's memory.
+    transposeValues(
+      backend.typedArrayFromHeap(x) as Float32Array,
+      backend.typedArrayFromHeap(out) as Float32Array,
+      plan,
+    );
+    return out;
+  };
+  tf.unregisterKernel("Transpose", "wasm");
+  tf.registerKernel({ ...plain, kernelFunc: transpose as tf.KernelFunc });
+}
+
+/**
+ * A transpose reduced to its essentials: axes of length 1 dropped, axes that
+ * stay neighbours merged (`[B, T, h, dK] → [B, h, T, dK]` moves whole runs
+ * of `dK` values), then the output's axes with their sizes and their strides
+ * in the input. The last two are a matrix (`rows` × `cols`, read with steps
+ * `rowStep` and `colStep`); the ones before, a stack of them.
+ */
+interface TransposePlan {
+  sizes: number[];
+  strides: number[];
+  rows: number;
+  cols: number;
+  rowStep: number;
+  colStep: number;
+}
+
+function transposePlan(
+  shape: readonly number[],
+  perm: readonly number[],
+): TransposePlan {
+  // Input axes in output order, without the ones of length 1.
+  const kept = perm.filter((a) => shape[a] !== 1);
+  const rank = new Map([...kept].sort((a, b) => a - b).map((a, i) => [a, i]));
+  const groups: number[][] = []; // runs of axes neighbours in the input too
+  for (const a of kept) {
+    const run = groups.at(-1);
+    if (run && rank.get(run.at(-1)!)! + 1 === rank.get(a)!) run.push(a);
+    else groups.push([a]);
+  }
+  groups.unshift([], []); // two axes of length 1 in front: always a matrix
+  const sizes = groups.map((g) => g.reduce((n, a) => n * shape[a], 1));
+  // The groups' strides in the input: groups in input order, last fastest.
+  const byInput = groups.map((_, i) => i).sort((i, j) =>
+    (groups[i][0] ?? -1) - (groups[j][0] ?? -1)
+  );
+  const strides = new Array<number>(groups.length);
+  let stride = 1;
+  for (let k = byInput.length - 1; k >= 0; k--) {
+    strides[byInput[k]] = stride;
+    stride *= sizes[byInput[k]];
+  }
+  const r = groups.length;
+  return {
+    sizes: sizes.slice(0, -2),
+    strides: strides.slice(0, -2),
+    rows: sizes[r - 2],
+    cols: sizes[r - 1],
+    rowStep: strides[r - 2],
+    colStep: strides[r - 1],
+  };
+}
+
+/**
+ * Writes `from` with its axes permuted as `plan` says into `to`, in the
+ * output's order: each matrix in square tiles, the matrices one by one.
+ */
+function transposeValues(
+  from: Float32Array,
+  to: Float32Array,
+  plan: TransposePlan,
+): void {
+  const { sizes, strides, rows, cols, rowStep, colStep } = plan;
+  const index = new Array<number>(sizes.length).fill(0);
+  let base = 0;
+  for (let at = 0; at < to.length; at += rows * cols) {
+    for (let i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
+      const i1 = Math.min(i0 + TRANSPOSE_TILE, rows);
+      for (let j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+        const j1 = Math.min(j0 + TRANSPOSE_TILE, cols);
+        for (let i = i0; i < i1; i++) {
+          let src = base + i * rowStep + j0 * colStep;
+          let dst = at + i * cols + j0;
+          for (let j = j0; j < j1; j++, src += colStep) to[dst++] = from[src];
+        }
+      }
+    }
+    for (let d = sizes.length - 1; d >= 0; d--) { // the next matrix: an odometer
+      base += strides[d];
+      if (++index[d] < sizes[d]) break;
+      base -= index[d] * strides[d];
+      index[d] = 0;
+    }
+  }
+}
+
 // ------------------------------------------------- wasm's matrix product
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -173,16 +314,22 @@ type Info = tf.TensorInfo;
 // Fewer rows than this stay in wasm's loop (see below).
 const MIN_XNNPACK_ROWS = 16;
 
+// Two stacks go to XNNPACK one matrix pair at a time only when each product
+// has at least this many multiply-adds: below it (8×8 times 8×8, say) the
+// loop is faster than one XNNPACK call per pair.
+const MIN_XNNPACK_PAIR_WORK = 4096;
+
 /**
  * tfjs-backend-wasm multiplies with XNNPACK only when both operands are one
  * matrix and neither is transposed (`batch_mat_mul_impl.cc`); any other
- * product runs a scalar loop, 10–20× slower. Its `BatchMatMul` kernel is
+ * product runs a scalar loop, 5–20× slower. Its `BatchMatMul` kernel is
  * wrapped here, before the backend starts, so that a transpose flag becomes
- * an explicit transpose, and a stack of matrices times one matrix becomes
- * one tall product: every `tf.matMul` of a model, and of autodiff's
- * gradients (which use the flags), reaches XNNPACK where it can. Products of
- * two stacks (attention's `Q·Kᵀ` per head) keep the loop: XNNPACK has no
- * batched product in tfjs.
+ * an explicit transpose; a stack of matrices times one matrix becomes one
+ * tall product; and two stacks (attention's `Q·Kᵀ` per head, and the four
+ * products of its backward pass) become one XNNPACK product per pair of
+ * matrices, each read in place from the stacks ({@linkcode multiplyPairs}).
+ * Every `tf.matMul` of a model, and of autodiff's gradients (which use the
+ * flags), reaches XNNPACK where it can.
  */
 function routeMatMulToXnnpack(): void {
   const plain = tf.getKernel("BatchMatMul", "wasm");
@@ -205,13 +352,6 @@ function routeMatMulToXnnpack(): void {
     const [m, k] = transposeA
       ? [a.shape[ra - 1], a.shape[ra - 2]]
       : [a.shape[ra - 2], a.shape[ra - 1]];
-    // Two stacks, or a transposed stack on the left: the loop it is. So for
-    // fewer than 16 rows, where XNNPACK's packing of b costs more than the
-    // product (one row: 15 µs in the loop, 50–150 µs through XNNPACK).
-    if (
-      batchOf(b) !== 1 || (transposeA && batchA !== 1) ||
-      batchA * m < MIN_XNNPACK_ROWS
-    ) return run(plain, args);
     const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
     const temporary: Info[] = [];
     const reshape = (x: Info, shape: number[]) => {
@@ -223,15 +363,48 @@ function routeMatMulToXnnpack(): void {
       temporary.push(y);
       return y;
     };
-    const transpose = (x: Info) => {
+    const transpose = (x: Info, perm = [1, 0]) => {
       const y = run(transposeKernel, {
         inputs: { x },
         backend,
-        attrs: { perm: [1, 0] },
+        attrs: { perm },
       });
       temporary.push(y);
       return y;
     };
+    const sameStacks = batchA > 1 && ra === rb && a.dtype === "float32" &&
+      b.dtype === "float32" &&
+      a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
+    const insides = sameStacks && m * k * n >= MIN_XNNPACK_PAIR_WORK
+      ? wasmInsides(backend)
+      : undefined;
+    if (insides) {
+      const stack = (
+        x: Info,
+        transposed: boolean,
+        rows: number,
+        cols: number,
+      ) =>
+        transposed
+          ? transpose(reshape(x, [batchA, cols, rows]), [0, 2, 1])
+          : reshape(x, [batchA, rows, cols]);
+      const out = multiplyPairs(
+        insides,
+        stack(a, transposeA, m, k),
+        stack(b, transposeB, k, n),
+        [...a.shape.slice(0, -2), m, n],
+      );
+      dispose(backend, temporary);
+      return out;
+    }
+    // Two stacks of small matrices, a transposed stack on the left: the loop
+    // it is. So for fewer than 16 rows, where XNNPACK's packing of b costs
+    // more than the product (one row: 15 µs in the loop, 50–150 µs through
+    // XNNPACK).
+    if (
+      batchOf(b) !== 1 || (transposeA && batchA !== 1) ||
+      batchA * m < MIN_XNNPACK_ROWS
+    ) return run(plain, args);
     const a2 = transposeA
       ? transpose(reshape(a, [k, m]))
       : reshape(a, [batchA * m, k]); // a stack of matrices as one tall one
@@ -252,12 +425,157 @@ function routeMatMulToXnnpack(): void {
       attrs: { shape: [...batchShape, m, n] },
     });
     temporary.push(out);
-    const owner = backend as { disposeData(dataId: object): void };
-    for (const t of temporary) owner.disposeData(t.dataId);
+    dispose(backend, temporary);
     return shaped;
+  };
+  const dispose = (backend: unknown, infos: Info[]) => {
+    const owner = backend as { disposeData(dataId: object): void };
+    for (const t of infos) owner.disposeData(t.dataId);
   };
   tf.unregisterKernel("BatchMatMul", "wasm");
   tf.registerKernel({ ...plain, kernelFunc: product as tf.KernelFunc });
+}
+
+/** What {@linkcode multiplyPairs} uses of the wasm backend's insides. */
+interface WasmInsides {
+  dataIdNextNumber: number;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: "float32"): Info;
+  wasm: {
+    HEAPU8: Uint8Array;
+    _malloc(bytes: number): number;
+    _free(pointer: number): void;
+    _BatchMatMul(...args: number[]): void;
+    tfjs: {
+      registerTensor(id: number, size: number, offset: number): void;
+      disposeData(id: number): void;
+    };
+  };
+}
+
+/** The backend's insides, or undefined when this tfjs-backend-wasm lacks them. */
+function wasmInsides(backend: unknown): WasmInsides | undefined {
+  const b = backend as Partial<WasmInsides>;
+  const ok = typeof b.dataIdNextNumber === "number" &&
+    typeof b.dataIdMap?.get === "function" &&
+    typeof b.makeOutput === "function" &&
+    typeof b.wasm?._BatchMatMul === "function" &&
+    typeof b.wasm._malloc === "function" &&
+    typeof b.wasm.tfjs?.registerTensor === "function";
+  return ok ? b as WasmInsides : undefined;
+}
+
+/**
+ * Multiplies two stacks, `[batch, m, k] · [batch, k, n] → shape` (`batch·m·n`
+ * values), as `batch` single products on XNNPACK. Each matrix of a stack is
+ * registered with the wasm backend as a tensor of its own that points into
+ * the stack's memory (no copy), multiplied by wasm's own `BatchMatMul` (one
+ * matrix each, no transposes: its XNNPACK path), then unregistered, which
+ * frees the XNNPACK operator made for it: the calls tfjs-backend-wasm's own
+ * kernels make. Attention's products run 4–5× faster than in wasm's loop.
+ */
+function multiplyPairs(
+  backend: WasmInsides,
+  a: Info,
+  b: Info,
+  shape: number[],
+): Info {
+  const [batch, m, k] = a.shape, n = b.shape[2];
+  const out = backend.makeOutput(shape, "float32");
+  const offset = (t: Info) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const [aAt, bAt, outAt] = [offset(a), offset(b), offset(out)];
+  const { wasm } = backend;
+  const shapes = wasm._malloc(24) >>> 0; // [1, m, k] and [1, k, n], int32
+  new Int32Array(wasm.HEAPU8.buffer, shapes, 6).set([1, m, k, 1, k, n]);
+  for (let i = 0; i < batch; i++) {
+    const ids = [0, 1, 2].map(() => backend.dataIdNextNumber++);
+    wasm.tfjs.registerTensor(ids[0], m * k, aAt + 4 * i * m * k);
+    wasm.tfjs.registerTensor(ids[1], k * n, bAt + 4 * i * k * n);
+    wasm.tfjs.registerTensor(ids[2], m * n, outAt + 4 * i * m * n);
+    wasm._BatchMatMul(ids[0], shapes, 3, ids[1], shapes + 12, 3, 0, 0, ids[2]);
+    for (const id of ids) wasm.tfjs.disposeData(id);
+  }
+  wasm._free(shapes);
+  return out;
+}
+
+// ------------------------------------------- wasm's sum over leading axes
+
+/**
+ * tfjs-backend-wasm sums over any axis but the last by transposing first
+ * (`[768, 512]` over its rows: 2.3 ms); a gradient does that for every bias
+ * and LayerNorm parameter, summing over the batch's rows. Its `Sum` kernel is
+ * wrapped so that a float32 sum over leading axes (`tf.sum(m, 0)`) adds the
+ * rows in place, in JavaScript, one after the other (0.1 ms); any other sum
+ * keeps wasm's.
+ */
+function sumLeadingAxesInJs(): void {
+  const plain = tf.getKernel("Sum", "wasm");
+  if (!plain) return;
+  const sum = (args: KernelArgs): Info => {
+    const x = args.inputs.x as Info;
+    const { axis, keepDims } = args.attrs as unknown as {
+      axis: number | number[];
+      keepDims: boolean;
+    };
+    const r = x.shape.length;
+    const axes = [axis].flat().map((a) => a < 0 ? a + r : a)
+      .sort((a, b) => a - b);
+    const leading = axes.length < r && axes.every((a, i) => a === i);
+    if (x.dtype !== "float32" || !leading) {
+      return plain.kernelFunc(args) as Info;
+    }
+    const backend = args.backend as {
+      makeOutput(shape: number[], dtype: tf.DataType): Info;
+      typedArrayFromHeap(t: Info): Float32Array | Int32Array;
+    };
+    const kept = x.shape.slice(axes.length);
+    const out = backend.makeOutput(
+      keepDims ? [...axes.map(() => 1), ...kept] : kept,
+      "float32",
+    );
+    // Views after the output's allocation, which may grow wasm's memory.
+    const from = backend.typedArrayFromHeap(x) as Float32Array;
+    const sums = backend.typedArrayFromHeap(out) as Float32Array;
+    const width = sums.length;
+    sums.fill(0);
+    if (width === 0) return out;
+    let at = 0; // four rows at a time: a quarter of the writes to sums
+    for (const end = from.length - 4 * width; at <= end; at += 4 * width) {
+      for (let j = 0, k = at; j < width; j++, k++) {
+        sums[j] += from[k] + from[k + width] + from[k + 2 * width] +
+          from[k + 3 * width];
+      }
+    }
+    for (; at < from.length; at += width) {
+      for (let j = 0; j < width; j++) sums[j] += from[at + j];
+    }
+    return out;
+  };
+  tf.unregisterKernel("Sum", "wasm");
+  tf.registerKernel({ ...plain, kernelFunc: sum as tf.KernelFunc });
+}
+
+// ----------------------------------------------------- wasm's Identity
+
+/**
+ * tfjs-backend-wasm's `Identity` copies its input (tf.clone, and every
+ * tensor a custom gradient saves for its backward pass); tfjs's own cpu
+ * backend shares the input's memory instead, counting one more owner, which
+ * is safe since no kernel writes to its inputs. The wasm kernel is wrapped to
+ * do the same for numbers (strings keep wasm's).
+ */
+function shareIdentity(): void {
+  const plain = tf.getKernel("Identity", "wasm");
+  if (!plain) return;
+  const identity = (args: KernelArgs): Info => {
+    const x = args.inputs.x as Info;
+    if (x.dtype === "string") return plain.kernelFunc(args) as Info;
+    (args.backend as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({ ...plain, kernelFunc: identity as tf.KernelFunc });
 }
 
 // ------------------------------- the kernel wasm lacks: UnsortedSegmentSum

@@ -48,16 +48,6 @@ function saveForBackward(
   };
 }
 
-/**
- * The sum of each column of a 2-D matrix, `[N, d] → [d]`. On wasm a sum
- * over rows transposes the matrix first; `ones · m` runs on XNNPACK instead.
- */
-function columnSums(m: tf.Tensor): tf.Tensor {
-  if (tf.getBackend() !== "wasm") return tf.sum(m, 0);
-  const rows = m.shape[0];
-  return tf.matMul(tf.ones([1, rows]), m).reshape([m.shape[1]!]); // [1, N] · [N, d] → [d]
-}
-
 // ---------------------------------------------------------------- linear
 
 const linearWithBias = customOp((x: T, weight: T, bias: T, save: Save) => {
@@ -69,7 +59,7 @@ const linearWithBias = customOp((x: T, weight: T, bias: T, save: Save) => {
       return [
         tf.matMul(dy, w), // dx: [N, out] · [out, in] → [N, in]
         tf.matMul(dy, xs, true, false), // dW: [out, N] · [N, in] → [out, in]
-        columnSums(dy), // db: [out]
+        tf.sum(dy, 0), // db: [out]
       ];
     },
   };
@@ -213,8 +203,8 @@ function layerNormOp(epsilon: number): CustomOp {
         const rows = [-1, d];
         return [
           dx,
-          columnSums(tf.mul(dy, xh).reshape(rows)), // dγ: [d]
-          columnSums(dy.reshape(rows)), // dβ: [d]
+          tf.sum(tf.mul(dy, xh).reshape(rows), 0), // dγ: [d]
+          tf.sum(dy.reshape(rows), 0), // dβ: [d]
         ];
       },
     };

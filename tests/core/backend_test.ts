@@ -42,9 +42,11 @@ Deno.test("a backend name that is not cpu, wasm or auto gets one sentence", asyn
 });
 
 // Products the wrapped wasm kernel reroutes (16 rows or more: transposes made
-// explicit, a stack times one matrix folded into one tall product) and
-// products it leaves to wasm's loop (fewer rows, two stacks, a transposed
-// stack), each against the cpu backend, values and gradients.
+// explicit, a stack times one matrix folded into one tall product; two
+// stacks of larger matrices, one XNNPACK product per pair) and products it
+// leaves to wasm's loop (fewer rows, two stacks of small matrices, a
+// transposed stack times one matrix), each against the cpu backend, values
+// and gradients.
 const PRODUCTS: [number[], number[], boolean, boolean][] = [
   [[20, 3], [3, 17], false, false],
   [[3, 20], [3, 17], true, false],
@@ -53,7 +55,11 @@ const PRODUCTS: [number[], number[], boolean, boolean][] = [
   [[2, 9, 5], [5, 4], false, false], // 18 rows as one stack
   [[2, 9, 5], [4, 5], false, true],
   [[2, 5, 9], [5, 4], true, false], // a transposed stack: the loop
-  [[2, 9, 5], [2, 5, 4], false, false], // two stacks: the loop
+  [[2, 9, 5], [2, 5, 4], false, false], // two stacks of small ones: the loop
+  [[2, 3, 20, 16], [2, 3, 16, 24], false, false], // two stacks, pair by pair
+  [[2, 3, 20, 16], [2, 3, 24, 16], false, true], // attention's Q·Kᵀ
+  [[2, 3, 16, 20], [2, 3, 16, 24], true, false], // its backward's Pᵀ·dY
+  [[6, 16, 20], [6, 24, 16], true, true],
   [[16, 3], [1, 3, 4], false, false], // broadcast batch of one on the right
   [[2, 2, 16, 3], [1, 4, 3], false, true],
   [[5, 3], [4, 3], false, true], // five rows: the loop
