@@ -1,6 +1,7 @@
 // lib/core/backend.ts: backends by name and "auto", the wasm backend's traps
-// (no UnsortedSegmentSum of its own, transposed products off XNNPACK;
-// scatterND sums repeated rows), bad names.
+// (no UnsortedSegmentSum of its own, transposed products and products of two
+// stacks off XNNPACK; slow transposes, sums over rows and copies; scatterND
+// sums repeated rows), each against the cpu backend; bad names.
 
 import * as tf from "@tensorflow/tfjs";
 import { assertEquals, assertRejects } from "@std/assert";
@@ -180,5 +181,99 @@ Deno.test("on wasm, tf.gather's own gradient works (the UnsortedSegmentSum kerne
   const cpu = await gradients("cpu");
   assertEquals(await gradients("wasm"), cpu);
   assertEquals(cpu[0], [[2, 20, 200], [0, 0, 0], [8, 80, 800], [0, 0, 0]]);
+  await useBackend("cpu");
+});
+
+// Transposes the wrapped kernel writes in JavaScript (output rows of 512 or
+// more, last axis moved) and ones it leaves to wasm, values compared exactly.
+const TRANSPOSES: [number[], number[]][] = [
+  [[600, 7], [1, 0]], // a matrix: tiles
+  [[3, 530, 9], [0, 2, 1]], // a stack of them
+  [[2, 1, 520, 3, 1], [4, 3, 0, 2, 1]], // axes of one dropped
+  [[5, 4, 130, 2], [3, 0, 1, 2]], // [5, 520] as one matrix
+  [[40, 33], [1, 0]], // short rows: wasm's
+  [[520, 3, 4], [1, 0, 2]], // last axis kept: wasm's
+];
+
+async function transposesOn(backend: "cpu" | "wasm"): Promise<number[][]> {
+  await useBackend(backend);
+  const before = tf.memory().numTensors;
+  const out = TRANSPOSES.map(([shape, perm], i) => {
+    const x = tf.randomNormal(shape, 0, 1, "float32", i + 1);
+    const y = tf.transpose(x, perm);
+    const values = [...y.shape, ...y.dataSync()];
+    tf.dispose([x, y]);
+    return values;
+  });
+  assertEquals(tf.memory().numTensors, before, `${backend} leaked tensors`);
+  return out;
+}
+
+Deno.test("on wasm, every transpose equals the cpu backend's, value for value", async () => {
+  const cpu = await transposesOn("cpu");
+  const wasm = await transposesOn("wasm");
+  await useBackend("cpu");
+  for (const [i, expected] of cpu.entries()) {
+    assertEquals(
+      wasm[i],
+      expected,
+      `transpose ${JSON.stringify(TRANSPOSES[i])}`,
+    );
+  }
+});
+
+// Sums over leading axes (added up in JavaScript on wasm) and others.
+const SUMS: [number[], number | number[], boolean][] = [
+  [[768, 130], 0, false], // a bias gradient's rows, four at a time and the rest
+  [[7, 3], [0], true],
+  [[5, 2, 3], [1, 0], false],
+  [[5, 2, 3], -3, true],
+  [[4, 0], 0, false], // nothing to add
+  [[0, 4], 0, false], // a sum of no rows
+  [[5, 2, 3], 1, false], // not leading: wasm's own
+  [[6], 0, false], // every axis: wasm's own
+];
+
+Deno.test("on wasm, sums over leading axes and others equal the cpu backend's", async () => {
+  const sumsOn = async (backend: "cpu" | "wasm") => {
+    await useBackend(backend);
+    const before = tf.memory().numTensors;
+    const out = SUMS.map(([shape, axis, keepDims], i) => {
+      const x = tf.randomNormal(shape, 0, 1, "float32", i + 1);
+      const y = tf.sum(x, axis, keepDims);
+      const values = [...y.shape, ...y.dataSync()];
+      tf.dispose([x, y]);
+      return values;
+    });
+    assertEquals(tf.memory().numTensors, before, `${backend} leaked tensors`);
+    return out;
+  };
+  const cpu = await sumsOn("cpu");
+  const wasm = await sumsOn("wasm");
+  await useBackend("cpu");
+  for (const [i, expected] of cpu.entries()) {
+    assertEquals(wasm[i].length, expected.length, `sum ${i}`);
+    const worst = Math.max(
+      0,
+      ...expected.map((v, j) => Math.abs(v - wasm[i][j]) / (1 + Math.abs(v))),
+    );
+    if (!(worst < 1e-5)) {
+      throw new Error(`sum ${i} ${JSON.stringify(SUMS[i])}: ${worst}`);
+    }
+  }
+});
+
+Deno.test("on wasm, a clone shares its source's memory and outlives it; the memory goes with the last of them", async () => {
+  await useBackend("wasm");
+  const buffers = () =>
+    (tf.memory() as tf.MemoryInfo & { numDataBuffers: number }).numDataBuffers;
+  const before = buffers();
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.clone(x);
+  assertEquals(buffers(), before + 1, "one buffer for both");
+  x.dispose();
+  assertEquals(Array.from(y.dataSync()), [1, 2, 3]);
+  y.dispose();
+  assertEquals(buffers(), before);
   await useBackend("cpu");
 });
