@@ -3,8 +3,8 @@
  * `tf.customGrad` with a hand-written backward pass, so a training step
  * dispatches fewer, larger kernels than autodiff through the plain ops
  * (attention.ts, block.ts). (What the wasm backend runs slowly or lacks —
- * transposed products, `UnsortedSegmentSum` — backend.ts mends for every
- * caller.)
+ * transposed products, products of two stacks, sums over rows,
+ * `UnsortedSegmentSum` — backend.ts mends for every caller.)
  * Each equals its plain version (tests/fast_ops_test.ts).
  *
  * Shape names as in attention.ts: `B` batch, `T` sequence length, `dModel`
