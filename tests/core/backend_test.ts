@@ -61,6 +61,9 @@ const PRODUCTS: [number[], number[], boolean, boolean][] = [
   [[2, 3, 20, 16], [2, 3, 24, 16], false, true], // attention's Q·Kᵀ
   [[2, 3, 16, 20], [2, 3, 16, 24], true, false], // its backward's Pᵀ·dY
   [[6, 16, 20], [6, 24, 16], true, true],
+  [[2, 3, 1, 7], [2, 3, 1, 5], true, false], // outer products: a broadcast multiply
+  [[4, 6, 1], [4, 5, 1], false, true],
+  [[6, 1], [1, 5], false, false],
   [[16, 3], [1, 3, 4], false, false], // broadcast batch of one on the right
   [[2, 2, 16, 3], [1, 4, 3], false, true],
   [[5, 3], [4, 3], false, true], // five rows: the loop
