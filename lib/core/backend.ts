@@ -181,12 +181,14 @@ const TRANSPOSE_TILE = 32;
 const MIN_JS_TRANSPOSE_COLS = 512;
 
 /**
- * tfjs-backend-wasm transposes at 2.5–5 ns a value, three to four times
- * slower than a tiled loop in JavaScript over the same wasm memory; a
- * training step moves millions of values this way (the explicit transposes
- * of the matrix products below, attention's heads in and out). Its
- * `Transpose` kernel is wrapped so that float32 values take that loop
- * ({@linkcode transposeValues}); other types keep wasm's.
+ * tfjs-backend-wasm transposes a matrix with long rows (768 × 512) at 2.5–5
+ * ns a value, three to four times slower than a tiled loop in JavaScript over
+ * the same wasm memory; a training step moves millions of values this way
+ * (the explicit transposes of the matrix products below). Its `Transpose`
+ * kernel is wrapped so that a float32 transpose whose output rows are
+ * {@linkcode MIN_JS_TRANSPOSE_COLS} values or longer, and whose last axis
+ * moves, takes that loop ({@linkcode transposeValues}); every other
+ * transpose keeps wasm's.
  */
 function transposeInJs(): void {
   const plain = tf.getKernel("Transpose", "wasm");
