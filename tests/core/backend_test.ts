@@ -69,6 +69,26 @@ const PRODUCTS: [number[], number[], boolean, boolean][] = [
   [[5, 3], [4, 3], false, true], // five rows: the loop
 ];
 
+// Case by case, wasm's values (shape first) against the cpu backend's, to
+// 1e-5 relative.
+function assertClose(
+  wasm: number[][],
+  cpu: number[][],
+  cases: unknown[],
+  what: string,
+): void {
+  for (const [i, expected] of cpu.entries()) {
+    assertEquals(wasm[i].length, expected.length, `${what} ${i}`);
+    const worst = Math.max(
+      0,
+      ...expected.map((v, j) => Math.abs(v - wasm[i][j]) / (1 + Math.abs(v))),
+    );
+    if (!(worst < 1e-5)) {
+      throw new Error(`${what} ${i} ${JSON.stringify(cases[i])}: ${worst}`);
+    }
+  }
+}
+
 async function productsOn(backend: "cpu" | "wasm"): Promise<number[][]> {
   await useBackend(backend);
   const before = tf.memory().numTensors;
@@ -96,15 +116,7 @@ Deno.test("on wasm, every matMul (transpose flags, stacks, broadcasts) and its g
   const cpu = await productsOn("cpu");
   const wasm = await productsOn("wasm");
   await useBackend("cpu");
-  for (const [i, expected] of cpu.entries()) {
-    assertEquals(wasm[i].length, expected.length, `product ${i}`);
-    const worst = Math.max(
-      ...expected.map((v, j) => Math.abs(v - wasm[i][j]) / (1 + Math.abs(v))),
-    );
-    if (!(worst < 1e-5)) {
-      throw new Error(`product ${i} ${JSON.stringify(PRODUCTS[i])}: ${worst}`);
-    }
-  }
+  assertClose(wasm, cpu, PRODUCTS, "product");
 });
 
 Deno.test("train keeps the backend useBackend picked by name, and takes the fastest when none was picked", async () => {
@@ -254,16 +266,7 @@ Deno.test("on wasm, sums over leading axes and others equal the cpu backend's", 
   const cpu = await sumsOn("cpu");
   const wasm = await sumsOn("wasm");
   await useBackend("cpu");
-  for (const [i, expected] of cpu.entries()) {
-    assertEquals(wasm[i].length, expected.length, `sum ${i}`);
-    const worst = Math.max(
-      0,
-      ...expected.map((v, j) => Math.abs(v - wasm[i][j]) / (1 + Math.abs(v))),
-    );
-    if (!(worst < 1e-5)) {
-      throw new Error(`sum ${i} ${JSON.stringify(SUMS[i])}: ${worst}`);
-    }
-  }
+  assertClose(wasm, cpu, SUMS, "sum");
 });
 
 Deno.test("on wasm, a clone shares its source's memory and outlives it; the memory goes with the last of them", async () => {
