@@ -168,6 +168,29 @@ async function quietly(start: () => Promise<boolean>): Promise<boolean> {
   }
 }
 
+// ------------------------------------------- wrapping wasm's own kernels
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Info = tf.TensorInfo;
+
+/** What the kernels below use of the wasm backend: its tensors' memory. */
+interface HeapBackend {
+  readSync(dataId: object): ArrayLike<number>;
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+  typedArrayFromHeap(t: Info): Float32Array | Int32Array;
+  incRef(dataId: object): void;
+  disposeData(dataId: object): void;
+}
+
+/** Puts `kernelFunc` in the place of wasm's kernel `plain`. */
+function replaceKernel(
+  plain: tf.KernelConfig,
+  kernelFunc: (args: KernelArgs) => Info,
+): void {
+  tf.unregisterKernel(plain.kernelName, "wasm");
+  tf.registerKernel({ ...plain, kernelFunc: kernelFunc as tf.KernelFunc });
+}
+
 // ------------------------------------------------------- wasm's transpose
 
 // Tiles of this many rows and columns keep both the values read and the
@@ -196,10 +219,7 @@ function transposeInJs(): void {
   const transpose = (args: KernelArgs): Info => {
     const x = args.inputs.x as Info;
     const { perm } = args.attrs as unknown as { perm: number[] };
-    const backend = args.backend as {
-      makeOutput(shape: number[], dtype: tf.DataType): Info;
-      typedArrayFromHeap(t: Info): Float32Array | Int32Array;
-    };
+    const backend = args.backend as HeapBackend;
     const plan = x.dtype === "float32" && perm.length === x.shape.length
       ? transposePlan(x.shape, perm)
       : undefined;
@@ -219,8 +239,7 @@ function transposeInJs(): void {
     );
     return out;
   };
-  tf.unregisterKernel("Transpose", "wasm");
-  tf.registerKernel({ ...plain, kernelFunc: transpose as tf.KernelFunc });
+  replaceKernel(plain, transpose);
 }
 
 /**
@@ -309,9 +328,6 @@ function transposeValues(
 }
 
 // ------------------------------------------------- wasm's matrix product
-
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-type Info = tf.TensorInfo;
 
 // Fewer rows than this stay in wasm's loop (see below).
 const MIN_XNNPACK_ROWS = 16;
@@ -447,18 +463,15 @@ function routeMatMulToXnnpack(): void {
     return shaped;
   };
   const dispose = (backend: unknown, infos: Info[]) => {
-    const owner = backend as { disposeData(dataId: object): void };
-    for (const t of infos) owner.disposeData(t.dataId);
+    for (const t of infos) (backend as HeapBackend).disposeData(t.dataId);
   };
-  tf.unregisterKernel("BatchMatMul", "wasm");
-  tf.registerKernel({ ...plain, kernelFunc: product as tf.KernelFunc });
+  replaceKernel(plain, product);
 }
 
 /** What {@linkcode multiplyPairs} uses of the wasm backend's insides. */
-interface WasmInsides {
+interface WasmInsides extends HeapBackend {
   dataIdNextNumber: number;
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: "float32"): Info;
   wasm: {
     HEAPU8: Uint8Array;
     _malloc(bytes: number): number;
@@ -543,10 +556,7 @@ function sumLeadingAxesInJs(): void {
     if (x.dtype !== "float32" || !leading) {
       return plain.kernelFunc(args) as Info;
     }
-    const backend = args.backend as {
-      makeOutput(shape: number[], dtype: tf.DataType): Info;
-      typedArrayFromHeap(t: Info): Float32Array | Int32Array;
-    };
+    const backend = args.backend as HeapBackend;
     const kept = x.shape.slice(axes.length);
     const out = backend.makeOutput(
       keepDims ? [...axes.map(() => 1), ...kept] : kept,
@@ -570,8 +580,7 @@ function sumLeadingAxesInJs(): void {
     }
     return out;
   };
-  tf.unregisterKernel("Sum", "wasm");
-  tf.registerKernel({ ...plain, kernelFunc: sum as tf.KernelFunc });
+  replaceKernel(plain, sum);
 }
 
 // ----------------------------------------------------- wasm's Identity
@@ -589,11 +598,10 @@ function shareIdentity(): void {
   const identity = (args: KernelArgs): Info => {
     const x = args.inputs.x as Info;
     if (x.dtype === "string") return plain.kernelFunc(args) as Info;
-    (args.backend as { incRef(dataId: object): void }).incRef(x.dataId);
+    (args.backend as HeapBackend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
-  tf.unregisterKernel("Identity", "wasm");
-  tf.registerKernel({ ...plain, kernelFunc: identity as tf.KernelFunc });
+  replaceKernel(plain, identity);
 }
 
 // ------------------------------- the kernel wasm lacks: UnsortedSegmentSum
@@ -609,11 +617,7 @@ function addUnsortedSegmentSum(): void {
   if (tf.getKernel("UnsortedSegmentSum", "wasm")) return;
   const segmentSum = (args: KernelArgs): Info => {
     const { inputs, attrs } = args;
-    const backend = args.backend as {
-      readSync(dataId: object): ArrayLike<number>;
-      makeOutput(shape: number[], dtype: tf.DataType): Info;
-      typedArrayFromHeap(t: Info): Float32Array | Int32Array;
-    };
+    const backend = args.backend as HeapBackend;
     const x = inputs.x as Info, ids = inputs.segmentIds as Info;
     const { numSegments } = attrs as unknown as { numSegments: number };
     const values = backend.readSync(x.dataId); // a copy
